@@ -1,0 +1,21 @@
+// What the kernel provides to portable code, provided instead by the host
+// for the unit tests.
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+
+#include "lib/verify.h"
+
+namespace charon {
+
+void panic(const char* fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    std::fputs("charon panic: ", stderr);
+    std::vfprintf(stderr, fmt, args);
+    std::fputc('\n', stderr);
+    va_end(args);
+    std::abort();
+}
+
+} // namespace charon

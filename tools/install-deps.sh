@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building, running and testing Charon need.
+# Cheap when everything is present: it checks first and calls apt-get only for
+# what is missing. `make` runs it before anything else.
+set -euo pipefail
+
+# command-or-file : package
+needs=(
+    "g++:g++"
+    "cmake:cmake"
+    "ninja:ninja-build"
+    "qemu-system-x86_64:qemu-system-x86"
+    "musl-gcc:musl-tools"
+    "gdb:gdb"
+    "gcovr:gcovr"
+    "cpio:cpio"
+    "python3:python3"
+    "/usr/include/gtest/gtest.h:libgtest-dev"
+    "/usr/lib/x86_64-linux-gnu/libgtest.a:libgtest-dev"
+    "/bin/busybox:busybox-static"
+)
+
+missing=()
+for entry in "${needs[@]}"; do
+    what=${entry%%:*}
+    package=${entry#*:}
+    if [[ $what == /* ]]; then
+        [[ -e $what ]] && continue
+    else
+        command -v "$what" >/dev/null 2>&1 && continue
+    fi
+    missing+=("$package")
+done
+
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >&2
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
