@@ -19,3 +19,13 @@ void panic(const char* fmt, ...) {
 }
 
 } // namespace charon
+
+#include "lib/wait_queue.h"
+
+namespace charon {
+
+// Hosted builds have no scheduler: a wake only marks the Waiter (done by
+// WaitQueue itself), which tests inspect.
+void WaitQueue::wake_sleeper(void*) {}
+
+} // namespace charon
