@@ -29,3 +29,12 @@ namespace charon {
 void WaitQueue::wake_sleeper(void*) {}
 
 } // namespace charon
+
+#include "lib/spinlock.h"
+
+namespace charon {
+
+uint64_t interrupts_save_and_disable() { return 0; }
+void interrupts_restore(uint64_t) {}
+
+} // namespace charon
