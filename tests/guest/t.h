@@ -1,0 +1,442 @@
+/* Shared helpers for Charon's guest tests.
+ *
+ * Every test is a static musl program that must pass both natively on Linux
+ * (the oracle) and inside Charon. A test exits 0 on success, 77 to skip, and
+ * anything else on failure after printing "file:line: message".
+ *
+ * Failure reporting formats into a stack buffer and uses the raw write and
+ * exit_group system calls, so the macros are safe in forked children, vfork
+ * children, raw clone threads (which share musl's TLS with their creator) and
+ * signal handlers.
+ */
+#ifndef CHARON_GUEST_T_H
+#define CHARON_GUEST_T_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define T_SKIP 77
+
+/* Bad user pointers: unmapped low page, kernel half, non-canonical. */
+#define BAD_PTR_LOW ((void *)1)
+#define BAD_PTR_KERNEL ((void *)0xffff800000000000ul)
+#define BAD_PTR_NONCANON ((void *)0x0000800000000000ul)
+
+/* Kernel ABI constants musl does not expose. */
+#ifndef __WNOTHREAD
+#define __WNOTHREAD 0x20000000
+#endif
+#ifndef __WALL
+#define __WALL 0x40000000
+#endif
+#ifndef __WCLONE
+#define __WCLONE 0x80000000
+#endif
+#define T_FUTEX_WAIT 0
+#define T_FUTEX_WAKE 1
+#define T_KSIGSET_SIZE 8 /* the kernel's sigset_t is 64 bits */
+
+static inline const char *t_errname(int e)
+{
+    switch (e) {
+    case 0: return "0";
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case EINTR: return "EINTR";
+    case EIO: return "EIO";
+    case ENXIO: return "ENXIO";
+    case E2BIG: return "E2BIG";
+    case ENOEXEC: return "ENOEXEC";
+    case EBADF: return "EBADF";
+    case ECHILD: return "ECHILD";
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EFAULT: return "EFAULT";
+    case EBUSY: return "EBUSY";
+    case EEXIST: return "EEXIST";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case EMFILE: return "EMFILE";
+    case ENOTTY: return "ENOTTY";
+    case ENOSPC: return "ENOSPC";
+    case ESPIPE: return "ESPIPE";
+    case EPIPE: return "EPIPE";
+    case ERANGE: return "ERANGE";
+    case ENOSYS: return "ENOSYS";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    default: return "E?";
+    }
+}
+
+static inline void t_write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        long r = syscall(SYS_write, fd, s, n);
+        if (r <= 0)
+            return;
+        s += r;
+        n -= (size_t)r;
+    }
+}
+
+__attribute__((noreturn, format(printf, 3, 4))) static inline void
+t_fail(const char *file, int line, const char *fmt, ...)
+{
+    int saved = errno;
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "%s:%d: [pid %ld] ", file, line, (long)syscall(SYS_getpid));
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof buf - 32)
+        n = (int)sizeof buf - 32;
+    n += snprintf(buf + n, sizeof buf - (size_t)n, " (errno %s)\n", t_errname(saved));
+    t_write_all(2, buf, (size_t)n);
+    syscall(SYS_exit_group, 1);
+    __builtin_unreachable();
+}
+
+#define FAIL(...) t_fail(__FILE__, __LINE__, __VA_ARGS__)
+
+/* CHECK(cond): cond must hold. */
+#define CHECK(cond)                                                                   \
+    do {                                                                              \
+        if (!(cond))                                                                  \
+            FAIL("expected %s", #cond);                                               \
+    } while (0)
+
+/* CHECK_EQ(a, b): integer equality; prints both values. */
+#define CHECK_EQ(a, b)                                                                \
+    do {                                                                              \
+        long long t_a_ = (long long)(a), t_b_ = (long long)(b);                       \
+        if (t_a_ != t_b_)                                                             \
+            FAIL("expected %s == %s, got %lld (0x%llx) vs %lld (0x%llx)", #a, #b,      \
+                 t_a_, (unsigned long long)t_a_, t_b_, (unsigned long long)t_b_);     \
+    } while (0)
+
+/* CHECK_SYS(expr): a system call or libc call that must not return -1. */
+#define CHECK_SYS(expr)                                                               \
+    ({                                                                                \
+        errno = 0;                                                                    \
+        long t_r_ = (long)(expr);                                                     \
+        if (t_r_ == -1)                                                               \
+            FAIL("%s failed", #expr);                                                 \
+        t_r_;                                                                         \
+    })
+
+/* CHECK_ERR(expr, E): expr must return -1 with errno E. */
+#define CHECK_ERR(expr, E)                                                            \
+    do {                                                                              \
+        errno = 0;                                                                    \
+        long t_r_ = (long)(expr);                                                     \
+        int t_e_ = errno;                                                             \
+        if (t_r_ != -1 || t_e_ != (E))                                                \
+            FAIL("expected %s to fail with %s, got %ld errno %s", #expr, #E, t_r_,     \
+                 t_errname(t_e_));                                                    \
+    } while (0)
+
+/* Exit status checks on a wait status word. */
+#define CHECK_EXITED(status, code)                                                    \
+    do {                                                                              \
+        int t_s_ = (status);                                                          \
+        if (!WIFEXITED(t_s_) || WEXITSTATUS(t_s_) != (code))                          \
+            FAIL("expected exit %d, got status 0x%x", (int)(code), t_s_);             \
+    } while (0)
+
+#define CHECK_SIGNALED(status, sig)                                                   \
+    do {                                                                              \
+        int t_s_ = (status);                                                          \
+        if (!WIFSIGNALED(t_s_) || WTERMSIG(t_s_) != (sig))                            \
+            FAIL("expected death by signal %d, got status 0x%x", (int)(sig), t_s_);   \
+    } while (0)
+
+/* ---- raw system call wrappers (no musl wrapper, or musl would interfere) ---- */
+
+static inline long sys_wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+    return syscall(SYS_wait4, pid, status, options, ru);
+}
+
+static inline long sys_waitid(int idtype, long id, siginfo_t *info, int options, struct rusage *ru)
+{
+    return syscall(SYS_waitid, idtype, id, info, options, ru);
+}
+
+static inline long sys_tgkill(pid_t tgid, pid_t tid, int sig)
+{
+    return syscall(SYS_tgkill, tgid, tid, sig);
+}
+
+static inline long sys_tkill(pid_t tid, int sig)
+{
+    return syscall(SYS_tkill, tid, sig);
+}
+
+static inline long sys_rt_sigqueueinfo(pid_t pid, int sig, siginfo_t *info)
+{
+    return syscall(SYS_rt_sigqueueinfo, pid, sig, info);
+}
+
+static inline long sys_gettid(void)
+{
+    return syscall(SYS_gettid);
+}
+
+static inline long sys_futex(int *uaddr, int op, int val, const struct timespec *ts)
+{
+    return syscall(SYS_futex, uaddr, op, val, ts, 0, 0);
+}
+
+/* The kernel's struct sigaction for raw rt_sigaction. */
+struct t_ksigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    unsigned long mask;
+};
+
+static inline long sys_rt_sigaction(int sig, const struct t_ksigaction *act, struct t_ksigaction *old,
+                                    size_t setsize)
+{
+    return syscall(SYS_rt_sigaction, sig, act, old, setsize);
+}
+
+static inline long sys_rt_sigprocmask(int how, const unsigned long *set, unsigned long *old,
+                                      size_t setsize)
+{
+    return syscall(SYS_rt_sigprocmask, how, set, old, setsize);
+}
+
+/* ---- threads without pthread: raw clone on a private stack ---- */
+
+#define T_THREAD_FLAGS                                                                \
+    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
+     CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
+
+struct t_thread {
+    int tid; /* set by CLONE_PARENT_SETTID, cleared by CLONE_CHILD_CLEARTID */
+    void *stack;
+    size_t stack_size;
+};
+
+/* Starts fn(arg) in a new thread of this process. The thread must not use
+ * stdio or malloc (it shares musl's thread pointer with its creator); the
+ * CHECK macros are fine. When fn returns the thread calls SYS_exit. */
+static inline void t_thread_start(struct t_thread *t, int (*fn)(void *), void *arg)
+{
+    t->stack_size = 256 * 1024;
+    t->stack = mmap(NULL, t->stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (t->stack == MAP_FAILED)
+        FAIL("mmap thread stack");
+    t->tid = -1;
+    int r = clone(fn, (char *)t->stack + t->stack_size, T_THREAD_FLAGS, arg, &t->tid, NULL, &t->tid);
+    if (r == -1)
+        FAIL("clone thread");
+}
+
+/* Waits on the CLONE_CHILD_CLEARTID word until the kernel zeroes it. */
+static inline void t_thread_join(struct t_thread *t)
+{
+    for (;;) {
+        int v = __atomic_load_n(&t->tid, __ATOMIC_ACQUIRE);
+        if (v == 0)
+            break;
+        sys_futex(&t->tid, T_FUTEX_WAIT, v, NULL);
+    }
+    munmap(t->stack, t->stack_size);
+}
+
+/* ---- small helpers ---- */
+
+/* fork that fails the test on error. */
+static inline pid_t t_fork(void)
+{
+    pid_t p = fork();
+    if (p < 0)
+        FAIL("fork");
+    return p;
+}
+
+/* Reaps pid and returns its status word; fails on error. */
+static inline int t_wait(pid_t pid)
+{
+    int st = 0;
+    long r;
+    do {
+        r = sys_wait4(pid, &st, __WALL, NULL);
+    } while (r == -1 && errno == EINTR);
+    if (r != pid)
+        FAIL("wait4(%d) returned %ld", (int)pid, r);
+    return st;
+}
+
+/* Reaps pid and checks it exited 0 (a failing child has printed why). */
+#define T_WAIT_OK(pid)                                                                \
+    do {                                                                              \
+        int t_st_ = t_wait(pid);                                                      \
+        if (!WIFEXITED(t_st_) || WEXITSTATUS(t_st_) != 0)                             \
+            FAIL("child %d failed: status 0x%x", (int)(pid), t_st_);                   \
+    } while (0)
+
+/* Pipe-based one-byte synchronisation. */
+static inline void t_pipe(int fds[2])
+{
+    if (pipe(fds) != 0)
+        FAIL("pipe");
+}
+
+static inline void t_send(int fd, char c)
+{
+    long r;
+    do {
+        r = write(fd, &c, 1);
+    } while (r == -1 && errno == EINTR);
+    if (r != 1)
+        FAIL("sync write");
+}
+
+static inline char t_recv(int fd)
+{
+    char c;
+    long r;
+    do {
+        r = read(fd, &c, 1);
+    } while (r == -1 && errno == EINTR);
+    if (r != 1)
+        FAIL("sync read returned %ld", r);
+    return c;
+}
+
+/* Polls until /proc-free condition: a child has stopped, via waitid WNOWAIT. */
+static inline void t_wait_stopped_nowait(pid_t pid)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    long r;
+    do {
+        r = sys_waitid(P_PID, pid, &si, WSTOPPED | WNOWAIT, NULL);
+    } while (r == -1 && errno == EINTR);
+    if (r != 0 || si.si_code != CLD_STOPPED)
+        FAIL("waitid WSTOPPED|WNOWAIT on %d: r=%ld code=%d", (int)pid, r, si.si_code);
+}
+
+/* Sleeps a little without depending on it for correctness (used only to make
+ * a race window likely, never as the only synchronisation). */
+static inline void t_msleep(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
+    }
+}
+
+static inline void t_sigaction(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO | flags;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(sig, &sa, NULL) != 0)
+        FAIL("sigaction(%d)", sig);
+}
+
+static inline void t_signal(int sig, void (*fn)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fn;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(sig, &sa, NULL) != 0)
+        FAIL("sigaction(%d)", sig);
+}
+
+static inline void t_block(int sig)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    if (sigprocmask(SIG_BLOCK, &s, NULL) != 0)
+        FAIL("sigprocmask");
+}
+
+static inline void t_unblock(int sig)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    if (sigprocmask(SIG_UNBLOCK, &s, NULL) != 0)
+        FAIL("sigprocmask");
+}
+
+static inline int t_is_root(void)
+{
+    return geteuid() == 0;
+}
+
+#define T_REQUIRE_ROOT()                                                              \
+    do {                                                                              \
+        if (!t_is_root()) {                                                           \
+            printf("SKIP: needs root to change uid\n");                               \
+            return T_SKIP;                                                            \
+        }                                                                             \
+    } while (0)
+
+/* Path of this test binary, for tests that exec themselves: argv[0] if it has
+ * a slash (the runner passes the full path), else $TEST_DIR/<argv[0]>. */
+static inline const char *t_self_path(const char *argv0)
+{
+    static char buf[4096];
+    if (strchr(argv0, '/'))
+        return argv0;
+    const char *dir = getenv("TEST_DIR");
+    if (!dir)
+        FAIL("no path to self: argv[0] has no slash and TEST_DIR is unset");
+    snprintf(buf, sizeof buf, "%s/%s", dir, argv0);
+    return buf;
+}
+
+/* Burns roughly ms milliseconds of user CPU time. */
+static inline void t_burn_cpu_ms(long ms)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+    volatile unsigned long x = 0;
+    for (;;) {
+        for (int i = 0; i < 100000; i++)
+            x += (unsigned long)i;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+        long el = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+        if (el >= ms)
+            break;
+    }
+}
+
+static inline long t_tv_us(struct timeval tv)
+{
+    return tv.tv_sec * 1000000L + tv.tv_usec;
+}
+
+#endif
