@@ -1,0 +1,17 @@
+// The 16550 UART on COM1: the kernel's console. Output is polled, so it works
+// before interrupts exist and inside any handler.
+#pragma once
+
+#include <cstddef>
+
+namespace charon::arch {
+
+void serial_init();
+void serial_write(const char* chars, size_t length);
+// For the fatal path: no lock, since the lock's owner may be the one that
+// crashed.
+void serial_write_unlocked(const char* chars, size_t length);
+// printf-style straight to the console (no log level, no lock).
+void console_print_unlocked(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+} // namespace charon::arch

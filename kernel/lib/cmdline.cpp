@@ -1,0 +1,64 @@
+#include "cmdline.h"
+
+#include "string_util.h"
+
+namespace charon {
+
+bool StringView::equals(const char* s) const {
+    return chars && string_length(s) == length && memory_equal(chars, s, length);
+}
+
+namespace {
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+
+// Calls visit(key, key_length, value_or_null, value_length) per word.
+template <typename Visit>
+void for_each_word(const char* line, Visit visit) {
+    if (!line)
+        return;
+    const char* p = line;
+    while (*p) {
+        while (*p && is_space(*p))
+            ++p;
+        if (!*p)
+            break;
+        const char* word = p;
+        while (*p && !is_space(*p))
+            ++p;
+        size_t word_length = static_cast<size_t>(p - word);
+        size_t key_length = 0;
+        while (key_length < word_length && word[key_length] != '=')
+            ++key_length;
+        if (key_length < word_length)
+            visit(word, key_length, word + key_length + 1, word_length - key_length - 1);
+        else
+            visit(word, key_length, nullptr, 0);
+    }
+}
+} // namespace
+
+bool CommandLine::has_flag(const char* name) const {
+    size_t name_length = string_length(name);
+    bool found = false;
+    for_each_word(m_line, [&](const char* key, size_t key_length, const char* value, size_t) {
+        if (!value && key_length == name_length && memory_equal(key, name, name_length))
+            found = true;
+    });
+    return found;
+}
+
+StringView CommandLine::value(const char* name) const {
+    size_t name_length = string_length(name);
+    StringView result;
+    for_each_word(m_line, [&](const char* key, size_t key_length, const char* value, size_t value_length) {
+        if (key_length != name_length || !memory_equal(key, name, name_length))
+            return;
+        if (value)
+            result = {value, value_length};
+        else
+            result = {key + key_length, 0};
+    });
+    return result;
+}
+
+} // namespace charon
