@@ -434,6 +434,13 @@ static inline void t_burn_cpu_ms(long ms)
     }
 }
 
+/* Faults on a null-page write; the compiler cannot see the address. */
+static inline void t_null_deref(void)
+{
+    static volatile uintptr_t addr = 8;
+    *(volatile int *)addr = 0;
+}
+
 static inline long t_tv_us(struct timeval tv)
 {
     return tv.tv_sec * 1000000L + tv.tv_usec;
