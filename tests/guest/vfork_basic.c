@@ -39,8 +39,7 @@ int main(void)
     /* A child dying of a fault releases the parent. */
     pid = vfork();
     if (pid == 0) {
-        struct rlimit rl = {0, 0};
-        syscall(SYS_setrlimit, RLIMIT_CORE, &rl);
+        t_no_core();
         shared = 3;
         t_null_deref();
         syscall(SYS_exit, 1);
