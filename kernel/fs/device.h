@@ -1,0 +1,60 @@
+// Character devices. A device node (an inode of type CharDevice) carries a
+// (major, minor) pair; opening it looks the pair up here. Drivers register
+// themselves at boot: /dev/null lives in the fs, the serial console is
+// registered by the kernel. Opening a node with no driver is ENXIO, as on
+// Linux.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fs/io_buffer.h"
+#include "fs/io_context.h"
+#include "lib/result.h"
+
+namespace charon {
+
+class OpenFile;
+
+inline constexpr uint32_t kMemMajor = 1;    // /dev/null is (1, 3)
+inline constexpr uint32_t kNullMinor = 3;
+inline constexpr uint32_t kConsoleMajor = 5; // /dev/console is (5, 1)
+inline constexpr uint32_t kConsoleMinor = 1;
+
+class CharDevice {
+public:
+    // Called for each open() of a node; may refuse (e.g. EACCES, ENXIO).
+    virtual Result<void> open(int flags) {
+        (void)flags;
+        return {};
+    }
+    // Same contract as OpenFile::read/write: never block; to wait, enqueue
+    // through `context` and fail with EAGAIN (see fs/io_context.h). Honour
+    // O_NONBLOCK from file.status_flags().
+    virtual Result<size_t> read(OpenFile& file, IoBuffer& buffer, size_t length, IoContext& context) = 0;
+    virtual Result<size_t> write(OpenFile& file, const IoBuffer& buffer, size_t length, IoContext& context) = 0;
+    // Linux: ttys are not seekable (ESPIPE); /dev/null "seeks" to 0.
+    virtual Result<int64_t> seek(OpenFile& file, int64_t offset, int whence) {
+        (void)file;
+        (void)offset;
+        (void)whence;
+        return ESPIPE;
+    }
+
+protected:
+    // Drivers are static objects that are never deleted through this
+    // interface; a trivial destructor keeps them free of static destructors.
+    ~CharDevice() = default;
+};
+
+// Registration does not take ownership; the device must outlive every open
+// file on it (in the kernel: forever). EBUSY if the number is taken, ENOSPC
+// past the table size.
+Result<void> register_char_device(uint32_t major, uint32_t minor, CharDevice& device);
+void unregister_char_device(uint32_t major, uint32_t minor);
+CharDevice* find_char_device(uint32_t major, uint32_t minor);
+
+// /dev/null: reads see end of file, writes succeed and discard.
+CharDevice& null_device();
+
+} // namespace charon

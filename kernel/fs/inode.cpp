@@ -1,0 +1,221 @@
+#include "fs/inode.h"
+
+#include "fs/stats.h"
+
+namespace charon {
+
+uint32_t mode_type_bits(InodeType type) {
+    switch (type) {
+    case InodeType::Regular: return S_IFREG;
+    case InodeType::Directory: return S_IFDIR;
+    case InodeType::Symlink: return S_IFLNK;
+    case InodeType::CharDevice: return S_IFCHR;
+    case InodeType::BlockDevice: return S_IFBLK;
+    case InodeType::Fifo: return S_IFIFO;
+    case InodeType::Socket: return S_IFSOCK;
+    }
+    VERIFY_NOT_REACHED();
+}
+
+uint8_t dirent_type(InodeType type) {
+    switch (type) {
+    case InodeType::Regular: return DT_REG;
+    case InodeType::Directory: return DT_DIR;
+    case InodeType::Symlink: return DT_LNK;
+    case InodeType::CharDevice: return DT_CHR;
+    case InodeType::BlockDevice: return DT_BLK;
+    case InodeType::Fifo: return DT_FIFO;
+    case InodeType::Socket: return DT_SOCK;
+    }
+    VERIFY_NOT_REACHED();
+}
+
+Result<InodeType> inode_type_from_mode(uint32_t mode) {
+    switch (mode & S_IFMT) {
+    case S_IFREG: return InodeType::Regular;
+    case S_IFDIR: return InodeType::Directory;
+    case S_IFLNK: return InodeType::Symlink;
+    case S_IFCHR: return InodeType::CharDevice;
+    case S_IFBLK: return InodeType::BlockDevice;
+    case S_IFIFO: return InodeType::Fifo;
+    case S_IFSOCK: return InodeType::Socket;
+    default: return EINVAL;
+    }
+}
+
+Result<size_t> BorrowedContents::read(uint64_t offset, IoBuffer& buffer, size_t buffer_offset, size_t length) const {
+    if (offset >= m_size)
+        return size_t(0);
+    size_t available = m_size - offset;
+    size_t count = length < available ? length : available;
+    TRY(buffer.copy_to(buffer_offset, m_data + offset, count));
+    return count;
+}
+
+Inode::Inode(FileSystem& fs, InodeType type, uint32_t permissions, uint32_t uid, uint32_t gid)
+    : m_fs(&fs), m_ino(fs.allocate_inode_number()), m_type(type), m_permissions(permissions & kPermissionMask),
+      m_uid(uid), m_gid(gid) {
+    // A directory's own "." is a link; its name in the parent adds another.
+    if (type == InodeType::Directory)
+        m_nlink = 1;
+    fs_stats::note_inode(+1);
+}
+
+Inode::~Inode() {
+    delete m_contents;
+    fs_stats::note_inode(-1);
+}
+
+Result<RefPtr<Inode>> Inode::try_create(FileSystem& fs, InodeType type, uint32_t permissions, uint32_t uid,
+                                        uint32_t gid) {
+    auto* inode = new (std::nothrow) Inode(fs, type, permissions, uid, gid);
+    if (!inode)
+        return ENOMEM;
+    return adopt_ref(inode);
+}
+
+uint64_t Inode::size() const {
+    switch (m_type) {
+    case InodeType::Regular: return m_contents ? m_contents->size() : 0;
+    case InodeType::Symlink: return m_symlink_target.length();
+    // tmpfs reports 20 bytes ("BOGO_DIRENT_SIZE") per entry, "." and ".." included.
+    case InodeType::Directory: return (2 + m_entries.size()) * 20;
+    default: return 0;
+    }
+}
+
+void Inode::set_contents(FileContents* contents) {
+    VERIFY(m_type == InodeType::Regular);
+    delete m_contents;
+    m_contents = contents;
+}
+
+Result<size_t> Inode::read_data(uint64_t offset, IoBuffer& buffer, size_t length) const {
+    VERIFY(m_type == InodeType::Regular);
+    if (!m_contents)
+        return size_t(0);
+    return m_contents->read(offset, buffer, 0, length);
+}
+
+Result<void> Inode::set_symlink_target(StringView target) {
+    VERIFY(m_type == InodeType::Symlink);
+    m_symlink_target = TRY(KString::try_create(target));
+    return {};
+}
+
+Result<RefPtr<Inode>> Inode::lookup(StringView name) const {
+    VERIFY(is_directory());
+    for (auto& entry : m_entries) {
+        if (entry.name == name)
+            return entry.inode;
+    }
+    return ENOENT;
+}
+
+Result<void> Inode::add_entry(StringView name, RefPtr<Inode> child) {
+    VERIFY(is_directory());
+    VERIFY(child);
+    for (auto& entry : m_entries) {
+        if (entry.name == name)
+            return EEXIST;
+    }
+    DirEntry entry;
+    entry.name = TRY(KString::try_create(name));
+    entry.cookie = m_next_cookie;
+    Inode* child_inode = child.ptr();
+    entry.inode = std::move(child);
+    TRY(m_entries.try_append(std::move(entry)));
+    ++m_next_cookie;
+    ++child_inode->m_nlink;
+    if (child_inode->is_directory()) {
+        child_inode->m_parent = this;
+        ++m_nlink;
+    }
+    return {};
+}
+
+Result<void> Inode::remove_entry(StringView name) {
+    VERIFY(is_directory());
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+        if (!(m_entries[i].name == name))
+            continue;
+        Inode& child = *m_entries[i].inode;
+        --child.m_nlink;
+        if (child.is_directory()) {
+            child.m_parent = nullptr;
+            --m_nlink;
+        }
+        m_entries.remove(i);
+        return {};
+    }
+    return ENOENT;
+}
+
+const DirEntry* Inode::entry_at_or_after(uint64_t cookie) const {
+    size_t low = 0, high = m_entries.size();
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (m_entries[middle].cookie < cookie)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low < m_entries.size() ? &m_entries[low] : nullptr;
+}
+
+const DirEntry* Inode::entry_for(const Inode& child) const {
+    for (auto& entry : m_entries) {
+        if (entry.inode.ptr() == &child)
+            return &entry;
+    }
+    return nullptr;
+}
+
+void Inode::fill_stat(LinuxStat& stat) const {
+    stat = {};
+    stat.st_dev = m_fs->device_id();
+    stat.st_ino = m_ino;
+    stat.st_nlink = m_nlink;
+    stat.st_mode = mode();
+    stat.st_uid = m_uid;
+    stat.st_gid = m_gid;
+    stat.st_rdev = m_rdev;
+    stat.st_size = static_cast<int64_t>(size());
+    stat.st_blksize = 4096;
+    // Memory-backed: what is allocated is whole pages, counted in 512-byte units.
+    if (m_type == InodeType::Regular)
+        stat.st_blocks = static_cast<int64_t>((size() + kPageSize - 1) / kPageSize * (kPageSize / 512));
+    stat.st_atime_sec = static_cast<uint64_t>(m_atime.seconds);
+    stat.st_atime_nsec = static_cast<uint64_t>(m_atime.nanoseconds);
+    stat.st_mtime_sec = static_cast<uint64_t>(m_mtime.seconds);
+    stat.st_mtime_nsec = static_cast<uint64_t>(m_mtime.nanoseconds);
+    stat.st_ctime_sec = static_cast<uint64_t>(m_ctime.seconds);
+    stat.st_ctime_nsec = static_cast<uint64_t>(m_ctime.nanoseconds);
+}
+
+Result<void> check_permission(const Inode& inode, const Credentials& credentials, int mask, bool use_real_ids) {
+    mask &= R_OK | W_OK | X_OK;
+    uint32_t uid = use_real_ids ? credentials.uid : credentials.euid;
+    uint32_t gid = use_real_ids ? credentials.gid : credentials.egid;
+    uint32_t permissions = inode.permissions();
+    if (uid == 0) {
+        // CAP_DAC_OVERRIDE: everything but executing a file nobody may execute.
+        if (!(mask & X_OK) || inode.is_directory() || (permissions & 0111))
+            return {};
+        return EACCES;
+    }
+    uint32_t granted;
+    if (uid == inode.uid()) {
+        granted = (permissions >> 6) & 7;
+    } else {
+        bool in_group = gid == inode.gid();
+        for (size_t i = 0; !in_group && i < credentials.group_count; ++i)
+            in_group = credentials.groups[i] == inode.gid();
+        granted = in_group ? (permissions >> 3) & 7 : permissions & 7;
+    }
+    if ((granted & static_cast<uint32_t>(mask)) != static_cast<uint32_t>(mask))
+        return EACCES;
+    return {};
+}
+
+} // namespace charon

@@ -1,0 +1,235 @@
+#include "fs/open_file.h"
+
+#include "fs/stats.h"
+
+namespace charon {
+
+namespace {
+// Linux puts pipefs on an anonymous device; any fixed number unused by the
+// root will do.
+FileSystem g_pipe_fs(encode_device(0, 12), false);
+
+constexpr int64_t kMaxFileOffset = INT64_MAX;
+} // namespace
+
+FileSystem& pipe_file_system() { return g_pipe_fs; }
+
+OpenFile::OpenFile(RefPtr<Inode> inode, int flags) : m_inode(std::move(inode)), m_flags(flags) {
+    fs_stats::note_open_file(+1);
+}
+
+OpenFile::~OpenFile() { fs_stats::note_open_file(-1); }
+
+bool OpenFile::can_read() const {
+    int mode = m_flags & O_ACCMODE;
+    return !is_path_only() && (mode == O_RDONLY || mode == O_RDWR);
+}
+
+bool OpenFile::can_write() const {
+    int mode = m_flags & O_ACCMODE;
+    return !is_path_only() && (mode == O_WRONLY || mode == O_RDWR);
+}
+
+Result<size_t> OpenFile::read(IoBuffer& buffer, size_t length, IoContext& context) {
+    if (!can_read())
+        return EBADF;
+    if (length > buffer.size())
+        length = buffer.size();
+    if (length > kMaxRwCount)
+        length = kMaxRwCount;
+    return do_read(buffer, length, context);
+}
+
+Result<size_t> OpenFile::write(const IoBuffer& buffer, size_t length, IoContext& context) {
+    if (!can_write())
+        return EBADF;
+    if (length > buffer.size())
+        length = buffer.size();
+    if (length > kMaxRwCount)
+        length = kMaxRwCount;
+    return do_write(buffer, length, context);
+}
+
+Result<int64_t> OpenFile::seek(int64_t offset, int whence) {
+    if (is_path_only())
+        return EBADF;
+    return do_seek(offset, whence);
+}
+
+Result<size_t> OpenFile::read_directory(IoBuffer& buffer, size_t length) {
+    if (is_path_only())
+        return EBADF;
+    if (length > buffer.size())
+        length = buffer.size();
+    return do_read_directory(buffer, length);
+}
+
+Result<RefPtr<OpenFile>> InodeFile::try_create(RefPtr<Inode> inode, int flags) {
+    auto* file = new (std::nothrow) InodeFile(std::move(inode), flags);
+    if (!file)
+        return ENOMEM;
+    return adopt_ref<OpenFile>(file);
+}
+
+Result<size_t> InodeFile::do_read(IoBuffer& buffer, size_t length, IoContext&) {
+    if (m_inode->is_directory())
+        return EISDIR;
+    if (!m_inode->is_regular())
+        return EINVAL;
+    size_t count = TRY(m_inode->read_data(m_offset, buffer, length));
+    m_offset += count;
+    return count;
+}
+
+Result<size_t> InodeFile::do_write(const IoBuffer&, size_t, IoContext&) {
+    // Only the read-only initramfs exists yet: open() refuses write access
+    // to its files with EROFS, so this is unreachable through open().
+    return EROFS;
+}
+
+Result<int64_t> InodeFile::do_seek(int64_t offset, int whence) {
+    int64_t base;
+    if (m_inode->is_directory()) {
+        // Directory offsets are getdents cookies (Linux's dcache_dir_lseek:
+        // SEEK_SET and SEEK_CUR only).
+        if (whence == SEEK_SET)
+            base = 0;
+        else if (whence == SEEK_CUR)
+            base = static_cast<int64_t>(m_offset);
+        else
+            return EINVAL;
+    } else {
+        auto size = static_cast<int64_t>(m_inode->size());
+        switch (whence) {
+        case SEEK_SET: base = 0; break;
+        case SEEK_CUR: base = static_cast<int64_t>(m_offset); break;
+        case SEEK_END: base = size; break;
+        case SEEK_DATA:
+        case SEEK_HOLE:
+            // No holes in memory-backed files: data up to the size, then
+            // the implicit hole at the end.
+            if (offset < 0 || offset >= size)
+                return ENXIO;
+            m_offset = static_cast<uint64_t>(whence == SEEK_DATA ? offset : size);
+            return static_cast<int64_t>(m_offset);
+        default: return EINVAL;
+        }
+    }
+    if ((offset > 0 && base > kMaxFileOffset - offset) || base + offset < 0)
+        return EINVAL;
+    m_offset = static_cast<uint64_t>(base + offset);
+    return static_cast<int64_t>(m_offset);
+}
+
+Result<size_t> InodeFile::do_read_directory(IoBuffer& buffer, size_t length) {
+    if (!m_inode->is_directory())
+        return ENOTDIR;
+    Inode& directory = *m_inode;
+    size_t written = 0;
+    // Positions: 0 is ".", 1 is "..", then each entry's cookie; a record's
+    // d_off is where the next read resumes.
+    auto emit = [&](uint64_t ino, uint64_t next_offset, uint8_t type, StringView name) -> Result<bool> {
+        size_t record_length = dirent64_record_length(name.length());
+        if (record_length > length - written) {
+            if (written == 0)
+                return EINVAL; // Linux: the buffer cannot hold even one entry
+            return false;
+        }
+        uint8_t record[kDirent64NameOffset + NAME_MAX + 1 + 8] = {};
+        __builtin_memcpy(record, &ino, 8);
+        auto offset = static_cast<int64_t>(next_offset);
+        __builtin_memcpy(record + 8, &offset, 8);
+        auto reclen = static_cast<uint16_t>(record_length);
+        __builtin_memcpy(record + 16, &reclen, 2);
+        record[18] = type;
+        __builtin_memcpy(record + kDirent64NameOffset, name.chars(), name.length());
+        TRY(buffer.copy_to(written, record, record_length));
+        written += record_length;
+        m_offset = next_offset;
+        return true;
+    };
+
+    if (m_offset == 0 && !TRY(emit(directory.ino(), 1, DT_DIR, ".")))
+        return written;
+    if (m_offset == 1) {
+        Inode* parent = directory.parent() ? directory.parent() : &directory;
+        if (!TRY(emit(parent->ino(), 2, DT_DIR, "..")))
+            return written;
+    }
+    for (const DirEntry* entry = directory.entry_at_or_after(m_offset); entry;
+         entry = directory.entry_at_or_after(entry->cookie + 1)) {
+        if (!TRY(emit(entry->inode->ino(), entry->cookie + 1, dirent_type(entry->inode->type()), entry->name.view())))
+            break;
+    }
+    return written;
+}
+
+Result<RefPtr<OpenFile>> DeviceFile::try_create(RefPtr<Inode> inode, int flags) {
+    VERIFY(inode->type() == InodeType::CharDevice);
+    CharDevice* device = find_char_device(inode->rdev_major(), inode->rdev_minor());
+    if (!device)
+        return ENXIO;
+    TRY(device->open(flags));
+    auto* file = new (std::nothrow) DeviceFile(std::move(inode), flags, *device);
+    if (!file)
+        return ENOMEM;
+    return adopt_ref<OpenFile>(file);
+}
+
+Result<size_t> DeviceFile::do_read(IoBuffer& buffer, size_t length, IoContext& context) {
+    return m_device.read(*this, buffer, length, context);
+}
+
+Result<size_t> DeviceFile::do_write(const IoBuffer& buffer, size_t length, IoContext& context) {
+    return m_device.write(*this, buffer, length, context);
+}
+
+Result<int64_t> DeviceFile::do_seek(int64_t offset, int whence) {
+    int64_t result = TRY(m_device.seek(*this, offset, whence));
+    m_offset = static_cast<uint64_t>(result);
+    return result;
+}
+
+PipeFile::PipeFile(RefPtr<Inode> inode, int flags, RefPtr<Pipe> pipe)
+    : OpenFile(std::move(inode), flags), m_pipe(std::move(pipe)) {
+    if (can_read())
+        m_pipe->attach_reader();
+    if (can_write())
+        m_pipe->attach_writer();
+}
+
+PipeFile::~PipeFile() {
+    if (can_read())
+        m_pipe->detach_reader();
+    if (can_write())
+        m_pipe->detach_writer();
+}
+
+Result<PipeFile::Ends> PipeFile::try_create_pair(const Credentials& credentials, int flags) {
+    RefPtr<Pipe> pipe = TRY(Pipe::try_create());
+    // Linux: a pipe inode is S_IFIFO 0600 owned by the creator's fsuid/fsgid.
+    RefPtr<Inode> inode = TRY(Inode::try_create(pipe_file_system(), InodeType::Fifo, 0600, credentials.euid,
+                                                credentials.egid));
+    inode->set_anonymous();
+    int shared = flags & (O_NONBLOCK | O_DIRECT);
+    auto* reader = new (std::nothrow) PipeFile(inode, O_RDONLY | shared, pipe);
+    if (!reader)
+        return ENOMEM;
+    Ends ends;
+    ends.read_end = adopt_ref<OpenFile>(reader);
+    auto* writer = new (std::nothrow) PipeFile(inode, O_WRONLY | shared, pipe);
+    if (!writer)
+        return ENOMEM;
+    ends.write_end = adopt_ref<OpenFile>(writer);
+    return ends;
+}
+
+Result<size_t> PipeFile::do_read(IoBuffer& buffer, size_t length, IoContext& context) {
+    return m_pipe->read(buffer, length, is_nonblocking(), context);
+}
+
+Result<size_t> PipeFile::do_write(const IoBuffer& buffer, size_t length, IoContext& context) {
+    return m_pipe->write(buffer, length, is_nonblocking(), context);
+}
+
+} // namespace charon

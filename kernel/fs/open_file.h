@@ -1,0 +1,121 @@
+// Open file descriptions (Linux's struct file): what open(), pipe() and
+// dup() share. Reference-counted: each descriptor slot holding it is one
+// reference (dup and fork add slots), the kernel may take more for the
+// duration of a syscall. The last reference closes it: a pipe end detaches
+// from its pipe then, not at close() of one of several descriptors.
+//
+// The file offset and status flags live here and so are shared by dup'ed
+// and inherited descriptors; FD_CLOEXEC lives in the descriptor table.
+//
+// Locking: one CPU and no preemption inside these calls, so the offset and
+// flags need no lock yet; an SMP port adds Linux's per-file position lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fs/abi.h"
+#include "fs/device.h"
+#include "fs/inode.h"
+#include "fs/io_buffer.h"
+#include "fs/io_context.h"
+#include "fs/pipe.h"
+#include "lib/ref_ptr.h"
+#include "lib/result.h"
+
+namespace charon {
+
+// Status flags F_SETFL may change (Linux's SETFL_MASK).
+inline constexpr int kSettableStatusFlags = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+
+class OpenFile : public RefCounted {
+public:
+    ~OpenFile() override;
+
+    Inode& inode() const { return *m_inode; }
+    // Access mode and status flags, as F_GETFL reports them.
+    int status_flags() const { return m_flags; }
+    void set_status_flags(int flags) { m_flags = (m_flags & ~kSettableStatusFlags) | (flags & kSettableStatusFlags); }
+    bool is_nonblocking() const { return m_flags & O_NONBLOCK; }
+    bool is_path_only() const { return m_flags & O_PATH; }
+    bool can_read() const;
+    bool can_write() const;
+    uint64_t offset() const { return m_offset; }
+
+    // The checks every read/write syscall makes first (EBADF for the wrong
+    // access mode or an O_PATH file) are done here, then the type's hook.
+    Result<size_t> read(IoBuffer& buffer, size_t length, IoContext& context);
+    Result<size_t> write(const IoBuffer& buffer, size_t length, IoContext& context);
+    Result<int64_t> seek(int64_t offset, int whence);
+    // getdents64: fills `buffer` with linux_dirent64 records, returns bytes.
+    Result<size_t> read_directory(IoBuffer& buffer, size_t length);
+    void fill_stat(LinuxStat& stat) const { m_inode->fill_stat(stat); }
+
+protected:
+    OpenFile(RefPtr<Inode> inode, int flags);
+
+    virtual Result<size_t> do_read(IoBuffer& buffer, size_t length, IoContext& context) = 0;
+    virtual Result<size_t> do_write(const IoBuffer& buffer, size_t length, IoContext& context) = 0;
+    virtual Result<int64_t> do_seek(int64_t offset, int whence) = 0;
+    virtual Result<size_t> do_read_directory(IoBuffer&, size_t) { return ENOTDIR; }
+
+    RefPtr<Inode> m_inode;
+    int m_flags;
+    uint64_t m_offset = 0;
+};
+
+// Regular files, directories, symlinks (O_PATH) of the in-memory fs.
+class InodeFile final : public OpenFile {
+public:
+    static Result<RefPtr<OpenFile>> try_create(RefPtr<Inode> inode, int flags);
+
+private:
+    using OpenFile::OpenFile;
+    Result<size_t> do_read(IoBuffer& buffer, size_t length, IoContext& context) override;
+    Result<size_t> do_write(const IoBuffer& buffer, size_t length, IoContext& context) override;
+    Result<int64_t> do_seek(int64_t offset, int whence) override;
+    Result<size_t> do_read_directory(IoBuffer& buffer, size_t length) override;
+};
+
+class DeviceFile final : public OpenFile {
+public:
+    // ENXIO when no driver is registered for the node.
+    static Result<RefPtr<OpenFile>> try_create(RefPtr<Inode> inode, int flags);
+
+private:
+    DeviceFile(RefPtr<Inode> inode, int flags, CharDevice& device) : OpenFile(std::move(inode), flags), m_device(device) {}
+    Result<size_t> do_read(IoBuffer& buffer, size_t length, IoContext& context) override;
+    Result<size_t> do_write(const IoBuffer& buffer, size_t length, IoContext& context) override;
+    Result<int64_t> do_seek(int64_t offset, int whence) override;
+
+    CharDevice& m_device;
+};
+
+// One end of a pipe. Creating it attaches a reader or writer to the pipe;
+// destroying it (the last reference) detaches.
+class PipeFile final : public OpenFile {
+public:
+    ~PipeFile() override;
+    Pipe& pipe() { return *m_pipe; }
+
+    // pipe2(): both ends, sharing one anonymous FIFO inode. `flags` may hold
+    // O_NONBLOCK and O_DIRECT (applied to both ends).
+    struct Ends {
+        RefPtr<OpenFile> read_end;
+        RefPtr<OpenFile> write_end;
+    };
+    static Result<Ends> try_create_pair(const Credentials& credentials, int flags);
+
+private:
+    PipeFile(RefPtr<Inode> inode, int flags, RefPtr<Pipe> pipe);
+    Result<size_t> do_read(IoBuffer& buffer, size_t length, IoContext& context) override;
+    Result<size_t> do_write(const IoBuffer& buffer, size_t length, IoContext& context) override;
+    Result<int64_t> do_seek(int64_t, int) override { return ESPIPE; }
+
+    RefPtr<Pipe> m_pipe;
+};
+
+// Inodes of anonymous pipes live here (Linux's pipefs).
+FileSystem& pipe_file_system();
+
+} // namespace charon

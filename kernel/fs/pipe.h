@@ -1,0 +1,65 @@
+// A pipe: a 64 KiB ring buffer between reader and writer open files.
+//
+// Linux semantics reproduced (pipe(7)):
+// - read returns what is available (up to the request), 0 (EOF) once it is
+//   empty and no writer remains, otherwise waits (EAGAIN with O_NONBLOCK);
+// - a write of at most PIPE_BUF bytes is atomic: all of it goes in at once or
+//   it waits; a larger blocking write goes in piece by piece as space
+//   appears (other writers' data may interleave), a larger non-blocking
+//   write takes what fits;
+// - writing with no reader left fails with EPIPE and SIGPIPE for the caller;
+//   a zero-length write succeeds without checking;
+// - readers are woken by new data and by the last writer leaving; writers by
+//   freed space and by the last reader leaving.
+// Never blocks itself: see fs/io_context.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fs/abi.h"
+#include "fs/io_buffer.h"
+#include "fs/io_context.h"
+#include "lib/ref_ptr.h"
+#include "lib/result.h"
+#include "lib/spinlock.h"
+#include "lib/wait_queue.h"
+
+namespace charon {
+
+class Pipe final : public RefCounted {
+public:
+    // The pipe starts with no reader and no writer; PipeFile registers them.
+    static Result<RefPtr<Pipe>> try_create(size_t capacity = kPipeCapacity);
+    ~Pipe() override;
+
+    Result<size_t> read(IoBuffer& buffer, size_t length, bool nonblocking, IoContext& context);
+    Result<size_t> write(const IoBuffer& buffer, size_t length, bool nonblocking, IoContext& context);
+
+    void attach_reader();
+    void attach_writer();
+    void detach_reader();
+    void detach_writer();
+
+    size_t capacity() const { return m_capacity; }
+    size_t bytes_buffered() const { return m_used; }
+    unsigned readers() const { return m_readers; }
+    unsigned writers() const { return m_writers; }
+    WaitQueue& read_queue() { return m_read_queue; }
+    WaitQueue& write_queue() { return m_write_queue; }
+
+private:
+    Pipe(uint8_t* buffer, size_t capacity);
+
+    mutable Spinlock m_lock{"Pipe", LockRank::Pipe};
+    uint8_t* m_buffer;
+    size_t m_capacity;
+    size_t m_head = 0; // index of the oldest byte
+    size_t m_used = 0;
+    unsigned m_readers = 0;
+    unsigned m_writers = 0;
+    WaitQueue m_read_queue;  // readers waiting for data or EOF
+    WaitQueue m_write_queue; // writers waiting for space or a broken pipe
+};
+
+} // namespace charon
