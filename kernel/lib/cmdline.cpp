@@ -4,10 +4,6 @@
 
 namespace charon {
 
-bool StringView::equals(const char* s) const {
-    return chars && string_length(s) == length && memory_equal(chars, s, length);
-}
-
 namespace {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
@@ -47,18 +43,16 @@ bool CommandLine::has_flag(const char* name) const {
     return found;
 }
 
-StringView CommandLine::value(const char* name) const {
+bool CommandLine::find_value(const char* name, StringView& out) const {
     size_t name_length = string_length(name);
-    StringView result;
+    bool found = false;
     for_each_word(m_line, [&](const char* key, size_t key_length, const char* value, size_t value_length) {
         if (key_length != name_length || !memory_equal(key, name, name_length))
             return;
-        if (value)
-            result = {value, value_length};
-        else
-            result = {key + key_length, 0};
+        found = true;
+        out = value ? StringView(value, value_length) : StringView(key + key_length, 0);
     });
-    return result;
+    return found;
 }
 
 } // namespace charon

@@ -22,6 +22,7 @@ enum class LockRank : uint8_t {
     Pipe = 40,         // kernel/fs: one pipe's buffer
     AddressSpace = 50, // kernel/mm: one address space's VMAs and page tables
     Scheduler = 60,    // kernel/sched: run queue and thread states
+    KernelVm = 65,     // kernel/mm: kernel-half virtual ranges (stacks, large heap blocks)
     FrameAllocator = 70, // kernel/mm: physical frames
     Heap = 80,         // kernel/mm: kernel heap
     Console = 90,      // serial output; last so that logging works under any lock

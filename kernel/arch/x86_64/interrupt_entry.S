@@ -1,0 +1,84 @@
+// Interrupt and exception entry: one stub per vector pushes a uniform frame
+// (a zero error code where the CPU pushes none, then the vector number) and
+// jumps to the common path, which saves the general registers into a
+// TrapFrame (trap.h) and calls handle_interrupt(TrapFrame*).
+//
+// Kernel-only for now: entry from user mode (swapgs, per-CPU data) arrives
+// with the syscall and user-process work.
+
+// Vectors where the CPU pushes an error code: #DF #TS #NP #SS #GP #PF #AC #CP
+// #VC #SX (8, 10-14, 17, 21, 29, 30).
+.macro stub vector
+    .p2align 4
+interrupt_stub_\vector:
+    .if (\vector == 8) || (\vector >= 10 && \vector <= 14) || (\vector == 17) || (\vector == 21) || (\vector == 29) || (\vector == 30)
+    .else
+    pushq $0
+    .endif
+    pushq $\vector
+    jmp interrupt_common
+.endm
+
+    .text
+    .p2align 4
+interrupt_common:
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    cld
+    // 5 CPU words + error code + vector + 15 registers = 176 bytes on a
+    // stack the CPU aligned to 16: the call below is correctly aligned.
+    mov %rsp, %rdi
+    call handle_interrupt
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp                      // vector and error code
+    iretq
+
+    .altmacro
+    .set i, 0
+    .rept 256
+    stub %i
+    .set i, i + 1
+    .endr
+
+// The table the IDT is built from: the address of every stub, by vector.
+    .section .rodata
+    .p2align 3
+    .globl interrupt_stub_table
+interrupt_stub_table:
+    .macro stub_address vector
+    .quad interrupt_stub_\vector
+    .endm
+    .set i, 0
+    .rept 256
+    stub_address %i
+    .set i, i + 1
+    .endr
+
+    .section .note.GNU-stack, "", @progbits

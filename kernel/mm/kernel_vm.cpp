@@ -1,0 +1,142 @@
+#include "mm/kernel_vm.h"
+
+#include "arch/x86_64/paging.h"
+#include "lib/spinlock.h"
+#include "mm/frame_allocator.h"
+
+namespace charon::mm {
+
+namespace {
+
+// Kernel stacks: fixed slots, each a stack under a guard gap of the same
+// size (so even a large frame that skips a page still lands unmapped).
+constexpr size_t stack_slot_size = 2 * kernel_stack_size;
+constexpr size_t max_kernel_stacks = 8192;
+
+Spinlock g_stack_lock{"kernel stacks", LockRank::KernelVm};
+uint64_t g_stack_slot_used[max_kernel_stacks / 64];
+size_t g_stack_search_hint;
+size_t g_live_stacks;
+
+// Large-block virtual ranges: a bump pointer plus a small first-fit list of
+// freed ranges. Freed ranges beyond the list's capacity are simply not
+// reused (virtual space is plentiful; frames are always returned).
+struct FreeRange {
+    VirtAddr base;
+    size_t pages;
+};
+constexpr size_t max_free_ranges = 64;
+Spinlock g_pages_lock{"kernel pages", LockRank::KernelVm};
+VirtAddr g_pages_bump = heap_region_base;
+FreeRange g_free_ranges[max_free_ranges];
+size_t g_free_range_count;
+
+void unmap_and_free(VirtAddr base, size_t pages) {
+    for (size_t i = 0; i < pages; ++i) {
+        auto frame = arch::unmap_page(arch::kernel_root(), base + i * page_size);
+        VERIFY(!frame.is_error());
+        free_frame(frame.value());
+    }
+}
+
+// Maps fresh zeroed frames at [base, base + pages); undoes itself on failure.
+Result<void> map_fresh(VirtAddr base, size_t pages) {
+    for (size_t i = 0; i < pages; ++i) {
+        auto frame = allocate_frame(FrameFill::Zero);
+        Result<void> mapped = frame.is_error() ? Result<void>(frame.error())
+                                               : arch::map_page(arch::kernel_root(), base + i * page_size,
+                                                                frame.value(), arch::PageWrite);
+        if (mapped.is_error()) {
+            if (!frame.is_error())
+                free_frame(frame.value());
+            unmap_and_free(base, i);
+            return mapped.error();
+        }
+    }
+    return {};
+}
+
+VirtAddr take_range(size_t pages) {
+    for (size_t i = 0; i < g_free_range_count; ++i) {
+        FreeRange& range = g_free_ranges[i];
+        if (range.pages < pages)
+            continue;
+        VirtAddr base = range.base;
+        range.base += pages * page_size;
+        range.pages -= pages;
+        if (range.pages == 0)
+            range = g_free_ranges[--g_free_range_count];
+        return base;
+    }
+    VirtAddr base = g_pages_bump;
+    if (base + pages * page_size > heap_region_base + heap_region_size)
+        return 0;
+    g_pages_bump += pages * page_size;
+    return base;
+}
+
+void give_back_range(VirtAddr base, size_t pages) {
+    if (g_free_range_count < max_free_ranges)
+        g_free_ranges[g_free_range_count++] = {base, pages};
+}
+
+} // namespace
+
+Result<KernelStack> allocate_kernel_stack() {
+    SpinlockGuard guard(g_stack_lock);
+    for (size_t n = 0; n < max_kernel_stacks; ++n) {
+        size_t slot = (g_stack_search_hint + n) % max_kernel_stacks;
+        uint64_t& word = g_stack_slot_used[slot / 64];
+        uint64_t bit = 1ull << (slot % 64);
+        if (word & bit)
+            continue;
+        VirtAddr slot_base = stack_region_base + slot * stack_slot_size;
+        KernelStack stack{slot_base + stack_slot_size - kernel_stack_size, slot_base + stack_slot_size};
+        TRY(map_fresh(stack.base, kernel_stack_size / page_size));
+        word |= bit;
+        g_stack_search_hint = slot + 1;
+        ++g_live_stacks;
+        return stack;
+    }
+    return ENOMEM;
+}
+
+void free_kernel_stack(KernelStack stack) {
+    SpinlockGuard guard(g_stack_lock);
+    VERIFY(stack.base >= stack_region_base && stack.top - stack.base == kernel_stack_size);
+    size_t slot = (stack.base - stack_region_base) / stack_slot_size;
+    VERIFY(slot < max_kernel_stacks);
+    uint64_t bit = 1ull << (slot % 64);
+    VERIFY(g_stack_slot_used[slot / 64] & bit);
+    unmap_and_free(stack.base, kernel_stack_size / page_size);
+    g_stack_slot_used[slot / 64] &= ~bit;
+    --g_live_stacks;
+}
+
+size_t live_kernel_stack_count() { return __atomic_load_n(&g_live_stacks, __ATOMIC_RELAXED); }
+
+Result<VirtAddr> allocate_kernel_pages(size_t pages) {
+    SpinlockGuard guard(g_pages_lock);
+    VirtAddr base = take_range(pages);
+    if (!base)
+        return ENOMEM;
+    auto mapped = map_fresh(base, pages);
+    if (mapped.is_error()) {
+        give_back_range(base, pages);
+        return mapped.error();
+    }
+    return base;
+}
+
+void free_kernel_pages(VirtAddr base, size_t pages) {
+    SpinlockGuard guard(g_pages_lock);
+    VERIFY(is_kernel_pages_address(base));
+    unmap_and_free(base, pages);
+    give_back_range(base, pages);
+}
+
+bool is_kernel_pages_address(VirtAddr address) {
+    return address >= heap_region_base && address < heap_region_base + heap_region_size;
+}
+
+} // namespace charon::mm

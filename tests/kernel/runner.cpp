@@ -1,0 +1,50 @@
+#include <stdarg.h>
+
+#include "arch/x86_64/qemu.h"
+#include "arch/x86_64/serial.h"
+#include "ktest.h"
+#include "lib/log.h"
+#include "lib/string_view.h"
+#include "lib/verify.h"
+
+extern "C" const charon::ktest::TestCase __kernel_tests_start[];
+extern "C" const charon::ktest::TestCase __kernel_tests_end[];
+
+namespace charon::ktest {
+
+void Context::fail(const char* file, int line, const char* fmt, ...) {
+    char message[200];
+    va_list args;
+    va_start(args, fmt);
+    vformat(message, sizeof(message), fmt, args);
+    va_end(args);
+    // One line per failure, all of them (not only the first).
+    log_info("KTEST FAIL %s: %s:%d: %s", m_test_name, file, line, message);
+    ++m_failures;
+}
+
+[[noreturn]] void run_all(StringView filter) {
+    unsigned passed = 0, failed = 0;
+    for (const TestCase* test = __kernel_tests_start; test < __kernel_tests_end; ++test) {
+        if (!StringView(test->name).starts_with(filter))
+            continue;
+        Context context(test->name);
+        test->function(context);
+        if (context.failed()) {
+            ++failed;
+        } else {
+            ++passed;
+            log_info("KTEST PASS %s", test->name);
+        }
+    }
+    if (passed + failed == 0) {
+        log_info("KTEST FAIL no_tests_selected: no test name starts with '%.*s'", static_cast<int>(filter.length()),
+                 filter.chars());
+        ++failed;
+    }
+    log_info("KTEST RESULT %u %u", passed, failed);
+    arch::qemu_exit(failed ? arch::QemuExit::TestsFailed : arch::QemuExit::TestsPassed);
+    panic("isa-debug-exit device missing: cannot report self-test results");
+}
+
+} // namespace charon::ktest
