@@ -57,7 +57,7 @@ int main(void)
     pid_t g;
     CHECK_EQ(read(gpid_p[0], &g, sizeof g), sizeof g);
     char buf[2];
-    CHECK_EQ(read(logp[0], buf, 2), 2);
+    t_read_all(logp[0], buf, 2);
     CHECK_EQ(buf[0], 'H');
     CHECK_EQ(buf[1], 'C');
     CHECK_EQ(t_wait(s), 0);

@@ -237,7 +237,8 @@ static inline long sys_rt_sigprocmask(int how, const unsigned long *set, unsigne
      CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 
 struct t_thread {
-    int tid; /* set by CLONE_PARENT_SETTID, cleared by CLONE_CHILD_CLEARTID */
+    int tid;     /* set by CLONE_PARENT_SETTID, cleared by CLONE_CHILD_CLEARTID */
+    int tid_ret; /* clone's return value: the tid, stable after the thread exits */
     void *stack;
     size_t stack_size;
 };
@@ -255,6 +256,7 @@ static inline void t_thread_start(struct t_thread *t, int (*fn)(void *), void *a
     int r = clone(fn, (char *)t->stack + t->stack_size, T_THREAD_FLAGS, arg, &t->tid, NULL, &t->tid);
     if (r == -1)
         FAIL("clone thread");
+    t->tid_ret = r;
 }
 
 /* Waits on the CLONE_CHILD_CLEARTID word until the kernel zeroes it. */
@@ -328,6 +330,22 @@ static inline char t_recv(int fd)
     if (r != 1)
         FAIL("sync read returned %ld", r);
     return c;
+}
+
+/* Reads exactly n bytes (pipes may return fewer per read when the writer
+ * wrote in pieces); fails on EOF or error. */
+static inline void t_read_all(int fd, void *buf, size_t n)
+{
+    char *p = buf;
+    while (n > 0) {
+        long r = read(fd, p, n);
+        if (r == -1 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            FAIL("read_all: read returned %ld with %zu bytes missing", r, n);
+        p += r;
+        n -= (size_t)r;
+    }
 }
 
 /* Polls until /proc-free condition: a child has stopped, via waitid WNOWAIT. */

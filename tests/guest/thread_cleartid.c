@@ -21,7 +21,7 @@ int main(void)
         struct t_thread t;
         shared_value = 0;
         t_thread_start(&t, body, (void *)(long)(i + 1));
-        int tid = t.tid;
+        int tid = t.tid_ret; /* t.tid may already be cleared */
         CHECK(tid > 0);
         CHECK(tid != getpid());
         if (i == 0) {

@@ -53,7 +53,7 @@ static void run(long mode)
     /* The leader is gone or going; the process must not be reported. */
     t_send(go[1], 'a');
     long vals[2];
-    CHECK_EQ(read(rep[0], vals, sizeof vals), sizeof vals);
+    t_read_all(rep[0], vals, sizeof vals);
     CHECK_EQ(vals[0], pid);      /* getpid in the survivor is the tgid */
     CHECK_EQ(vals[1], getpid()); /* and the parent is unchanged */
     int st;
