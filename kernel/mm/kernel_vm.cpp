@@ -110,6 +110,10 @@ void free_kernel_stack(KernelStack stack) {
     VERIFY(g_stack_slot_used[slot / 64] & bit);
     unmap_and_free(stack.base, kernel_stack_size / page_size);
     g_stack_slot_used[slot / 64] &= ~bit;
+    // Reuse the lowest free slot first: the slots stay packed and keep
+    // reusing the same page-table pages.
+    if (slot < g_stack_search_hint)
+        g_stack_search_hint = slot;
     --g_live_stacks;
 }
 

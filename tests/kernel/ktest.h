@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "lib/format.h"
 
@@ -26,7 +27,18 @@ private:
     unsigned m_failures = 0;
 };
 
-struct TestCase {
+// Comparison operands are printed as numbers: integers, enums and pointers.
+template <typename T>
+unsigned long as_number(const T& value) {
+    if constexpr (std::is_pointer_v<T>)
+        return reinterpret_cast<unsigned long>(value);
+    else
+        return static_cast<unsigned long>(value);
+}
+
+// alignas(16): the compiler aligns each descriptor to 16 anyway; saying so
+// makes the section a plain array (linker.ld aligns its start to match).
+struct alignas(16) TestCase {
     const char* name;
     void (*function)(Context&);
 };
@@ -58,7 +70,7 @@ struct TestCase {
         auto ktest_b = (b);                                                                              \
         if (!(ktest_a op ktest_b)) {                                                                     \
             ktest_context.fail(__FILE__, __LINE__, "%s %s %s: %#lx vs %#lx", #a, #op, #b,                \
-                               static_cast<unsigned long>(ktest_a), static_cast<unsigned long>(ktest_b)); \
+                               ::charon::ktest::as_number(ktest_a), ::charon::ktest::as_number(ktest_b)); \
             on_fail;                                                                                     \
         }                                                                                                \
     } while (0)

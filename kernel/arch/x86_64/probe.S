@@ -12,6 +12,7 @@ _ZN6charon4arch14probe_read_u64EPKvPm:
 2:  xorl %eax, %eax
     ret
     .section .extable, "a"
+    .p2align 3
     .quad 1b, 2b
     .text
 
@@ -24,6 +25,7 @@ _ZN6charon4arch15probe_write_u64EPvm:
 2:  xorl %eax, %eax
     ret
     .section .extable, "a"
+    .p2align 3
     .quad 1b, 2b
 
     .section .note.GNU-stack, "", @progbits

@@ -5,6 +5,7 @@
 
 extern "C" const uint8_t __ksyms_start[];
 extern "C" const uint8_t __ksyms_end[];
+extern "C" const char __text_start[], __text_end[];
 
 namespace charon::arch {
 
@@ -41,6 +42,8 @@ size_t symbol_count() { return table().count; }
 
 bool symbolize(uint64_t address, Symbol& out) {
     Table t = table();
+    if (address < reinterpret_cast<uint64_t>(__text_start) || address >= reinterpret_cast<uint64_t>(__text_end))
+        return false;
     if (t.count == 0 || address < t.entries[0].address)
         return false;
     // Last entry whose address is <= the looked-up one.
