@@ -1,0 +1,346 @@
+// The lifecycle core: one process table and every decision about processes,
+// threads, groups, sessions, exit, wait and signals. It knows no hardware:
+// the kernel calls this API from its syscall handlers and at every return to
+// user mode, and acts on the core's decisions through LifecycleHost
+// (host.h). The same sources run in the kernel and in the host unit tests.
+//
+// Blocking: the core never blocks. Where a syscall must sleep, the core
+// returns a Sleep decision naming a WaitQueue and the queue generation it
+// observed under its lock. The kernel then does
+//     waiter.sleeper = me; queue->add(waiter);
+//     if (queue->generation() == decision.generation) schedule();
+//     queue->remove(waiter);   and calls the core again.
+// A wake between the decision and the sleep bumps the generation, so no
+// wake-up is lost.
+//
+// Locking: every entry point takes the ProcessTree lock (rank 10) itself;
+// signal state is additionally guarded by the SigHand lock (rank 20) of the
+// process. Callers hold neither. See docs/lifecycle.md for the whole order.
+#pragma once
+
+#include <cstdint>
+
+#include "lib/result.h"
+#include "lib/spinlock.h"
+#include "lib/wait_queue.h"
+#include "proc/abi.h"
+#include "proc/host.h"
+#include "proc/process.h"
+#include "proc/sigset.h"
+
+namespace charon::proc {
+
+struct ProcessTableConfig {
+    pid_t pid_max = 32768;       // pids are 1 .. pid_max-1 (Linux /proc/sys/kernel/pid_max)
+    pid_t pid_wrap_floor = 300;  // after wrapping, allocation restarts here (Linux RESERVED_PIDS)
+    int sigpending_limit = 1024; // RLIMIT_SIGPENDING given to init (inherited)
+};
+
+// What the kernel created for a new thread/process. Handles are opaque to
+// the core; it records them in the ledger and hands them back at teardown.
+struct CloneArgs {
+    uint64_t flags = 0;         // CLONE_* | exit signal in the low byte
+    uint64_t kernel_stack = 0;  // the new thread's kernel stack (required)
+    uint64_t address_space = 0; // a new address space (ignored with CLONE_VM)
+    uint64_t file_table = 0;    // a new descriptor table (ignored with CLONE_FILES)
+    uint64_t tls = 0;           // 0 = none
+    uint64_t timers = 0;        // timer set of a new process (ignored with CLONE_THREAD)
+    uint64_t child_tid = 0;     // CLONE_CHILD_CLEARTID address
+    void* kernel_thread = nullptr;
+};
+
+struct InitArgs {
+    Credentials credentials;
+    uint64_t kernel_stack = 0;
+    uint64_t address_space = 0;
+    uint64_t file_table = 0;
+    uint64_t tls = 0;
+    uint64_t timers = 0;
+    void* kernel_thread = nullptr;
+};
+
+// wait4 and waitid both become a WaitRequest (one wait implementation).
+struct WaitRequest {
+    IdType idtype = P_ALL;
+    pid_t id = 0; // P_PGID 0 = the caller's group at the time of the call
+    int options = 0;
+};
+
+struct WaitReport {
+    pid_t pid = 0;
+    int status = 0;  // wait4 status word
+    SigInfo info;    // waitid: SIGCHLD, CLD_*, si_status raw code or signal
+    RUsage rusage;   // the child's own + its reaped children's (RUSAGE_BOTH)
+};
+
+struct WaitDecision {
+    enum class Kind : uint8_t {
+        Reported,   // `report` is filled; wait4 returns report.pid
+        NothingYet, // WNOHANG and eligible children but none ready: return 0
+        Sleep,      // sleep on queue (see the blocking protocol above), then call again
+        Failed,     // return -error (ECHILD)
+    };
+    Kind kind = Kind::Failed;
+    WaitReport report;
+    WaitQueue* queue = nullptr;
+    uint64_t generation = 0;
+    Errno error = ECHILD;
+};
+
+// What to do with a thread about to return to user mode.
+struct SignalDecision {
+    enum class Kind : uint8_t {
+        None,    // nothing to deliver: return to user mode
+        Handler, // build a frame for `action` with `info`, then signal_delivered()
+        Exit,    // the thread must die: call exit_dying() (group status already set)
+        Stop,    // stopped by job control: sleep on queue, then call get_signal again
+    };
+    Kind kind = Kind::None;
+    int signo = 0;
+    SigInfo info;
+    KSigaction action; // the disposition as it was at dequeue (before SA_RESETHAND)
+    WaitQueue* queue = nullptr;
+    uint64_t generation = 0;
+};
+
+// "Done" or "sleep on this queue, then ask again" (execve's de_thread, vfork).
+struct SleepDecision {
+    bool done = true;
+    WaitQueue* queue = nullptr;
+    uint64_t generation = 0;
+};
+
+// The system-wide snapshot (the seed's get_process_stats) plus thread counts.
+struct ProcessStats {
+    int processes = 0; // unreaped processes (zombies included)
+    int running = 0, runnable = 0, sleeping = 0, stopped = 0, zombie = 0; // processes by state
+    int threads = 0;
+    int threads_by_state[static_cast<unsigned>(ThreadState::Count)] = {};
+    uint64_t cpu_ns = 0;        // CPU time of unreaped processes (their dead threads included)
+    int64_t memory_kb = 0;      // current RSS as reported by note_rss
+    uint64_t forks = 0, exits = 0, reaps = 0;
+};
+
+class ProcessTable {
+public:
+    ProcessTable(LifecycleHost& host, const ProcessTableConfig& config = {});
+    ~ProcessTable(); // frees whatever is left, without teardown callbacks
+    ProcessTable(const ProcessTable&) = delete;
+    ProcessTable& operator=(const ProcessTable&) = delete;
+
+    // Allocates the pid table and creates init (pid 1, its own session and
+    // group). ENOMEM when an allocation fails.
+    Result<Thread*> create_init(const InitArgs& args);
+
+    // --- Lookup (O(1): the pid table is indexed by number) ----------------
+    Thread* find_thread(pid_t tid);
+    Process* find_process(pid_t pid); // a thread-group leader's pid only
+    ProcessGroup* find_group(pid_t pgid);
+    Session* find_session(pid_t sid);
+    Process* init_process() { return m_init; }
+
+    // --- fork / vfork / clone ---------------------------------------------
+    // Errors: EINVAL (flag combinations, exit signal > 64, CLONE_PARENT or
+    // CLONE_THREAD from init), EAGAIN (no free pid), ENOMEM (allocation),
+    // ERESTARTNOINTR (the caller's group is exiting). On error nothing of
+    // `args` has been taken: the kernel frees what it created.
+    Result<Thread*> clone(Thread& parent, const CloneArgs& args);
+    // After a CLONE_VFORK clone the parent thread loops on this until done:
+    // the child exec'd or exited, or the parent itself was told to die.
+    SleepDecision vfork_wait(Thread& parent);
+
+    // --- execve -----------------------------------------------------------
+    // Kills the other threads of the process and waits for them (de_thread).
+    // EAGAIN when the group is already exiting (then take the exit path).
+    // done = every other thread is gone: call exec_commit().
+    Result<SleepDecision> exec_prepare(Thread& thread);
+    // The point of no return: the calling thread becomes the leader (taking
+    // the group's pid), handled signals reset to SIG_DFL (ignored stay
+    // ignored, the mask stays), SIGHAND unshared, the vfork parent released,
+    // the old address space dropped in favour of `new_address_space`.
+    Result<void> exec_commit(Thread& thread, uint64_t new_address_space);
+
+    // --- exit ---------------------------------------------------------------
+    // None of these returns to user mode: afterwards the kernel switches away
+    // for good and must not touch `thread` again (it may be freed).
+    void exit(Thread& thread, int code);       // exit(2): this thread only
+    void exit_group(Thread& thread, int code); // exit_group(2): first group exit wins
+    void exit_dying(Thread& thread);           // after SignalDecision::Exit
+
+    // --- wait ---------------------------------------------------------------
+    // Syscall argument checks: EINVAL for bad options/idtype, ESRCH for
+    // wait4(INT_MIN). waitid P_PIDFD: the kernel resolves the fd to a pid.
+    static Result<WaitRequest> wait4_request(pid_t pid, int options);
+    static Result<WaitRequest> waitid_request(int idtype, pid_t id, int options);
+    WaitDecision wait(Thread& caller, const WaitRequest& request);
+
+    // --- signals --------------------------------------------------------------
+    Result<void> kill(Thread& sender, pid_t pid, int sig);
+    Result<void> tgkill(Thread& sender, pid_t tgid, pid_t tid, int sig);
+    Result<void> tkill(Thread& sender, pid_t tid, int sig);
+    // rt_sigqueueinfo: si_code >= 0 is EPERM unless sent to oneself; over the
+    // receiver's RLIMIT_SIGPENDING a real-time signal is EAGAIN.
+    Result<void> sigqueue(Thread& sender, pid_t pid, int sig, const SigInfo& info);
+    // Kernel-generated (tty, timers): no permission check, si_code SI_KERNEL.
+    Result<void> send_kernel_signal(Process& target, int sig);
+    Result<void> kill_group_from_kernel(pid_t pgid, int sig);
+    // A fault in user mode: the signal cannot be blocked or ignored (it is
+    // reset to SIG_DFL if it was), and is delivered before anything else.
+    void force_fault_signal(Thread& thread, int sig, int si_code, uint64_t address);
+
+    // rt_sigaction: EINVAL for a number outside 1..64 or a new action for
+    // SIGKILL/SIGSTOP. Returns the old action.
+    Result<KSigaction> sigaction(Thread& thread, int sig, const KSigaction* new_action);
+    // rt_sigprocmask: returns the old mask; EINVAL for a bad `how`.
+    Result<SigSet> sigprocmask(Thread& thread, int how, const SigSet* set);
+    SigSet sigpending(Thread& thread);
+    // sigreturn / sigsuspend: SIGKILL and SIGSTOP are silently removed.
+    void set_signal_mask(Thread& thread, SigSet mask);
+    // Whether get_signal() has something to do (TIF_SIGPENDING).
+    bool signal_pending(Thread& thread);
+    // Called at every return to user mode when signal_pending().
+    SignalDecision get_signal(Thread& thread);
+    // The frame for a Handler decision is built: block sa_mask (and the
+    // signal itself unless SA_NODEFER).
+    void signal_delivered(Thread& thread, int sig, const KSigaction& action);
+
+    // --- process groups, sessions, terminal hook -----------------------------
+    Result<void> setpgid(Thread& caller, pid_t pid, pid_t pgid);
+    Result<pid_t> getpgid(Thread& caller, pid_t pid);
+    Result<pid_t> setsid(Thread& caller);
+    Result<pid_t> getsid(Thread& caller, pid_t pid);
+    // The tty layer: the session leader acquires a controlling terminal
+    // (EPERM otherwise); tcsetpgrp checks the group is in the caller's
+    // session (EPERM) and exists (ESRCH); ENOTTY without a terminal.
+    Result<void> acquire_controlling_tty(Thread& caller);
+    Result<void> set_foreground_group(Thread& caller, pid_t pgid);
+
+    // --- prctl --------------------------------------------------------------
+    Result<void> set_pdeath_signal(Thread& thread, int sig); // 0 clears
+    void set_child_subreaper(Thread& thread, bool enable);
+
+    // --- accounting (fed by the kernel) ------------------------------------------
+    void set_thread_run_state(Thread& thread, ThreadState state); // Running/Runnable/Sleeping
+    void account_cpu(Thread& thread, uint64_t user_ns, uint64_t system_ns);
+    void account_context_switch(Thread& thread, bool voluntary);
+    void account_page_fault(Thread& thread, bool major);
+    void note_rss(Process& process, int64_t rss_kb);
+    // setuid and friends (the credential syscalls live elsewhere).
+    Result<void> set_credentials(Process& process, const Credentials& credentials);
+    Result<RUsage> getrusage(Thread& thread, int who);
+    ProcessStats stats();
+
+    // --- introspection (tests, /proc-like views) -----------------------------
+    template <typename F>
+    void for_each_process(F f) {
+        for (auto& links : m_processes)
+            f(static_cast<Process&>(links));
+    }
+    int process_count() const { return m_nr_processes; }
+    pid_t last_pid() const { return m_last_pid; }
+    Spinlock& lock() { return m_lock; }
+    const ProcessTableConfig& config() const { return m_config; }
+
+private:
+    struct PidSlot {
+        Thread* thread = nullptr;
+        ProcessGroup* group = nullptr;
+        Session* session = nullptr;
+        bool reserved = false;
+        bool in_use() const { return thread || group || session || reserved; }
+    };
+
+    // pids
+    Result<pid_t> alloc_pid();
+    void release_pid_if_unused(pid_t pid);
+    PidSlot* slot(pid_t pid);
+
+    // tree
+    Thread* new_thread(Process& process, pid_t tid, uint64_t kernel_stack, uint64_t tls, void* kernel_thread);
+    void link_child(Process& child, Thread& parent_thread);
+    void unlink_child(Process& child);
+    void count_child(Process& child, int delta);
+    void update_event_link(Process& child);
+    Thread* find_alive_thread(Process& process);
+    Thread& find_new_reaper(Thread& father);
+    void reparent_children(Thread& father);
+    void release_process(Process& process, pid_t reaper); // the reap (reaper 0 = automatic)
+    void free_thread(Thread& thread);
+    UserAccount* account_for(uid_t uid);
+    void put_account(UserAccount* account);
+
+    // groups
+    Result<ProcessGroup*> new_group(pid_t pgid, Session& session);
+    void join_group(Process& process, ProcessGroup& group);
+    void leave_group(Process& process);
+    bool computes_link(Process& process);
+    bool update_link(Process& process); // true if the group just became orphaned
+    void update_children_links(Process& process);
+    void check_orphaned_group(ProcessGroup& group);
+    void set_stopped_flag(Process& process, bool stopped);
+
+    // exit
+    void do_exit(Thread& thread, int status);
+    void start_group_exit(Process& process, int status, Thread* except);
+    void exit_notify(Thread& thread, bool group_dead);
+    bool notify_parent_of_death(Process& process);
+    void notify_parent_cldstop(Process& process, int why);
+    void release_vfork_parent(Process& process);
+    int process_status(Process& process);
+    SigInfo child_siginfo(Process& process, int code, int status);
+    uint64_t total_user_ns(Process& process);
+    uint64_t total_system_ns(Process& process);
+    void set_blocked(Thread& thread, SigSet mask);
+    void drop_address_space(Thread& thread);
+
+    // wait
+    bool child_matches(Thread& caller, Process& child, const WaitRequest& request, pid_t own_pgid);
+    bool has_eligible_child(Thread& caller, const WaitRequest& request, pid_t own_pgid);
+    bool try_report(Thread& caller, Process& child, const WaitRequest& request, WaitReport& report);
+    void fill_rusage_both(Process& process, RUsage& usage);
+
+    // signals
+    Result<void> do_tkill(Thread& sender, pid_t tgid, pid_t tid, int sig);
+    Result<void> check_kill_permission(Thread& sender, Process& target, int sig);
+    Result<void> send_signal(int sig, SigInfo info, Process& process, Thread* thread, bool force);
+    bool prepare_signal(int sig, Process& process, Thread* thread, bool force);
+    bool signal_ignored(int sig, Process& process, Thread* thread, bool force);
+    void complete_signal(int sig, Process& process, Thread* thread);
+    bool wants_signal(int sig, Thread& thread);
+    void flush_signal(Process& process, SigSet set);
+    void flush_pending(PendingSet& pending, SigSet set, Process& owner);
+    int dequeue(Thread& thread, SigSet mask, SigInfo& info);
+    int dequeue_from(PendingSet& pending, SigSet mask, SigInfo& info, Process& owner);
+    bool do_signal_stop(Thread& thread, int sig);
+    void retarget_shared(Thread& thread, SigSet newly_blocked);
+    void send_to_group_members(ProcessGroup& group, int sig);
+    Result<void> group_send(Thread* sender, int sig, const SigInfo& info, Process& target);
+    SigInfo user_siginfo(int sig, int code, Thread* sender);
+
+    // stats
+    void recount_thread(Thread& thread);
+    int process_state_index(Process& process);
+    void change_process_state_count(Process& process, int delta);
+
+    void emit(ProcEvent::Kind kind, Process& process, int code, int signo, pid_t sender, pid_t tid = 0);
+
+    LifecycleHost& m_host;
+    ProcessTableConfig m_config;
+    Spinlock m_lock{"process-tree", LockRank::ProcessTree};
+
+    PidSlot* m_slots = nullptr;
+    pid_t m_last_pid = 0;
+    Process* m_init = nullptr;
+    ProcessList m_processes;
+    IntrusiveList<UserAccount, &UserAccount::node> m_accounts;
+
+    int m_nr_processes = 0;
+    int m_nr_threads = 0;
+    int m_process_states[6] = {}; // running runnable sleeping stopped zombie (index 5 unused)
+    int m_thread_states[static_cast<unsigned>(ThreadState::Count)] = {};
+    uint64_t m_cpu_ns = 0;
+    int64_t m_memory_kb = 0;
+    uint64_t m_forks = 0, m_exits = 0, m_reaps = 0;
+};
+
+} // namespace charon::proc
