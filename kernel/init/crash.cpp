@@ -24,10 +24,10 @@ namespace {
     (void)*reinterpret_cast<volatile uint64_t*>(address);
 }
 
+// In asm: the compiler rewrites 1 / x as x == 1, which never traps.
 [[gnu::noinline]] void crash_divide_by_zero() {
-    volatile uint64_t zero = 0;
-    volatile uint64_t result = 1 / zero;
-    (void)result;
+    uint64_t zero = 0, high = 0, low = 1;
+    asm volatile("divq %2" : "+a"(low), "+d"(high) : "r"(zero));
 }
 
 [[gnu::noinline]] uint64_t crash_stack_overflow(uint64_t depth) {
