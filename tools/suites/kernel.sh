@@ -47,6 +47,15 @@ boot() {
 # show LOG: the kernel's last words, for a failure's context.
 show() { sed -E 's/^[0-9]+ /    | /' "$1" | tail -n "${2:-25}"; }
 
+# --- 0. layering (docs/architecture.md): portable code sees no hardware -------
+bad=$(grep -rnE '#include +"(arch|mm|time|sched|syscall|init)/' kernel/lib kernel/proc kernel/fs kernel/exec 2>/dev/null)
+if [[ -z $bad ]]; then
+    pass layering_includes
+else
+    fail layering_includes "portable code includes kernel-only headers:"
+    sed 's/^/    | /' <<<"$bad"
+fi
+
 # --- 1. self-tests under plain TCG --------------------------------------------
 log=$work/selftest
 boot "$log" "$TIMEOUT" selftest
