@@ -53,7 +53,11 @@ public:
         order.push_back("release_kernel_stack");
         cr3.erase(thread.tid());
     }
-    void on_event(const ProcEvent& event) override { events.push_back(event); }
+    void on_event(const ProcEvent& event) override {
+        events.push_back(event);
+        if (event.kind == ProcEvent::Kind::Exit)
+            order.push_back("event:exit");
+    }
 
     void release(uint64_t handle, const char* what) {
         if (handle == 0) {
