@@ -62,8 +62,7 @@ static double now_s(void)
 enum outcome { PASSED, FAILED, SKIPPED };
 
 /* Runs one test; returns its outcome and prints its line. */
-static enum outcome run_one(const char *dir, const char *name, double timeout_s,
-                            const sigset_t *child_mask)
+static enum outcome run_one(const char *dir, const char *name, double timeout_s)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -75,8 +74,17 @@ static enum outcome run_one(const char *dir, const char *name, double timeout_s,
     }
     if (pid == 0) {
         setpgid(0, 0);
-        /* The runner blocks SIGCHLD; a test must start with Linux's defaults. */
-        sigprocmask(SIG_SETMASK, child_mask, NULL);
+        /* A test starts with default dispositions (exec keeps ignored ones,
+         * and a shell may have ignored SIGINT/SIGQUIT for us) and with an
+         * empty signal mask (the runner blocks SIGCHLD). */
+        for (int sig = 1; sig < 65; sig++) {
+            if (sig == SIGKILL || sig == SIGSTOP || (sig >= 32 && sig < SIGRTMIN))
+                continue;
+            signal(sig, SIG_DFL);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         char *argv[] = {path, NULL};
         execv(path, argv);
         fprintf(stderr, "runner: execv %s: %s\n", path, strerror(errno));
@@ -201,8 +209,7 @@ int main(int argc, char **argv)
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
 
-    sigset_t child_mask, chld;
-    sigprocmask(SIG_SETMASK, NULL, &child_mask);
+    sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
     sigprocmask(SIG_BLOCK, &chld, NULL);
@@ -210,7 +217,7 @@ int main(int argc, char **argv)
 
     int passed = 0, failed = 0, skipped = 0;
     for (size_t i = 0; i < n; i++) {
-        switch (run_one(dir, names[i], timeout_s, &child_mask)) {
+        switch (run_one(dir, names[i], timeout_s)) {
         case PASSED: passed++; break;
         case FAILED: failed++; break;
         case SKIPPED: skipped++; break;
