@@ -20,7 +20,7 @@ int prot_from_flags(uint32_t flags) {
 }
 
 // [offset, offset + length) inside a file of `size` bytes, without overflow.
-bool within_file(uint64_t offset, uint64_t length, size_t size) { return offset <= size && length <= size - offset; }
+bool within_file(uint64_t offset, uint64_t length, uint64_t size) { return offset <= size && length <= size - offset; }
 
 } // namespace
 
@@ -29,10 +29,17 @@ bool looks_like_elf(const uint8_t* head, size_t size) {
 }
 
 Result<LoadPlan> plan_elf_load(const uint8_t* image, size_t size, uint64_t pie_base) {
-    if (size < sizeof(Elf64Header) || !looks_like_elf(image, size))
+    return plan_elf_load(MemoryElfSource(image, size), pie_base);
+}
+
+Result<LoadPlan> plan_elf_load(const ElfSource& source, uint64_t pie_base) {
+    uint64_t size = source.size();
+    if (size < sizeof(Elf64Header))
         return ENOEXEC;
     Elf64Header header;
-    __builtin_memcpy(&header, image, sizeof header);
+    TRY(source.read(0, &header, sizeof header));
+    if (!looks_like_elf(header.e_ident, sizeof header.e_ident))
+        return ENOEXEC;
     if (header.e_ident[4] != ELFCLASS64 || header.e_ident[5] != ELFDATA2LSB)
         return ENOEXEC;
     if (header.e_type != ET_EXEC && header.e_type != ET_DYN)
@@ -58,7 +65,7 @@ Result<LoadPlan> plan_elf_load(const uint8_t* image, size_t size, uint64_t pie_b
     uint64_t first_vaddr = 0;
     for (size_t i = 0; i < header.e_phnum; ++i) {
         Elf64ProgramHeader ph;
-        __builtin_memcpy(&ph, image + header.e_phoff + i * sizeof ph, sizeof ph);
+        TRY(source.read(header.e_phoff + i * sizeof ph, &ph, sizeof ph));
         if (ph.p_type == PT_INTERP)
             return ENOEXEC; // dynamic linking is not supported
         if (ph.p_type == PT_LOAD && !have_load) {
@@ -79,7 +86,7 @@ Result<LoadPlan> plan_elf_load(const uint8_t* image, size_t size, uint64_t pie_b
     bool have_phdr_segment = false;
     for (size_t i = 0; i < header.e_phnum; ++i) {
         Elf64ProgramHeader ph;
-        __builtin_memcpy(&ph, image + header.e_phoff + i * sizeof ph, sizeof ph);
+        TRY(source.read(header.e_phoff + i * sizeof ph, &ph, sizeof ph));
         switch (ph.p_type) {
         case PT_LOAD: {
             if (ph.p_filesz > ph.p_memsz)

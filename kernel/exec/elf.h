@@ -177,6 +177,37 @@ struct LoadPlan {
 // below mmap_min_addr.
 Result<LoadPlan> plan_elf_load(const uint8_t* image, size_t size, uint64_t pie_base);
 
+// Where the loader reads the file from: memory (tests, or a file whose
+// bytes are at hand) or an inode (exec/exec.h). Reads must be exact: a short
+// read is an error.
+class ElfSource {
+public:
+    virtual uint64_t size() const = 0;
+    virtual Result<void> read(uint64_t offset, void* destination, size_t length) const = 0;
+
+protected:
+    ~ElfSource() = default;
+};
+
+class MemoryElfSource final : public ElfSource {
+public:
+    MemoryElfSource(const uint8_t* data, size_t size) : m_data(data), m_size(size) {}
+    uint64_t size() const override { return m_size; }
+    Result<void> read(uint64_t offset, void* destination, size_t length) const override {
+        if (offset > m_size || length > m_size - offset)
+            return ENOEXEC;
+        if (length)
+            __builtin_memcpy(destination, m_data + offset, length);
+        return {};
+    }
+
+private:
+    const uint8_t* m_data;
+    size_t m_size;
+};
+
+Result<LoadPlan> plan_elf_load(const ElfSource& source, uint64_t pie_base);
+
 // Quick check used to choose a binary format: starts with "\x7fELF".
 bool looks_like_elf(const uint8_t* head, size_t size);
 
