@@ -32,7 +32,7 @@ int main(void)
         CHECK_ERR(kill(parent, SIGTERM), EPERM);
         CHECK_ERR(kill(parent, 0), EPERM);
         CHECK_ERR(kill(sib, SIGUSR1), EPERM);
-        CHECK_SYS(kill(sib, SIGCONT));   /* same session */
+        CHECK_SYS(kill(sib, SIGCONT));        /* same session */
         CHECK_ERR(kill(far, SIGCONT), EPERM); /* other session */
         CHECK_ERR(kill(1, 0), EPERM);
         CHECK_SYS(kill(getpid(), 0));

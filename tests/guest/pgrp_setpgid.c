@@ -23,9 +23,9 @@ int main(int argc, char **argv)
     CHECK_EQ(getpgid(getpid()), getpgrp());
     CHECK(getpgrp() != getpid());
     CHECK_ERR(setpgid(0, -1), EINVAL);
-    CHECK_ERR(setpgid(-1, 0), EINVAL); /* negative pid: EINVAL on Linux */
+    CHECK_ERR(setpgid(-1, 0), EINVAL);       /* negative pid: EINVAL on Linux */
     CHECK_ERR(setpgid(getppid(), 0), ESRCH); /* our parent: not a child */
-    CHECK_ERR(setpgid(0, INT_MAX), EPERM);    /* no such group */
+    CHECK_ERR(setpgid(0, INT_MAX), EPERM);   /* no such group */
     CHECK_ERR(getpgid(INT_MAX), ESRCH);
     CHECK_ERR(getpgid(-1), ESRCH);
     pid_t oldpg = getpgrp();

@@ -33,7 +33,7 @@ static void send_all(void)
     CHECK_SYS(kill(getpid(), SIGUSR2));
     CHECK_SYS(kill(getpid(), SIGUSR2));
     CHECK_SYS(kill(getpid(), SIGUSR1));
-    queue(SIGUSR1, 6); /* merges with the pending SIGUSR1 */
+    queue(SIGUSR1, 6);                   /* merges with the pending SIGUSR1 */
     CHECK_SYS(kill(getpid(), SIGRTMIN)); /* kill queues an rt signal too */
 }
 

@@ -43,10 +43,9 @@ static int wanted(const char *name, int nfilters, char **filters)
 static const char *signame(int sig)
 {
     static const char *names[] = {
-        "0",    "HUP",  "INT",    "QUIT", "ILL",    "TRAP", "ABRT",  "BUS",  "FPE",
-        "KILL", "USR1", "SEGV",   "USR2", "PIPE",   "ALRM", "TERM",  "STKFLT", "CHLD",
-        "CONT", "STOP", "TSTP",   "TTIN", "TTOU",   "URG",  "XCPU",  "XFSZ", "VTALRM",
-        "PROF", "WINCH", "IO",    "PWR",  "SYS"};
+        "0",    "HUP",  "INT",  "QUIT", "ILL",    "TRAP",   "ABRT",  "BUS",  "FPE",  "KILL", "USR1",
+        "SEGV", "USR2", "PIPE", "ALRM", "TERM",   "STKFLT", "CHLD",  "CONT", "STOP", "TSTP", "TTIN",
+        "TTOU", "URG",  "XCPU", "XFSZ", "VTALRM", "PROF",   "WINCH", "IO",   "PWR",  "SYS"};
     if (sig >= 0 && sig < (int)(sizeof names / sizeof names[0]))
         return names[sig];
     return "RT";
@@ -141,8 +140,7 @@ static enum outcome run_one(const char *dir, const char *name, double timeout_s)
     }
     if (WIFSIGNALED(status)) {
         printf("FAIL %s: killed by SIG%s (%d)%s\n", name, signame(WTERMSIG(status)),
-               WTERMSIG(status),
-               WCOREDUMP(status) ? " (core dumped)" : "");
+               WTERMSIG(status), WCOREDUMP(status) ? " (core dumped)" : "");
         return FAILED;
     }
     printf("FAIL %s: status 0x%x\n", name, status);
@@ -156,12 +154,8 @@ int main(int argc, char **argv)
     int opt;
     while ((opt = getopt(argc, argv, "s:t:")) != -1) {
         switch (opt) {
-        case 's':
-            suite = optarg;
-            break;
-        case 't':
-            timeout_s = atof(optarg);
-            break;
+        case 's': suite = optarg; break;
+        case 't': timeout_s = atof(optarg); break;
         default:
             fprintf(stderr, "usage: %s [-s SUITE] [-t SECONDS] DIR [FILTER...]\n", argv[0]);
             return 2;

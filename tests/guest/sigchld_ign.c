@@ -30,7 +30,7 @@ int main(void)
     }
     close(go[0]);
     CHECK_EQ(sys_wait4(-1, &st, WNOHANG, NULL), 0); /* live children */
-    close(go[1]); /* all three exit now */
+    close(go[1]);                                   /* all three exit now */
     /* Blocks until all are gone, then ECHILD; never reports a child. */
     CHECK_ERR(sys_wait4(-1, &st, 0, NULL), ECHILD);
     for (int i = 0; i < 3; i++)

@@ -27,8 +27,8 @@ extern char after_int3[];
  * compares). */
 static void div_by_zero(void)
 {
-    __asm__ volatile("xor %%ecx, %%ecx\n mov $1, %%eax\n cltd\n idivl %%ecx" ::: "eax", "ecx",
-                     "edx", "cc");
+    __asm__ volatile("xor %%ecx, %%ecx\n mov $1, %%eax\n cltd\n idivl %%ecx" ::
+                         : "eax", "ecx", "edx", "cc");
 }
 
 int main(void)

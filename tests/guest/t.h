@@ -122,55 +122,55 @@ t_fail(const char *file, int line, const char *fmt, ...)
 #define FAIL(...) t_fail(__FILE__, __LINE__, __VA_ARGS__)
 
 /* CHECK(cond): cond must hold. */
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond))                                                                  \
-            FAIL("expected %s", #cond);                                               \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            FAIL("expected %s", #cond);                                                            \
     } while (0)
 
 /* CHECK_EQ(a, b): integer equality; prints both values. */
-#define CHECK_EQ(a, b)                                                                \
-    do {                                                                              \
-        long long t_a_ = (long long)(a), t_b_ = (long long)(b);                       \
-        if (t_a_ != t_b_)                                                             \
-            FAIL("expected %s == %s, got %lld (0x%llx) vs %lld (0x%llx)", #a, #b,      \
-                 t_a_, (unsigned long long)t_a_, t_b_, (unsigned long long)t_b_);     \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        long long t_a_ = (long long)(a), t_b_ = (long long)(b);                                    \
+        if (t_a_ != t_b_)                                                                          \
+            FAIL("expected %s == %s, got %lld (0x%llx) vs %lld (0x%llx)", #a, #b, t_a_,            \
+                 (unsigned long long)t_a_, t_b_, (unsigned long long)t_b_);                        \
     } while (0)
 
 /* CHECK_SYS(expr): a system call or libc call that must not return -1. */
-#define CHECK_SYS(expr)                                                               \
-    ({                                                                                \
-        errno = 0;                                                                    \
-        long t_r_ = (long)(expr);                                                     \
-        if (t_r_ == -1)                                                               \
-            FAIL("%s failed", #expr);                                                 \
-        t_r_;                                                                         \
+#define CHECK_SYS(expr)                                                                            \
+    ({                                                                                             \
+        errno = 0;                                                                                 \
+        long t_r_ = (long)(expr);                                                                  \
+        if (t_r_ == -1)                                                                            \
+            FAIL("%s failed", #expr);                                                              \
+        t_r_;                                                                                      \
     })
 
 /* CHECK_ERR(expr, E): expr must return -1 with errno E. */
-#define CHECK_ERR(expr, E)                                                            \
-    do {                                                                              \
-        errno = 0;                                                                    \
-        long t_r_ = (long)(expr);                                                     \
-        int t_e_ = errno;                                                             \
-        if (t_r_ != -1 || t_e_ != (E))                                                \
-            FAIL("expected %s to fail with %s, got %ld errno %s", #expr, #E, t_r_,     \
-                 t_errname(t_e_));                                                    \
+#define CHECK_ERR(expr, E)                                                                         \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        long t_r_ = (long)(expr);                                                                  \
+        int t_e_ = errno;                                                                          \
+        if (t_r_ != -1 || t_e_ != (E))                                                             \
+            FAIL("expected %s to fail with %s, got %ld errno %s", #expr, #E, t_r_,                 \
+                 t_errname(t_e_));                                                                 \
     } while (0)
 
 /* Exit status checks on a wait status word. */
-#define CHECK_EXITED(status, code)                                                    \
-    do {                                                                              \
-        int t_s_ = (status);                                                          \
-        if (!WIFEXITED(t_s_) || WEXITSTATUS(t_s_) != (code))                          \
-            FAIL("expected exit %d, got status 0x%x", (int)(code), t_s_);             \
+#define CHECK_EXITED(status, code)                                                                 \
+    do {                                                                                           \
+        int t_s_ = (status);                                                                       \
+        if (!WIFEXITED(t_s_) || WEXITSTATUS(t_s_) != (code))                                       \
+            FAIL("expected exit %d, got status 0x%x", (int)(code), t_s_);                          \
     } while (0)
 
-#define CHECK_SIGNALED(status, sig)                                                   \
-    do {                                                                              \
-        int t_s_ = (status);                                                          \
-        if (!WIFSIGNALED(t_s_) || WTERMSIG(t_s_) != (sig))                            \
-            FAIL("expected death by signal %d, got status 0x%x", (int)(sig), t_s_);   \
+#define CHECK_SIGNALED(status, sig)                                                                \
+    do {                                                                                           \
+        int t_s_ = (status);                                                                       \
+        if (!WIFSIGNALED(t_s_) || WTERMSIG(t_s_) != (sig))                                         \
+            FAIL("expected death by signal %d, got status 0x%x", (int)(sig), t_s_);                \
     } while (0)
 
 /* ---- raw system call wrappers (no musl wrapper, or musl would interfere) ---- */
@@ -218,8 +218,8 @@ struct t_ksigaction {
     unsigned long mask;
 };
 
-static inline long sys_rt_sigaction(int sig, const struct t_ksigaction *act, struct t_ksigaction *old,
-                                    size_t setsize)
+static inline long sys_rt_sigaction(int sig, const struct t_ksigaction *act,
+                                    struct t_ksigaction *old, size_t setsize)
 {
     return syscall(SYS_rt_sigaction, sig, act, old, setsize);
 }
@@ -232,8 +232,8 @@ static inline long sys_rt_sigprocmask(int how, const unsigned long *set, unsigne
 
 /* ---- threads without pthread: raw clone on a private stack ---- */
 
-#define T_THREAD_FLAGS                                                                \
-    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | \
+#define T_THREAD_FLAGS                                                                             \
+    (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |            \
      CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID)
 
 struct t_thread {
@@ -249,11 +249,13 @@ struct t_thread {
 static inline void t_thread_start(struct t_thread *t, int (*fn)(void *), void *arg)
 {
     t->stack_size = 256 * 1024;
-    t->stack = mmap(NULL, t->stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    t->stack =
+        mmap(NULL, t->stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (t->stack == MAP_FAILED)
         FAIL("mmap thread stack");
     t->tid = -1;
-    int r = clone(fn, (char *)t->stack + t->stack_size, T_THREAD_FLAGS, arg, &t->tid, NULL, &t->tid);
+    int r =
+        clone(fn, (char *)t->stack + t->stack_size, T_THREAD_FLAGS, arg, &t->tid, NULL, &t->tid);
     if (r == -1)
         FAIL("clone thread");
     t->tid_ret = r;
@@ -296,11 +298,11 @@ static inline int t_wait(pid_t pid)
 }
 
 /* Reaps pid and checks it exited 0 (a failing child has printed why). */
-#define T_WAIT_OK(pid)                                                                \
-    do {                                                                              \
-        int t_st_ = t_wait(pid);                                                      \
-        if (!WIFEXITED(t_st_) || WEXITSTATUS(t_st_) != 0)                             \
-            FAIL("child %d failed: status 0x%x", (int)(pid), t_st_);                   \
+#define T_WAIT_OK(pid)                                                                             \
+    do {                                                                                           \
+        int t_st_ = t_wait(pid);                                                                   \
+        if (!WIFEXITED(t_st_) || WEXITSTATUS(t_st_) != 0)                                          \
+            FAIL("child %d failed: status 0x%x", (int)(pid), t_st_);                               \
     } while (0)
 
 /* Pipe-based one-byte synchronisation. */
@@ -414,12 +416,12 @@ static inline int t_is_root(void)
     return geteuid() == 0;
 }
 
-#define T_REQUIRE_ROOT()                                                              \
-    do {                                                                              \
-        if (!t_is_root()) {                                                           \
-            printf("SKIP: needs root to change uid\n");                               \
-            return T_SKIP;                                                            \
-        }                                                                             \
+#define T_REQUIRE_ROOT()                                                                           \
+    do {                                                                                           \
+        if (!t_is_root()) {                                                                        \
+            printf("SKIP: needs root to change uid\n");                                            \
+            return T_SKIP;                                                                         \
+        }                                                                                          \
     } while (0)
 
 /* Path of this test binary, for tests that exec themselves: argv[0] if it has

@@ -15,7 +15,8 @@ int main(void)
             FAIL("wait4 options 0x%x: got %ld errno %s, want EINVAL", bad[i], r, t_errname(errno));
     }
     /* Valid bits with no child: ECHILD. */
-    CHECK_ERR(sys_wait4(-1, &st, WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WNOTHREAD, NULL), ECHILD);
+    CHECK_ERR(sys_wait4(-1, &st, WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WNOTHREAD, NULL),
+              ECHILD);
     CHECK_ERR(sys_wait4(-1, &st, __WCLONE, NULL), ECHILD);
 
     int go[2];
