@@ -2,7 +2,8 @@
 // the macro puts a descriptor into the .kernel_tests section, and the runner
 // (runner.cpp) walks that section, so adding a test is writing it, nothing
 // more. Boot with `selftest` to run them all, `selftest=PREFIX` for those
-// whose name starts with PREFIX. Output, one line per test:
+// whose name starts with PREFIX. Output, per test:
+//   KTEST RUN frames_alloc_free
 //   KTEST PASS frames_alloc_free
 //   KTEST FAIL paging_map: tests/kernel/test_paging.cpp:42: EXPECT_EQ(a, b): 0x1 != 0x2
 // then "KTEST RESULT <passed> <failed>", and QEMU exits through

@@ -28,6 +28,9 @@ void Context::fail(const char* file, int line, const char* fmt, ...) {
     for (const TestCase* test = __kernel_tests_start; test < __kernel_tests_end; ++test) {
         if (!StringView(test->name).starts_with(filter))
             continue;
+        // Announced first, so a test that hangs or crashes the kernel is
+        // named by the last RUN line without a verdict.
+        log_info("KTEST RUN %s", test->name);
         Context context(test->name);
         test->function(context);
         if (context.failed()) {

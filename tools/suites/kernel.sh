@@ -67,10 +67,15 @@ while read -r _ _ verdict name rest; do
     esac
 done < <(grep -E '^[0-9]+ KTEST (PASS|FAIL) ' "$log")
 if ! grep -qE '^[0-9]+ KTEST RESULT ' "$log"; then
+    # The test that was running when the kernel died or hung: the last RUN.
+    culprit=$(grep -E '^[0-9]+ KTEST RUN ' "$log" | tail -n 1 | cut -d' ' -f4)
+    if grep -qE "^[0-9]+ KTEST (PASS|FAIL) $culprit(:|\$)" "$log"; then
+        culprit=""
+    fi
     if [[ $status == 124 || $status == 137 ]]; then
-        fail selftest_boot "no result within ${TIMEOUT}s (kernel hung); last output:"
+        fail "${culprit:-selftest_boot}" "no result within ${TIMEOUT}s (kernel hung); last output:"
     else
-        fail selftest_boot "kernel stopped before reporting (QEMU status $status); last output:"
+        fail "${culprit:-selftest_boot}" "kernel stopped before reporting (QEMU status $status); last output:"
     fi
     show "$log"
 elif [[ $status != 33 && $status != 35 ]]; then

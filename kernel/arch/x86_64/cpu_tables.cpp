@@ -86,11 +86,6 @@ void gdt_init() {
 
 void set_kernel_stack_top(uint64_t top) { g_tss.rsp[0] = top; }
 
-bool is_on_ist_stack(uint64_t address) {
-    auto begin = reinterpret_cast<uint64_t>(&g_ist_stacks[0][0]);
-    return address >= begin && address < begin + sizeof(g_ist_stacks);
-}
-
 void idt_init() {
     for (int vector = 0; vector < 256; ++vector) {
         uint64_t handler = interrupt_stub_table[vector];

@@ -21,7 +21,5 @@ constexpr uint8_t ist_machine_check = 3;
 void gdt_init(); // loads the GDT and the TSS
 // The stack the CPU switches to on an interrupt from user mode.
 void set_kernel_stack_top(uint64_t top);
-// For reports: is `address` within the IST stacks? (then it is not a task's)
-bool is_on_ist_stack(uint64_t address);
 
 } // namespace charon::arch
