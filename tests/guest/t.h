@@ -350,6 +350,21 @@ static inline void t_read_all(int fd, void *buf, size_t n)
     }
 }
 
+/* CHECK_GONE(expr): expr (a kill/tgkill probe with signal 0) must come to
+ * fail with ESRCH. Linux releases an auto-reaped or self-reaped task just
+ * after it stops being waitable (and after a CLONE_CHILD_CLEARTID wake-up),
+ * so the probe is retried for up to 2 s before failing. */
+#define CHECK_GONE(expr)                                                                           \
+    do {                                                                                           \
+        for (int t_i_ = 0; t_i_ < 2000; t_i_++) {                                                  \
+            errno = 0;                                                                             \
+            if ((expr) == -1 && errno == ESRCH)                                                    \
+                break;                                                                             \
+            t_msleep(1);                                                                           \
+        }                                                                                          \
+        CHECK_ERR(expr, ESRCH);                                                                    \
+    } while (0)
+
 /* Polls until /proc-free condition: a child has stopped, via waitid WNOWAIT. */
 static inline void t_wait_stopped_nowait(pid_t pid)
 {

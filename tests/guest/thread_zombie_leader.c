@@ -57,6 +57,6 @@ int main(void)
     struct t_thread q;
     t_thread_start(&q, quick, NULL);
     t_thread_join(&q);
-    CHECK_ERR(sys_tgkill(getpid(), q.tid_ret, 0), ESRCH);
+    CHECK_GONE(sys_tgkill(getpid(), q.tid_ret, 0));
     return 0;
 }
