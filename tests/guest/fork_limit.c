@@ -30,11 +30,12 @@ int main(void)
         printf("SKIP: RLIMIT_NPROC part needs a private uid\n");
         return 0;
     }
+    uid_t uid = t_private_uid(0);
     pid_t pid = t_fork();
     if (pid == 0) {
         struct rlimit rl = {10, 10};
         CHECK_SYS(setrlimit(RLIMIT_NPROC, &rl));
-        CHECK_SYS(setresuid(54326, 54326, 54326));
+        CHECK_SYS(setresuid(uid, uid, uid));
         int go[2];
         t_pipe(go);
         pid_t kids[20];

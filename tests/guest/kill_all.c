@@ -1,19 +1,20 @@
 /* kill(-1, sig) signals every process the caller may signal except itself
  * (and init). Natively this would reach the whole machine, so it is done only
- * from a child that first switched to a unique unprivileged uid: it can only
+ * from a child that first switched to a unique unprivileged uid (t_private_uid): it can only
  * reach its own two children, which must die; it must survive. */
 #include "t.h"
 
 int main(void)
 {
     T_REQUIRE_ROOT();
+    uid_t uid = t_private_uid(0);
     pid_t pid = t_fork();
     if (pid == 0) {
         CHECK_SYS(setsid());
         CHECK_SYS(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0));
-        CHECK_SYS(setresgid(54321, 54321, 54321));
-        CHECK_SYS(setresuid(54321, 54321, 54321));
-        if (getuid() != 54321 || geteuid() != 54321)
+        CHECK_SYS(setresgid(uid, uid, uid));
+        CHECK_SYS(setresuid(uid, uid, uid));
+        if (getuid() != uid || geteuid() != uid)
             _exit(3); /* never run kill(-1) as anything else */
         int ready[2];
         t_pipe(ready);

@@ -26,9 +26,10 @@ int main(void)
     }
     t_recv(ready[0]);
     pid_t parent = getpid();
+    uid_t uid1 = t_private_uid(0), uid2 = t_private_uid(1);
     pid_t pid = t_fork();
     if (pid == 0) {
-        CHECK_SYS(setresuid(54323, 54323, 54323));
+        CHECK_SYS(setresuid(uid1, uid1, uid1));
         CHECK_ERR(kill(parent, SIGTERM), EPERM);
         CHECK_ERR(kill(parent, 0), EPERM);
         CHECK_ERR(kill(sib, SIGUSR1), EPERM);
@@ -53,7 +54,7 @@ int main(void)
      * a sender whose uid matches the target's real or saved uid. */
     pid = t_fork();
     if (pid == 0) {
-        CHECK_SYS(setresuid(54324, 54324, 54324));
+        CHECK_SYS(setresuid(uid2, uid2, uid2));
         pid_t tgt = t_fork();
         if (tgt == 0) {
             for (;;)

@@ -13,6 +13,7 @@ int main(int argc, char **argv)
         return 0;
     }
     const char *self = t_self_path(argv[0]);
+    uid_t uid = t_private_uid(0);
     pid_t pid = t_fork();
     if (pid == 0) {
         struct rlimit rl = {50, 60};
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
         t_wait(c);
         CHECK_ERR(syscall(SYS_prlimit64, c, RLIMIT_NOFILE, NULL, &got), ESRCH);
         if (t_is_root()) {
-            CHECK_SYS(setresuid(54325, 54325, 54325));
+            CHECK_SYS(setresuid(uid, uid, uid));
             struct rlimit up = {50, 70};
             CHECK_ERR(setrlimit(RLIMIT_NOFILE, &up), EPERM);
             struct rlimit down = {40, 55};

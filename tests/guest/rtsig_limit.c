@@ -9,11 +9,12 @@
 int main(void)
 {
     T_REQUIRE_ROOT();
+    uid_t uid = t_private_uid(0);
     pid_t pid = t_fork();
     if (pid == 0) {
         struct rlimit rl = {4, 4};
         CHECK_SYS(setrlimit(RLIMIT_SIGPENDING, &rl));
-        CHECK_SYS(setresuid(54322, 54322, 54322));
+        CHECK_SYS(setresuid(uid, uid, uid));
         sigset_t set;
         sigemptyset(&set);
         sigaddset(&set, SIGRTMIN);

@@ -426,6 +426,15 @@ static inline void t_unblock(int sig)
         FAIL("sigprocmask");
 }
 
+/* A uid no other process uses, for tests that drop privilege: derived from
+ * the caller's pid so that concurrent runs of the suite do not share it
+ * (kill(-1), RLIMIT_SIGPENDING and RLIMIT_NPROC all act per uid). Call it
+ * before forking so parent and child agree. */
+static inline uid_t t_private_uid(int k)
+{
+    return (uid_t)(3000000 + (unsigned)getpid() * 8u + (unsigned)k);
+}
+
 static inline int t_is_root(void)
 {
     return geteuid() == 0;
