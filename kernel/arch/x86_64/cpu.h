@@ -49,6 +49,13 @@ inline void cli() { asm volatile("cli" ::: "memory"); }
 inline void sti() { asm volatile("sti" ::: "memory"); }
 inline void hlt() { asm volatile("hlt" ::: "memory"); }
 inline void pause() { asm volatile("pause"); }
+// A short busy wait that is cheap under QEMU TCG. `pause` is not: TCG
+// implements it by leaving the translated-code loop, which under -icount
+// costs microseconds of wall time per instruction.
+inline void spin_briefly(int iterations = 64) {
+    for (int i = 0; i < iterations; ++i)
+        asm volatile("" ::: "memory");
+}
 
 struct CpuidResult {
     uint32_t eax, ebx, ecx, edx;
