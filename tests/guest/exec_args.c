@@ -35,6 +35,10 @@ int main(int argc, char **argv, char **envp)
         snprintf(buf, sizeof buf, "%ld", (long)getppid());
         return 0;
     }
+    if (argc == 1 && argv[0][0] == '\0') {
+        /* exec'ed with an empty argv: Linux (>= 5.18) supplies "" as argv[0]. */
+        return envp[0] == NULL ? 40 : 41;
+    }
     if (argc == 3 && strcmp(argv[1], "pid") == 0) {
         /* argv[2] is the pid before exec. */
         return atol(argv[2]) == getpid() ? 0 : 30;
@@ -73,6 +77,15 @@ int main(int argc, char **argv, char **envp)
         _exit(127);
     }
     CHECK_EQ(t_wait(pid), 0);
+
+    /* Empty argv and NULL envp. */
+    pid = t_fork();
+    if (pid == 0) {
+        char *none[] = {NULL};
+        syscall(SYS_execve, self, none, NULL);
+        _exit(127);
+    }
+    CHECK_EQ(t_wait(pid), 40 << 8);
 
     /* Failing execs return to the caller with errno. */
     char *a[] = {"x", NULL};
