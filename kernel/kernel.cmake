@@ -13,6 +13,8 @@ set(CHARON_KERNEL_FLAGS
     -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2
     -fno-stack-protector -fno-omit-frame-pointer -fno-threadsafe-statics
     -fno-asynchronous-unwind-tables -fno-use-cxa-atexit
+    # __FILE__ relative to the repository: short VERIFY and test reports.
+    -fmacro-prefix-map=${CMAKE_SOURCE_DIR}/=
     -O2 -g)
 
 set(CHARON_LINKER_SCRIPT ${CMAKE_SOURCE_DIR}/kernel/arch/x86_64/linker.ld)

@@ -17,8 +17,15 @@ TIMEOUT=${KERNEL_TEST_TIMEOUT:-60}
 
 passed=0
 failed=0
+declare -A failed_names
 pass() { echo "PASS kernel/$1"; passed=$((passed + 1)); }
-fail() { echo "FAIL kernel/$1: $2"; failed=$((failed + 1)); }
+# A test with several failed expectations prints each, and counts once.
+fail() {
+    echo "FAIL kernel/$1: $2"
+    [[ -n ${failed_names[$1]:-} ]] && return
+    failed_names[$1]=1
+    failed=$((failed + 1))
+}
 
 if [[ ! -f $KERNEL ]]; then
     fail build "$KERNEL does not exist (run make first)"
