@@ -168,31 +168,48 @@ Result<RefPtr<Inode>> Vfs::base_directory(FsProcess& process, int dirfd, StringV
     return RefPtr<Inode>(file->inode());
 }
 
-Result<RefPtr<OpenFile>> Vfs::open_file(FsProcess& process, int dirfd, StringView path, int flags, uint32_t) {
+namespace {
+
+// Linux's build_open_flags: flag combinations refused before anything else.
+Result<int> check_open_flags(int flags) {
     if (flags & O_PATH)
         flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    int access_mode = flags & O_ACCMODE;
-    if ((flags & O_TMPFILE) == O_TMPFILE) {
-        if (access_mode == O_RDONLY)
-            return EINVAL;
-        // The root is the only file system and it is read-only.
-        return EROFS;
-    }
+    if ((flags & O_TMPFILE) == O_TMPFILE && (flags & O_ACCMODE) == O_RDONLY)
+        return EINVAL;
     // Linux 6.4+: O_CREAT | O_DIRECTORY is EINVAL.
     if ((flags & O_CREAT) && (flags & O_DIRECTORY))
         return EINVAL;
+    return flags;
+}
+
+} // namespace
+
+Result<RefPtr<OpenFile>> Vfs::open_file(FsProcess& process, int dirfd, StringView path, int flags, uint32_t) {
+    flags = TRY(check_open_flags(flags));
+    int access_mode = flags & O_ACCMODE;
     if (path.is_empty())
         return ENOENT;
+    // The root is the only file system and it is read-only.
+    if ((flags & O_TMPFILE) == O_TMPFILE)
+        return EROFS;
 
     RefPtr<Inode> base = TRY(base_directory(process, dirfd, path));
+    if ((flags & O_CREAT) && path[path.length() - 1] == '/') {
+        // Linux: O_CREAT with a trailing slash is EISDIR, whether or not
+        // the name exists, once the directories before it resolve.
+        size_t length = path.length();
+        while (length > 0 && path[length - 1] == '/')
+            --length;
+        if (length > 0)
+            TRY(walk(process.credentials, *base, path.substring(0, length), false, true));
+        return EISDIR;
+    }
     bool exclusive_create = (flags & O_CREAT) && (flags & O_EXCL);
     bool follow = !(flags & O_NOFOLLOW) && !exclusive_create;
     PathWalk walked = TRY(walk(process.credentials, *base, path, follow, flags & O_CREAT));
     if (!walked.inode) {
         // O_CREAT of a missing name. Creating files arrives with the
         // writable root; until then every file system is read-only.
-        if (walked.trailing_slash)
-            return EISDIR;
         return EROFS;
     }
     Inode& inode = *walked.inode;
@@ -227,6 +244,11 @@ Result<RefPtr<OpenFile>> Vfs::open_file(FsProcess& process, int dirfd, StringVie
 }
 
 Result<int> Vfs::open(FsProcess& process, int dirfd, StringView path, int flags, uint32_t mode) {
+    // Linux's order: flag errors, then the path copy (an empty path is
+    // ENOENT), then the descriptor reservation (EMFILE), then the walk.
+    TRY(check_open_flags(flags));
+    if (path.is_empty())
+        return ENOENT;
     if (!process.fds.has_free_slot(process.nofile_limit))
         return EMFILE;
     RefPtr<OpenFile> file = TRY(open_file(process, dirfd, path, flags, mode));

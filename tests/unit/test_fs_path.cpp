@@ -115,6 +115,14 @@ TEST_F(FsPath, OpenReadOnlyRootRules) {
     EXPECT_ERRNO(open("/lnk_abs", O_RDONLY | O_CREAT | O_EXCL), EEXIST);
     EXPECT_FALSE(open("/etc/passwd", O_RDONLY | O_CREAT).is_error());
     EXPECT_ERRNO(open("/nope/newfile", O_RDONLY | O_CREAT), ENOENT);
+    // O_CREAT with a trailing slash: EISDIR once the parent resolves (host-checked).
+    EXPECT_ERRNO(open("/etc/passwd/", O_RDONLY | O_CREAT), EISDIR);
+    EXPECT_ERRNO(open("/etc/", O_RDONLY | O_CREAT), EISDIR);
+    EXPECT_ERRNO(open("/etc/newdir/", O_RDONLY | O_CREAT), EISDIR);
+    EXPECT_ERRNO(open("/", O_RDONLY | O_CREAT), EISDIR);
+    EXPECT_ERRNO(open("/etc/.", O_RDONLY | O_CREAT), EISDIR);
+    EXPECT_ERRNO(open("/nope/x/", O_RDONLY | O_CREAT), ENOENT);
+    EXPECT_ERRNO(open("/dangling", O_RDONLY | O_CREAT | O_EXCL), EEXIST);
     EXPECT_ERRNO(open("/etc", O_RDONLY | O_CREAT | O_DIRECTORY), EINVAL);
     EXPECT_ERRNO(open("/etc/passwd", O_RDONLY | O_DIRECTORY), ENOTDIR);
     EXPECT_ERRNO(open("/etc", O_RDWR), EISDIR);
@@ -186,6 +194,8 @@ TEST_F(FsPath, EmfileBeforeEnoent) {
         ASSERT_EQ(open("/etc/passwd", O_RDONLY).value(), i);
     EXPECT_ERRNO(open("/etc/passwd", O_RDONLY), EMFILE);
     EXPECT_ERRNO(open("/does/not/exist", O_RDONLY), EMFILE);
+    EXPECT_ERRNO(open("/etc", O_CREAT | O_DIRECTORY), EINVAL); // flag errors come first
+    EXPECT_ERRNO(open("", O_RDONLY), ENOENT);
     ASSERT_FALSE(fds->close(1).is_error());
     EXPECT_EQ(open("/etc/passwd", O_RDONLY).value(), 1);
 }
