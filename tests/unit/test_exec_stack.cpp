@@ -271,3 +271,30 @@ TEST(ExecStack, CopyStringArrayFromUser) {
     uint64_t small = 20;
     EXPECT_EQ(copy_string_array_from_user(memory, 0x10000, small).error().code(), E2BIG);
 }
+
+TEST(ExecStack, MatchesOffsetsObservedOnLinux) {
+    // Observed on Linux 6.18 x86_64 (`env -i A=1 BB=22 setarch -R
+    // ./dumpstack x yy`, a static musl program printing its own pointers
+    // relative to the stack top): the same inputs land at the same offsets.
+    std::vector<StringView> argv = {"./dumpstack", "x", "yy"};
+    std::vector<StringView> envp = {"A=1", "BB=22"};
+    auto spec = basic_spec(argv, envp);
+    spec.execfn = "./dumpstack";
+    spec.aux.min_signal_stack_size = 3632;
+    auto result = build_initial_stack(spec);
+    ASSERT_FALSE(result.is_error());
+    Parsed p = parse(result.value());
+    Reader r{result.value(), kTop};
+    EXPECT_EQ(kTop - p.aux[AT_EXECFN], 20u);
+    EXPECT_EQ(kTop - r.word(result.value().argv_address), 47u);
+    EXPECT_EQ(kTop - r.word(result.value().argv_address + 8), 35u);
+    EXPECT_EQ(kTop - r.word(result.value().argv_address + 16), 33u);
+    EXPECT_EQ(kTop - r.word(result.value().envp_address), 30u);
+    EXPECT_EQ(kTop - r.word(result.value().envp_address + 8), 26u);
+    EXPECT_EQ(kTop - p.aux[AT_PLATFORM], 55u);
+    EXPECT_EQ(kTop - p.aux[AT_RANDOM], 71u);
+    // Linux also passed AT_SYSINFO_EHDR and two AT_RSEQ_* entries (23 in
+    // all, rsp = top - 512); with our 20 entries the same rounding gives:
+    EXPECT_EQ(p.auxv.size(), 20u);
+    EXPECT_EQ(kTop - result.value().rsp, (71 + (8 + 20 * 2) * 8 + 15) / 16 * 16);
+}
