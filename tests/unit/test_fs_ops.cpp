@@ -8,6 +8,7 @@
 #include <set>
 
 #include "fixtures/fs_fixture.h"
+#include "fs/console.h"
 #include "fs/device.h"
 
 using namespace charon;
@@ -334,4 +335,58 @@ TEST_F(FsOps, ConsoleNeedsADriver) {
     }
     unregister_char_device(kConsoleMajor, kConsoleMinor);
     EXPECT_ERRNO(open("/dev/console", O_RDWR), ENXIO);
+}
+
+namespace {
+std::string g_console_output;
+void capture(void*, const char* chars, size_t length) { g_console_output.append(chars, length); }
+} // namespace
+
+TEST_F(FsOps, ConsoleDeviceOverASink) {
+    ConsoleDevice console(capture, nullptr);
+    ASSERT_FALSE(register_char_device(kConsoleMajor, kConsoleMinor, console).is_error());
+    {
+        int fd = open("/dev/console", O_RDWR).value();
+        auto file = fds->get(fd).value();
+        g_console_output.clear();
+        std::string big(1000, 'q');
+        KernelIoBuffer out(big.data(), big.size());
+        IoContext context;
+        EXPECT_EQ(file->write(out, big.size(), context).value(), 1000u); // several sink chunks
+        EXPECT_EQ(g_console_output, big);
+
+        // Input: a blocking read waits, push_input wakes it.
+        char buffer[8];
+        KernelIoBuffer in(buffer, sizeof buffer);
+        Waiter waiter;
+        IoContext wait;
+        wait.waiter = &waiter;
+        EXPECT_ERRNO(file->read(in, sizeof buffer, wait), EAGAIN);
+        EXPECT_EQ(wait.queued_on, &console.input_queue());
+        EXPECT_EQ(console.push_input("echo hi\n", 8), 8u);
+        EXPECT_TRUE(waiter.woken);
+        wait.cancel_wait();
+        IoContext retry;
+        EXPECT_EQ(file->read(in, 5, retry).value(), 5u);
+        EXPECT_EQ(std::string(buffer, 5), "echo ");
+        EXPECT_EQ(file->read(in, 8, retry).value(), 3u);
+        EXPECT_EQ(std::string(buffer, 3), "hi\n");
+        // Overrun: what does not fit is dropped.
+        std::string flood(ConsoleDevice::kInputCapacity + 10, 'f');
+        EXPECT_EQ(console.push_input(flood.data(), flood.size()), ConsoleDevice::kInputCapacity);
+        // O_NONBLOCK with no input: EAGAIN without enqueueing.
+        std::string drain(ConsoleDevice::kInputCapacity, '\0');
+        KernelIoBuffer all(drain.data(), drain.size());
+        size_t drained = 0;
+        while (drained < ConsoleDevice::kInputCapacity)
+            drained += file->read(all, drain.size(), retry).value();
+        file->set_status_flags(O_NONBLOCK);
+        Waiter unused;
+        IoContext nonblocking;
+        nonblocking.waiter = &unused;
+        EXPECT_ERRNO(file->read(in, 1, nonblocking), EAGAIN);
+        EXPECT_EQ(nonblocking.queued_on, nullptr);
+        ASSERT_FALSE(fds->close(fd).is_error());
+    }
+    unregister_char_device(kConsoleMajor, kConsoleMinor);
 }
