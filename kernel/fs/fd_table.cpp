@@ -196,6 +196,14 @@ void FdTable::close_on_exec() {
     }
 }
 
+Result<void> FdTable::unshare(RefPtr<FdTable>& table) {
+    if (table->ref_count() == 1)
+        return {};
+    RefPtr<FdTable> copy = TRY(table->clone());
+    table = std::move(copy);
+    return {};
+}
+
 void FdTable::close_all() {
     Vector<Slot> slots;
     {

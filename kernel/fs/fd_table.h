@@ -53,8 +53,12 @@ public:
     Result<bool> cloexec(int fd) const;
     Result<void> set_cloexec(int fd, bool cloexec);
 
-    // execve: closes every FD_CLOEXEC descriptor.
+    // execve: closes every FD_CLOEXEC descriptor. Call unshare() first: a
+    // table shared through CLONE_FILES with another process must not lose
+    // that process's descriptors (Linux's unshare_files).
     void close_on_exec();
+    // Replaces `table` with a private copy if anyone else holds it.
+    static Result<void> unshare(RefPtr<FdTable>& table);
     // exit (last user of the table) or explicit teardown.
     void close_all();
 

@@ -158,3 +158,18 @@ TEST_F(FdTableTest, ForkCloneAndSharedTable) {
     child = nullptr; // the last holder closes everything it had
     EXPECT_EQ(fs_stats::live_fd_tables(), tables);
 }
+
+TEST_F(FdTableTest, UnshareBeforeExecKeepsTheOtherHoldersDescriptors) {
+    int a = open("/etc/passwd", O_RDONLY | O_CLOEXEC).value();
+    RefPtr<FdTable> other_process = fds; // shared through CLONE_FILES
+    RefPtr<FdTable> mine = fds;
+    ASSERT_FALSE(FdTable::unshare(mine).is_error());
+    EXPECT_NE(mine.ptr(), fds.ptr());
+    mine->close_on_exec();
+    EXPECT_ERRNO(mine->get(a), EBADF);
+    EXPECT_FALSE(other_process->get(a).is_error());
+    // A private table is kept as it is.
+    FdTable* before = mine.ptr();
+    ASSERT_FALSE(FdTable::unshare(mine).is_error());
+    EXPECT_EQ(mine.ptr(), before);
+}
