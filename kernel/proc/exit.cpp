@@ -130,6 +130,9 @@ void ProcessTable::do_exit(Thread& t, int status) {
                 notify_parent_cldstop(p, CLD_STOPPED);
             }
         }
+        // An execve waiting for the other threads gives up: its thread dies.
+        if (p.m_exec_thread == &t)
+            p.m_exec_thread = nullptr;
         --p.m_live_threads;
         group_dead = p.m_live_threads == 0;
         if (group_dead && &p == m_init)
@@ -258,6 +261,9 @@ void ProcessTable::reparent_children(Thread& father) {
                 (void)send_signal(t.m_pdeath_signal, info, c, nullptr, false);
             }
         }
+        // A stop or continue not yet reported is the new parent's to see.
+        if (c.event_node.is_linked() && !c.is_zombie())
+            reaper.process().m_child_wait.wake_all();
         if (same_process)
             continue;
         // Moving away from `father` may orphan the child's group: father's

@@ -226,6 +226,11 @@ public:
     // reparented away or is reaped automatically.
     WaitQueue& child_wait_queue() { return m_child_wait; }
     bool is_unkillable() const { return m_unkillable; }
+    // What a wait by the parent could report now (tests and /proc views).
+    bool stop_reportable() const { return m_stop_stopped && m_stop_report; }
+    bool continue_reportable() const { return m_continued_report; }
+    bool queued_for_parent() const { return event_node.is_linked(); }
+    int stop_signal() const { return m_stop_signal; }
 
 private:
     friend class ProcessTable;
