@@ -21,6 +21,7 @@ public:
     Result<size_t> read(OpenFile&, IoBuffer&, size_t, IoContext&) override { return size_t(0); }
     Result<size_t> write(OpenFile&, const IoBuffer&, size_t length, IoContext&) override { return length; }
     Result<int64_t> seek(OpenFile&, int64_t, int) override { return int64_t(0); }
+    bool is_positional() const override { return true; }
 };
 
 NullDevice g_null_device;

@@ -40,6 +40,10 @@ public:
         (void)whence;
         return ESPIPE;
     }
+    // pread/pwrite: Linux allows them on devices that have a position
+    // (/dev/null, memory devices), not on ttys (ESPIPE). A positional
+    // device's read/write ignore the position or use file.offset().
+    virtual bool is_positional() const { return false; }
 
 protected:
     // Drivers are static objects that are never deleted through this

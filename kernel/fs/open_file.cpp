@@ -56,6 +56,30 @@ Result<int64_t> OpenFile::seek(int64_t offset, int whence) {
     return do_seek(offset, whence);
 }
 
+Result<size_t> OpenFile::read_at(IoBuffer& buffer, size_t length, int64_t offset, IoContext& context) {
+    if (!can_read())
+        return EBADF;
+    if (offset < 0)
+        return EINVAL;
+    if (length > buffer.size())
+        length = buffer.size();
+    if (length > kMaxRwCount)
+        length = kMaxRwCount;
+    return do_read_at(buffer, length, static_cast<uint64_t>(offset), context);
+}
+
+Result<size_t> OpenFile::write_at(const IoBuffer& buffer, size_t length, int64_t offset, IoContext& context) {
+    if (!can_write())
+        return EBADF;
+    if (offset < 0)
+        return EINVAL;
+    if (length > buffer.size())
+        length = buffer.size();
+    if (length > kMaxRwCount)
+        length = kMaxRwCount;
+    return do_write_at(buffer, length, static_cast<uint64_t>(offset), context);
+}
+
 Result<size_t> OpenFile::read_directory(IoBuffer& buffer, size_t length) {
     if (is_path_only())
         return EBADF;
@@ -79,6 +103,18 @@ Result<size_t> InodeFile::do_read(IoBuffer& buffer, size_t length, IoContext&) {
     size_t count = TRY(m_inode->read_data(m_offset, buffer, length));
     m_offset += count;
     return count;
+}
+
+Result<size_t> InodeFile::do_read_at(IoBuffer& buffer, size_t length, uint64_t offset, IoContext&) {
+    if (m_inode->is_directory())
+        return EISDIR;
+    if (!m_inode->is_regular())
+        return EINVAL;
+    return m_inode->read_data(offset, buffer, length);
+}
+
+Result<size_t> InodeFile::do_write_at(const IoBuffer&, size_t, uint64_t, IoContext&) {
+    return EROFS; // as do_write: unreachable through open() today
 }
 
 Result<size_t> InodeFile::do_write(const IoBuffer&, size_t, IoContext&) {
@@ -181,6 +217,18 @@ Result<size_t> DeviceFile::do_read(IoBuffer& buffer, size_t length, IoContext& c
 }
 
 Result<size_t> DeviceFile::do_write(const IoBuffer& buffer, size_t length, IoContext& context) {
+    return m_device.write(*this, buffer, length, context);
+}
+
+Result<size_t> DeviceFile::do_read_at(IoBuffer& buffer, size_t length, uint64_t, IoContext& context) {
+    if (!m_device.is_positional())
+        return ESPIPE;
+    return m_device.read(*this, buffer, length, context);
+}
+
+Result<size_t> DeviceFile::do_write_at(const IoBuffer& buffer, size_t length, uint64_t, IoContext& context) {
+    if (!m_device.is_positional())
+        return ESPIPE;
     return m_device.write(*this, buffer, length, context);
 }
 

@@ -47,6 +47,11 @@ public:
     Result<size_t> read(IoBuffer& buffer, size_t length, IoContext& context);
     Result<size_t> write(const IoBuffer& buffer, size_t length, IoContext& context);
     Result<int64_t> seek(int64_t offset, int whence);
+    // pread64/preadv and pwrite64/pwritev: at `offset`, leaving the file
+    // offset alone. EINVAL for a negative offset, ESPIPE where there is no
+    // position (pipes, ttys), EISDIR for directories.
+    Result<size_t> read_at(IoBuffer& buffer, size_t length, int64_t offset, IoContext& context);
+    Result<size_t> write_at(const IoBuffer& buffer, size_t length, int64_t offset, IoContext& context);
     // getdents64: fills `buffer` with linux_dirent64 records, returns bytes.
     Result<size_t> read_directory(IoBuffer& buffer, size_t length);
     void fill_stat(LinuxStat& stat) const { m_inode->fill_stat(stat); }
@@ -58,6 +63,8 @@ protected:
     virtual Result<size_t> do_write(const IoBuffer& buffer, size_t length, IoContext& context) = 0;
     virtual Result<int64_t> do_seek(int64_t offset, int whence) = 0;
     virtual Result<size_t> do_read_directory(IoBuffer&, size_t) { return ENOTDIR; }
+    virtual Result<size_t> do_read_at(IoBuffer&, size_t, uint64_t, IoContext&) { return ESPIPE; }
+    virtual Result<size_t> do_write_at(const IoBuffer&, size_t, uint64_t, IoContext&) { return ESPIPE; }
 
     RefPtr<Inode> m_inode;
     int m_flags;
@@ -75,6 +82,8 @@ private:
     Result<size_t> do_write(const IoBuffer& buffer, size_t length, IoContext& context) override;
     Result<int64_t> do_seek(int64_t offset, int whence) override;
     Result<size_t> do_read_directory(IoBuffer& buffer, size_t length) override;
+    Result<size_t> do_read_at(IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
+    Result<size_t> do_write_at(const IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
 };
 
 class DeviceFile final : public OpenFile {
@@ -87,6 +96,8 @@ private:
     Result<size_t> do_read(IoBuffer& buffer, size_t length, IoContext& context) override;
     Result<size_t> do_write(const IoBuffer& buffer, size_t length, IoContext& context) override;
     Result<int64_t> do_seek(int64_t offset, int whence) override;
+    Result<size_t> do_read_at(IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
+    Result<size_t> do_write_at(const IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
 
     CharDevice& m_device;
 };

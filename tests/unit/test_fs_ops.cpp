@@ -390,3 +390,34 @@ TEST_F(FsOps, ConsoleDeviceOverASink) {
     }
     unregister_char_device(kConsoleMajor, kConsoleMinor);
 }
+
+TEST_F(FsOps, PositionalReadsLeaveTheOffset) {
+    int fd = open("/etc/passwd", O_RDONLY).value();
+    auto file = fds->get(fd).value();
+    char buffer[8];
+    KernelIoBuffer io(buffer, sizeof buffer);
+    IoContext context;
+    EXPECT_EQ(file->read_at(io, 4, 5, context).value(), 4u);
+    EXPECT_EQ(std::string(buffer, 4), "x:0:");
+    EXPECT_EQ(file->offset(), 0u);
+    EXPECT_EQ(file->read_at(io, 8, 28, context).value(), 2u); // short at the end
+    EXPECT_EQ(file->read_at(io, 8, 1000, context).value(), 0u);
+    EXPECT_ERRNO(file->read_at(io, 8, -1, context), EINVAL);
+    EXPECT_ERRNO(file->write_at(io, 1, 0, context), EBADF);
+    int dir = open("/etc", O_RDONLY).value();
+    EXPECT_ERRNO(fds->get(dir).value()->read_at(io, 8, 0, context), EISDIR);
+    int null = open("/dev/null", O_RDWR).value();
+    EXPECT_EQ(fds->get(null).value()->read_at(io, 8, 100, context).value(), 0u);
+    EXPECT_EQ(fds->get(null).value()->write_at(io, 8, 100, context).value(), 8u);
+    auto p = process();
+    int pipe_fds[2];
+    ASSERT_FALSE(vfs.pipe2(p, pipe_fds, 0).is_error());
+    EXPECT_ERRNO(fds->get(pipe_fds[0]).value()->read_at(io, 8, 0, context), ESPIPE);
+    EXPECT_ERRNO(fds->get(pipe_fds[1]).value()->write_at(io, 8, 0, context), ESPIPE);
+    FakeConsole console;
+    ASSERT_FALSE(register_char_device(kConsoleMajor, kConsoleMinor, console).is_error());
+    int tty = open("/dev/console", O_RDWR).value();
+    EXPECT_ERRNO(fds->get(tty).value()->read_at(io, 8, 0, context), ESPIPE);
+    ASSERT_FALSE(fds->close(tty).is_error());
+    unregister_char_device(kConsoleMajor, kConsoleMinor);
+}
