@@ -34,6 +34,14 @@ bool string_equal(const char* a, const char* b) {
     return *a == *b;
 }
 
+int string_compare(const char* a, const char* b) {
+    while (*a && *a == *b) {
+        ++a;
+        ++b;
+    }
+    return static_cast<int>(static_cast<unsigned char>(*a)) - static_cast<int>(static_cast<unsigned char>(*b));
+}
+
 bool string_starts_with(const char* s, const char* prefix) {
     while (*prefix) {
         if (*s++ != *prefix++)

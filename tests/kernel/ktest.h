@@ -37,11 +37,13 @@ unsigned long as_number(const T& value) {
         return static_cast<unsigned long>(value);
 }
 
-// alignas(16): the compiler aligns each descriptor to 16 anyway; saying so
-// makes the section a plain array (linker.ld aligns its start to match).
+// alignas(16): the section must be a plain array of these (linker.ld aligns
+// its start to match), with no padding between descriptors.
 struct alignas(16) TestCase {
     const char* name;
     void (*function)(Context&);
+    const char* file; // the runner orders tests by file, then line
+    int line;
 };
 
 } // namespace charon::ktest
@@ -49,7 +51,7 @@ struct alignas(16) TestCase {
 #define KERNEL_TEST(test_name)                                                                                \
     static void kernel_test_##test_name(::charon::ktest::Context&);                                          \
     [[gnu::used, gnu::section(".kernel_tests")]] static constexpr ::charon::ktest::TestCase                  \
-        kernel_test_case_##test_name{#test_name, kernel_test_##test_name};                                    \
+        kernel_test_case_##test_name{#test_name, kernel_test_##test_name, __FILE__, __LINE__};               \
     static void kernel_test_##test_name([[maybe_unused]] ::charon::ktest::Context& ktest_context)
 
 // EXPECT_* record a failure and go on; ASSERT_* also end the test.

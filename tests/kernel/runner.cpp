@@ -4,6 +4,7 @@
 #include "arch/x86_64/serial.h"
 #include "ktest.h"
 #include "lib/log.h"
+#include "lib/string_util.h"
 #include "lib/string_view.h"
 #include "lib/verify.h"
 
@@ -23,9 +24,32 @@ void Context::fail(const char* file, int line, const char* fmt, ...) {
     ++m_failures;
 }
 
+namespace {
+bool runs_before(const TestCase& a, const TestCase& b) {
+    int by_file = string_compare(a.file, b.file);
+    return by_file < 0 || (by_file == 0 && a.line < b.line);
+}
+} // namespace
+
 [[noreturn]] void run_all(StringView filter) {
-    unsigned passed = 0, failed = 0;
+    // The section holds tests in link order (and the compiler reverses them
+    // within a file); run them in source order instead.
+    constexpr size_t max_tests = 1024;
+    static const TestCase* order[max_tests];
+    size_t count = 0;
     for (const TestCase* test = __kernel_tests_start; test < __kernel_tests_end; ++test) {
+        VERIFY(count < max_tests);
+        size_t i = count++;
+        while (i > 0 && runs_before(*test, *order[i - 1])) {
+            order[i] = order[i - 1];
+            --i;
+        }
+        order[i] = test;
+    }
+
+    unsigned passed = 0, failed = 0;
+    for (size_t index = 0; index < count; ++index) {
+        const TestCase* test = order[index];
         if (!StringView(test->name).starts_with(filter))
             continue;
         // Announced first, so a test that hangs or crashes the kernel is

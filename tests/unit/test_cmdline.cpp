@@ -53,6 +53,10 @@ TEST(StringUtil, Basics) {
     EXPECT_TRUE(string_equal("abc", "abc"));
     EXPECT_FALSE(string_equal("abc", "abd"));
     EXPECT_FALSE(string_equal("ab", "abc"));
+    EXPECT_EQ(string_compare("abc", "abc"), 0);
+    EXPECT_LT(string_compare("abc", "abd"), 0);
+    EXPECT_GT(string_compare("abc", "ab"), 0);
+    EXPECT_GT(string_compare("\xff", "a"), 0); // unsigned, as strcmp
     EXPECT_TRUE(string_starts_with("charon::arch::x", "charon::"));
     EXPECT_FALSE(string_starts_with("char", "charon"));
     EXPECT_TRUE(memory_equal("abc", "abd", 2));
