@@ -7,6 +7,7 @@
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
 #include "init/crash.h"
+#include "init/initramfs.h"
 #include "lib/log.h"
 #include "mm/frame_allocator.h"
 #include "mm/heap.h"
@@ -69,7 +70,10 @@ uint64_t usable_memory_bytes(const arch::BootInfo& info) {
     if (cmdline.find_value("selftest", word))
         ktest::run_all(word);
 
-    // Nothing to run yet: the scheduler and init process come next.
+    // The initramfs as /, /dev/console, then /sbin/init as pid 1. Returns
+    // only when booted without an initramfs.
+    start_userland();
+
     log_info("idle");
     for (;;)
         arch::hlt();
