@@ -2,9 +2,13 @@
 BUILD    ?= build
 COVBUILD ?= build-coverage
 KERNEL   := $(BUILD)/charon.elf
+INITRD   := $(BUILD)/initramfs.cpio
 SUITES   ?= unit kernel guest-native
+# `make run INIT_ARGS="/tests/runner /tests/bin"`: init's arguments (the
+# kernel passes the words after "--"); empty runs /bin/demo.
+INIT_ARGS ?=
 
-.PHONY: all deps configure build run debug test coverage clean
+.PHONY: all deps configure build initramfs run debug test guest-test coverage clean
 
 all: build
 
@@ -19,14 +23,24 @@ configure: $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD)
 
-run: build
-	tools/qemu.sh run $(KERNEL)
+# user/ programs, the guest tests and their runner, packed by tools/mkinitramfs.py.
+initramfs: | deps
+	$(MAKE) -s -C user -j2 BUILD=$(abspath $(BUILD))
+	$(MAKE) -s -C tests/guest -j2 BUILD=$(abspath $(BUILD))
+	tools/mkinitramfs.py --build $(BUILD) -o $(INITRD)
 
-debug: build
-	tools/qemu.sh debug $(KERNEL)
+run: build initramfs
+	INITRD=$(INITRD) tools/qemu.sh run $(KERNEL) $(if $(INIT_ARGS),-- $(INIT_ARGS))
+
+debug: build initramfs
+	INITRD=$(INITRD) tools/qemu.sh debug $(KERNEL) $(if $(INIT_ARGS),-- $(INIT_ARGS))
 
 test: build
 	tools/run-tests.sh $(SUITES)
+
+# The guest suite inside Charon, or only the tests whose name contains T.
+guest-test: build
+	tools/suites/guest.sh $(T)
 
 coverage: deps
 	cmake -S . -B $(COVBUILD) -G Ninja -DCHARON_BUILD_KERNEL=OFF -DCHARON_COVERAGE=ON
