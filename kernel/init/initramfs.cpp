@@ -6,11 +6,17 @@
 #include "arch/x86_64/qemu.h"
 #include "drivers/root_fs.h"
 #include "drivers/serial_console.h"
+#include "exec/exec.h"
 #include "lib/log.h"
 
 namespace charon {
 
 namespace {
+
+// Where a static-PIE init goes (ET_EXEC ignores it); Linux would put it
+// where mmap starts, this is ELF_ET_DYN_BASE's spirit: clear of the null
+// guard, far below the stack.
+constexpr uint64_t kInitPieBase = 0x555555554000;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
@@ -112,10 +118,29 @@ void start_userland() {
 }
 
 Result<void> launch_init(Vfs& vfs, InitCommand& command) {
-    // TODO(process wiring): needs the spine's user-mode entry, mm's
-    // address-space builder and the process table's pid 1 (see the header).
-    (void)vfs;
-    (void)command;
+    // What execve does before its point of no return, as pid 1 would see it:
+    // root credentials, the root as cwd, no descriptors yet.
+    Credentials credentials = Credentials::root();
+    RefPtr<FdTable> fds = TRY(FdTable::try_create());
+    RefPtr<Inode> cwd = vfs.root();
+    FsProcess process{credentials, *fds, cwd};
+    ExecRequest request;
+    request.path = StringView(command.path.chars(), command.path.length());
+    request.pie_base = kInitPieBase;
+    ExecTarget target = TRY(prepare_exec(vfs, process, request, std::move(command.argv)));
+    log_debug("init: %s: entry %#lx, %zu segments, image %#lx-%#lx", target.execfn.chars(), target.plan.entry,
+              target.plan.segment_count, target.plan.image_start, target.plan.image_end);
+
+    // TODO(process wiring): the rest needs the pieces being built now:
+    //  1. pid 1 in the process table (kernel/proc), root credentials,
+    //     default dispositions, `fds` as its (empty) table, `cwd` as cwd;
+    //  2. a new address space with target.plan mapped (mm's builder; pages
+    //     per plan.regions(), copy_segment()), the stack from
+    //     build_initial_stack(target.argv, command.envp, target.execfn, ...);
+    //  3. sched::create_user_thread("init", root,
+    //     arch::initial_user_frame(target.plan.entry, stack.rsp)), start it;
+    //     then this boot thread is done (kernel_main goes idle).
+    // The exit path calls init_exited(status) when pid 1 exits.
     return ENOSYS;
 }
 
