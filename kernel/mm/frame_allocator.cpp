@@ -26,20 +26,27 @@ struct FreeFrame {
     FreeFrame* next;
 };
 
-Spinlock g_lock{"frame allocator", LockRank::FrameAllocator};
-FrameInfo* g_frames;      // indexed by frame number
-uint64_t g_frame_limit;   // frames [0, g_frame_limit) have a FrameInfo
-FreeFrame* g_free_list;
-size_t g_free_count;
-size_t g_usable_count;
-
-bool overlaps(uint64_t a_begin, uint64_t a_end, uint64_t b_begin, uint64_t b_end) {
-    return a_begin < b_end && b_begin < a_end;
-}
+// Physical ranges never handed out yet. Boot records them instead of
+// threading every free frame onto the list, which would touch (and make
+// QEMU back) every page of RAM: seconds of boot time with gigabytes.
+struct Range {
+    uint64_t next;
+    uint64_t end;
+};
+constexpr size_t max_ranges = 128;
 
 struct Reserved {
     uint64_t begin, end;
 };
+
+Spinlock g_lock{"frame allocator", LockRank::FrameAllocator};
+FrameInfo* g_frames;      // indexed by frame number
+uint64_t g_frame_limit;   // frames [0, g_frame_limit) have a FrameInfo
+FreeFrame* g_free_list;   // frames freed at least once (LIFO)
+Range g_fresh[max_ranges];
+size_t g_fresh_count;
+size_t g_free_count;      // free list + the rest of every fresh range
+size_t g_usable_count;
 
 // Ranges no frame may come from, besides what the memory map excludes.
 size_t reserved_ranges(const arch::BootInfo& info, Reserved* out, size_t max) {
@@ -56,9 +63,26 @@ size_t reserved_ranges(const arch::BootInfo& info, Reserved* out, size_t max) {
     return n;
 }
 
-// Calls visit(frame_address) for each usable, unreserved frame in [low, high).
+// Calls visit(begin, end) for each page-aligned piece of [begin, end) that
+// overlaps no reserved range.
 template <typename Visit>
-void for_each_usable_frame(const arch::BootInfo& info, uint64_t low, uint64_t high, Visit visit) {
+void visit_unreserved(uint64_t begin, uint64_t end, const Reserved* reserved, size_t count, Visit& visit) {
+    if (begin >= end)
+        return;
+    for (size_t i = 0; i < count; ++i) {
+        if (reserved[i].begin < end && begin < reserved[i].end) {
+            visit_unreserved(begin, reserved[i].begin, reserved + i + 1, count - i - 1, visit);
+            visit_unreserved(reserved[i].end, end, reserved + i + 1, count - i - 1, visit);
+            return;
+        }
+    }
+    visit(begin, end);
+}
+
+// Calls visit(begin, end) for each usable, unreserved piece of RAM within
+// [low, high), page-aligned.
+template <typename Visit>
+void for_each_usable_range(const arch::BootInfo& info, uint64_t low, uint64_t high, Visit visit) {
     Reserved reserved[4 + arch::BootInfo::max_modules];
     size_t reserved_count = reserved_ranges(info, reserved, sizeof(reserved) / sizeof(reserved[0]));
     for (size_t r = 0; r < info.region_count; ++r) {
@@ -71,19 +95,7 @@ void for_each_usable_frame(const arch::BootInfo& info, uint64_t low, uint64_t hi
             begin = low;
         if (end > high)
             end = high;
-        for (uint64_t frame = begin; frame < end; frame += page_size) {
-            bool is_reserved = false;
-            for (size_t i = 0; i < reserved_count; ++i) {
-                if (overlaps(frame, frame + page_size, reserved[i].begin, reserved[i].end)) {
-                    // Skip to the end of the reservation in one step.
-                    frame = align_up(reserved[i].end, page_size) - page_size;
-                    is_reserved = true;
-                    break;
-                }
-            }
-            if (!is_reserved)
-                visit(frame);
-        }
+        visit_unreserved(begin, end, reserved, reserved_count, visit);
     }
 }
 
@@ -101,12 +113,37 @@ void push_free(PhysAddr frame) {
     ++g_free_count;
 }
 
-void add_range(const arch::BootInfo& info, uint64_t low, uint64_t high) {
-    for_each_usable_frame(info, low, high, [&](PhysAddr frame) {
-        info_of(frame).flags |= frame_flag_usable;
-        ++g_usable_count;
-        push_free(frame);
+void add_ranges(const arch::BootInfo& info, uint64_t low, uint64_t high) {
+    for_each_usable_range(info, low, high, [&](uint64_t begin, uint64_t end) {
+        if (g_fresh_count == max_ranges) {
+            log_warn("frames: more than %zu memory ranges; ignoring %#lx-%#lx", max_ranges, begin, end);
+            return;
+        }
+        g_fresh[g_fresh_count++] = {begin, end};
+        for (uint64_t frame = begin; frame < end; frame += page_size)
+            info_of(frame).flags |= frame_flag_usable;
+        size_t frames = (end - begin) / page_size;
+        g_usable_count += frames;
+        g_free_count += frames;
     });
+}
+
+// Takes a frame, preferring recycled ones (their cache lines and QEMU's
+// backing pages are warm). Called with the lock held.
+bool take_frame(PhysAddr& frame) {
+    if (FreeFrame* node = g_free_list) {
+        g_free_list = node->next;
+        frame = virt_to_phys_direct(node);
+    } else {
+        while (g_fresh_count && g_fresh[0].next == g_fresh[0].end)
+            g_fresh[0] = g_fresh[--g_fresh_count];
+        if (!g_fresh_count)
+            return false;
+        frame = g_fresh[0].next;
+        g_fresh[0].next += page_size;
+    }
+    --g_free_count;
+    return true;
 }
 
 } // namespace
@@ -125,50 +162,34 @@ void frame_allocator_init(const arch::BootInfo& info) {
     g_frame_limit = align_down(highest_usable_address(info), page_size) >> page_shift;
     size_t table_bytes = align_up(g_frame_limit * sizeof(FrameInfo), page_size);
 
-    // The FrameInfo table goes in the first usable stretch that fits,
-    // below the boot mapping's limit so that it can be written right away.
-    uint64_t run_start = 0, run_length = 0, found = 0;
-    bool have = false;
-    for_each_usable_frame(info, 0, boot_mapped_limit, [&](PhysAddr frame) {
-        if (have)
-            return;
-        if (run_length && frame == run_start + run_length) {
-            run_length += page_size;
-        } else {
-            run_start = frame;
-            run_length = page_size;
-        }
-        if (run_length >= table_bytes) {
-            found = run_start;
-            have = true;
-        }
+    // The FrameInfo table goes in the first usable stretch that fits, below
+    // the boot mapping's limit so that it can be written right away.
+    uint64_t found = 0;
+    for_each_usable_range(info, 0, boot_mapped_limit, [&](uint64_t begin, uint64_t end) {
+        if (!found && end - begin >= table_bytes)
+            found = begin;
     });
-    if (!have)
+    if (!found)
         panic("frame allocator: no room for %zu bytes of frame table", table_bytes);
 
     g_frames = phys_to_virt<FrameInfo>(found);
-    for (uint64_t i = 0; i < g_frame_limit; ++i)
-        g_frames[i] = {};
+    __builtin_memset(g_frames, 0, table_bytes);
     // reserved_ranges() now covers the table itself.
-    add_range(info, 0, boot_mapped_limit);
+    add_ranges(info, 0, boot_mapped_limit);
     log_debug("frames: table of %lu entries at %#lx, %zu frames below 1 GiB", g_frame_limit, found, g_free_count);
 }
 
 void frame_allocator_add_high_memory(const arch::BootInfo& info) {
     SpinlockGuard guard(g_lock);
-    add_range(info, boot_mapped_limit, ~0ull);
+    add_ranges(info, boot_mapped_limit, ~0ull);
 }
 
 Result<PhysAddr> allocate_frame(FrameFill fill) {
     PhysAddr frame;
     {
         SpinlockGuard guard(g_lock);
-        FreeFrame* node = g_free_list;
-        if (!node)
+        if (!take_frame(frame))
             return ENOMEM;
-        g_free_list = node->next;
-        --g_free_count;
-        frame = virt_to_phys_direct(node);
         FrameInfo& frame_info = info_of(frame);
         VERIFY(frame_info.refcount == 0);
         frame_info.refcount = 1;

@@ -1,8 +1,9 @@
 // Physical frames (4 KiB), reference counted so that copy-on-write and
 // shared mappings can share a frame: allocate_frame() hands out a frame with
 // one reference, ref_frame() adds one, free_frame() drops one and returns the
-// frame to the free list when the last goes. O(1) either way (a LIFO list
-// threaded through the free frames themselves, reached via the direct map).
+// frame when the last goes. O(1) either way: freed frames form a LIFO list
+// threaded through themselves (via the direct map); frames never used yet are
+// taken from the boot's ranges of free RAM, so booting touches no free page.
 #pragma once
 
 #include <cstddef>

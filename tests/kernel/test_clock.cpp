@@ -43,9 +43,9 @@ KERNEL_TEST(clock_rate_matches_pit) {
 KERNEL_TEST(clock_timer_ticks_at_expected_rate) {
     // Count timer interrupts during 50 ms of clock time. A tick is never
     // early, so more ticks than fit means the clock runs slow. Ticks do get
-    // lost when the host is loaded (QEMU merges late edges; a third was seen
-    // on a busy machine), so the lower bound only says the tick runs at all
-    // at about its rate; clock_rate_matches_pit judges the rate closely.
+    // lost when the host is loaded (QEMU merges late edges: two thirds were
+    // lost at a load average of 14 on two cores), so the lower bound only
+    // says the tick runs at all; clock_rate_matches_pit judges the rate.
     KASSERT(arch::read_rflags() & arch::rflags_interrupt_enable);
     constexpr uint64_t window_ns = 50000000;
     uint64_t start_tick = timer_ticks();
@@ -62,7 +62,7 @@ KERNEL_TEST(clock_timer_ticks_at_expected_rate) {
     uint64_t expected = window_ns / timer_tick_ns();
     log_info("clock: %lu ticks in %lu ms of clock time (expected %lu)", ticks, window_ns / 1000000, expected);
     KEXPECT_LE(ticks, expected + 1);
-    KEXPECT_GE(ticks, expected / 4);
+    KEXPECT_GE(ticks, expected / 10);
 }
 
 KERNEL_TEST(clock_tsc_rate_plausible) {
