@@ -94,7 +94,8 @@ static const char *signal_name(int sig)
 static void describe(int status, char *out, size_t size)
 {
     if (WIFEXITED(status))
-        snprintf(out, size, "exited with status %d (wait status 0x%04x)", WEXITSTATUS(status), status);
+        snprintf(out, size, "exited with status %d (wait status 0x%04x)", WEXITSTATUS(status),
+                 status);
     else if (WIFSIGNALED(status))
         snprintf(out, size, "killed by %s (%d) (wait status 0x%04x)", signal_name(WTERMSIG(status)),
                  WTERMSIG(status), status);
@@ -287,7 +288,8 @@ static void run_a(void)
     /* A2 first: it prints before it exits, so the lines come out in order. */
     int s2 = reap("A", "A2", a2);
     int s1 = reap("A", "A1", a1);
-    int ok = got_sigterm && WIFEXITED(s2) && WEXITSTATUS(s2) == 7 && WIFSIGNALED(s1) && WTERMSIG(s1) == SIGTERM;
+    int ok = got_sigterm && WIFEXITED(s2) && WEXITSTATUS(s2) == 7 && WIFSIGNALED(s1) &&
+             WTERMSIG(s1) == SIGTERM;
     _exit(ok ? 0 : 1);
 }
 
@@ -316,7 +318,8 @@ static void part_a(void)
     if (kill(-a, SIGTERM) != 0)
         die("kill");
     int status = reap("demo", "A", a);
-    expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "A saw A1 killed by SIGTERM, A2 exit 7, and exited 0");
+    expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "A saw A1 killed by SIGTERM, A2 exit 7, and exited 0");
 }
 
 /* ---- group B: a parent exits, its children are adopted ---- */
@@ -380,10 +383,11 @@ static void part_b(void)
     receive_reports(names + 1, 2, after);
     pid_t reaper = getppid(); /* init, when demo runs under it */
     for (int i = 0; i < 2; i++) {
-        const char *who = after[i].ppid == 1 ? "init (pid 1)"
+        const char *who = after[i].ppid == 1        ? "init (pid 1)"
                           : after[i].ppid == reaper ? "demo's parent, a subreaper"
                                                     : "the nearest subreaper";
-        say("  %-4s pid %-5d ppid %-5d adopted by %s", after[i].name, after[i].pid, after[i].ppid, who);
+        say("  %-4s pid %-5d ppid %-5d adopted by %s", after[i].name, after[i].pid, after[i].ppid,
+            who);
         expect(after[i].ppid != r[0].pid && after[i].ppid != (int)getpid() && after[i].ppid > 0,
                "%s was reparented away from B", after[i].name);
         if (reaper == 1)
@@ -472,7 +476,8 @@ int main(void)
     report_fd = reports[1];
     setvbuf(stdout, NULL, _IONBF, 0);
 
-    say("demo: pid %d, ppid %d, pgid %d, sid %d", (int)getpid(), (int)getppid(), (int)getpgid(0), (int)getsid(0));
+    say("demo: pid %d, ppid %d, pgid %d, sid %d", (int)getpid(), (int)getppid(), (int)getpgid(0),
+        (int)getsid(0));
     part_a();
     part_b();
     part_c();
