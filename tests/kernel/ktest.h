@@ -37,9 +37,11 @@ unsigned long as_number(const T& value) {
         return static_cast<unsigned long>(value);
 }
 
-// alignas(16): the section must be a plain array of these (linker.ld aligns
-// its start to match), with no padding between descriptors.
-struct alignas(16) TestCase {
+// The .kernel_tests section holds pointers to these descriptors, not the
+// descriptors themselves: the compiler may over-align a 32-byte object (to
+// 32 on x86_64), which would leave gaps in a section meant as an array;
+// pointers are always 8 bytes, 8-aligned.
+struct TestCase {
     const char* name;
     void (*function)(Context&);
     const char* file; // the runner orders tests by file, then line
@@ -50,8 +52,10 @@ struct alignas(16) TestCase {
 
 #define KERNEL_TEST(test_name)                                                                                \
     static void kernel_test_##test_name(::charon::ktest::Context&);                                          \
-    [[gnu::used, gnu::section(".kernel_tests")]] static constexpr ::charon::ktest::TestCase                  \
-        kernel_test_case_##test_name{#test_name, kernel_test_##test_name, __FILE__, __LINE__};               \
+    static constexpr ::charon::ktest::TestCase kernel_test_case_##test_name{#test_name, kernel_test_##test_name, \
+                                                                            __FILE__, __LINE__};              \
+    [[gnu::used, gnu::section(".kernel_tests")]] static const ::charon::ktest::TestCase* const               \
+        kernel_test_entry_##test_name = &kernel_test_case_##test_name;                                        \
     static void kernel_test_##test_name([[maybe_unused]] ::charon::ktest::Context& ktest_context)
 
 // EXPECT_* record a failure and go on; ASSERT_* also end the test.

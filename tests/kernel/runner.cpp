@@ -8,8 +8,8 @@
 #include "lib/string_view.h"
 #include "lib/verify.h"
 
-extern "C" const charon::ktest::TestCase __kernel_tests_start[];
-extern "C" const charon::ktest::TestCase __kernel_tests_end[];
+extern "C" const charon::ktest::TestCase* const __kernel_tests_start[];
+extern "C" const charon::ktest::TestCase* const __kernel_tests_end[];
 
 namespace charon::ktest {
 
@@ -37,7 +37,8 @@ bool runs_before(const TestCase& a, const TestCase& b) {
     constexpr size_t max_tests = 1024;
     static const TestCase* order[max_tests];
     size_t count = 0;
-    for (const TestCase* test = __kernel_tests_start; test < __kernel_tests_end; ++test) {
+    for (const TestCase* const* entry = __kernel_tests_start; entry < __kernel_tests_end; ++entry) {
+        const TestCase* test = *entry;
         VERIFY(count < max_tests);
         size_t i = count++;
         while (i > 0 && runs_before(*test, *order[i - 1])) {

@@ -12,8 +12,14 @@ constexpr uint64_t pit_frequency_hz = 1193182;
 // Programs channel 0 as a rate generator; returns the exact period in PIT
 // cycles (divisor) used for `hz`.
 uint16_t pit_start_periodic(uint32_t hz);
-// Busy-waits `pit_cycles` (< 65536) on channel 2 and returns the TSC cycles
-// that elapsed meanwhile.
+
+// How far `read_clock` advances while PIT channel 2 counts `pit_cycles`
+// (< 60000). Both ends are taken by reading the PIT's counter between two
+// clock reads and keeping the tightest of several tries, so the host
+// descheduling QEMU in between (which stretches both clocks alike) costs
+// nothing, and the error is the width of one bracketed counter read.
+uint64_t pit_measure(uint64_t (*read_clock)(), uint16_t pit_cycles);
+// pit_measure with the TSC.
 uint64_t pit_measure_tsc(uint16_t pit_cycles);
 
 } // namespace charon::arch

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
 #include "lib/format.h"
 #include "lib/spinlock.h"
 
@@ -20,6 +21,31 @@ void put_raw(char c) {
 }
 
 void console_sink(void*, const char* chars, size_t length) { serial_write_unlocked(chars, length); }
+
+constexpr uint8_t irq_com1 = 4;
+constexpr uint8_t ier_receive = 0x01;
+constexpr uint8_t mcr_dtr_rts = 0x03;
+constexpr uint8_t mcr_out2 = 0x08; // gates the UART's interrupt line on PCs
+constexpr uint8_t mcr_loopback = 0x10;
+constexpr uint8_t lsr_data_ready = 0x01;
+
+SerialInputHandler g_input_handler;
+uint8_t g_mcr = mcr_dtr_rts;
+
+void on_receive_interrupt(TrapFrame&) {
+    char chars[16];
+    size_t count = 0;
+    while (inb(com1 + 5) & lsr_data_ready) {
+        chars[count++] = static_cast<char>(inb(com1));
+        if (count == sizeof(chars)) {
+            if (g_input_handler)
+                g_input_handler(chars, count);
+            count = 0;
+        }
+    }
+    if (count && g_input_handler)
+        g_input_handler(chars, count);
+}
 } // namespace
 
 void serial_init() {
@@ -28,8 +54,8 @@ void serial_init() {
     outb(com1 + 0, 0x01); // divisor 1: 115200 baud
     outb(com1 + 1, 0x00);
     outb(com1 + 3, 0x03); // 8N1, DLAB off
-    outb(com1 + 2, 0xc7); // FIFO on, cleared, 14-byte threshold
-    outb(com1 + 4, 0x03); // DTR, RTS
+    outb(com1 + 2, 0x07); // FIFO on, cleared, interrupt at every byte
+    outb(com1 + 4, g_mcr); // DTR, RTS
 }
 
 void serial_write_unlocked(const char* chars, size_t length) {
@@ -43,6 +69,26 @@ void serial_write_unlocked(const char* chars, size_t length) {
 void serial_write(const char* chars, size_t length) {
     SpinlockGuard guard(g_console_lock);
     serial_write_unlocked(chars, length);
+}
+
+void serial_set_input_handler(SerialInputHandler handler) {
+    SpinlockGuard guard(g_console_lock);
+    g_input_handler = handler;
+    if (handler) {
+        g_mcr |= mcr_out2;
+        outb(com1 + 4, g_mcr);
+        while (inb(com1 + 5) & lsr_data_ready) // stale input
+            (void)inb(com1);
+        outb(com1 + 1, ier_receive);
+        register_irq_handler(irq_com1, on_receive_interrupt);
+    } else {
+        outb(com1 + 1, 0);
+    }
+}
+
+void serial_set_loopback(bool on) {
+    g_mcr = on ? (g_mcr | mcr_loopback) : (g_mcr & ~mcr_loopback);
+    outb(com1 + 4, g_mcr);
 }
 
 void console_print_unlocked(const char* fmt, ...) {

@@ -14,4 +14,13 @@ void serial_write_unlocked(const char* chars, size_t length);
 // printf-style straight to the console (no log level, no lock).
 void console_print_unlocked(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
+// Input: the receive interrupt (IRQ 4) drains the UART and passes what
+// arrived to `handler`, in interrupt context (e.g. ConsoleDevice::push_input).
+// A null handler turns input off.
+using SerialInputHandler = void (*)(const char* chars, size_t length);
+void serial_set_input_handler(SerialInputHandler handler);
+// Test hook: in loopback mode the UART receives what it transmits, and
+// nothing reaches the outside.
+void serial_set_loopback(bool on);
+
 } // namespace charon::arch
