@@ -2,7 +2,8 @@
 # user/ programs natively on the host (the oracle), as the guest tests are:
 # /bin/demo alone, under init as a subreaper, and under init as a real pid 1
 # (a PID namespace, when unshare is allowed); init's exit status, its
-# survival of stray signals, and the reaping of orphans.
+# survival of stray signals, and the reaping of orphans; and the guest suite
+# under init as pid 1, as Charon runs it.
 #   tools/suites/user-native.sh        (BUILD defaults to build)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,7 +38,7 @@ run() {
     local name=$1 want=$2 pattern=$3
     shift 3
     local out status
-    out=$(timeout --kill-after=5 30 "$@" 2>&1)
+    out=$(timeout --kill-after=5 120 "$@" 2>&1)
     status=$?
     if [[ $status != "$want" ]]; then
         fail "$name" "exit status $status, expected $want" "$out"
@@ -65,6 +66,13 @@ run init_child_defaults 0 'exited with status 0' "$bin/init" /bin/sh -c \
 if unshare -fp true 2>/dev/null; then
     run pid1_demo 0 'adopted by init \(pid 1\)' unshare -fp "$bin/init" -v "$bin/demo"
     run pid1_status 3 'exited with status 3' unshare -fp "$bin/init" /bin/sh -c 'exit 3'
+    # The guest suite exactly as Charon will run it: runner under init, pid 1.
+    if make -s -C tests/guest -j2 BUILD="$build_abs"; then
+        run pid1_guest_runner 0 '^RESULT guest-under-init [0-9]+ 0$' unshare -fp "$bin/init" -q \
+            "$build_abs/guest/runner" -s guest-under-init -t 10 "$build_abs/guest/bin"
+    else
+        fail pid1_guest_runner "tests/guest build failed"
+    fi
 else
     echo "SKIP pid1_demo (unshare --pid not permitted)"
 fi
