@@ -107,18 +107,32 @@ static void open_console(void)
  * used on purpose: handlers are reset by execve, so the main program starts
  * with default dispositions, while an ignored signal would stay ignored in
  * it. SIGCHLD gets the same handler: its only job is to interrupt sleeps;
- * reaping happens in the main loop. SA_RESTART keeps wait4 going. */
-static void on_signal(int sig)
+ * reaping happens in the main loop. SA_RESTART keeps wait4 going.
+ *
+ * A fault of init's own (si_code > 0: SIGSEGV, SIGBUS, SIGILL, SIGFPE ...
+ * raised by the CPU) is the exception: returning would retry the faulting
+ * instruction forever, so the default action is restored and the retry
+ * kills init, and the kernel reports how. A fault signal sent with kill()
+ * (si_code <= 0) is stray like any other. */
+static void on_signal(int sig, siginfo_t *info, void *context)
 {
-    (void)sig;
+    (void)context;
+    if (info && info->si_code > 0 &&
+        (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP ||
+         sig == SIGSYS)) {
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigaction(sig, &dfl, NULL);
+    }
 }
 
 static void install_handlers(void)
 {
     struct sigaction action;
     memset(&action, 0, sizeof action);
-    action.sa_handler = on_signal;
-    action.sa_flags = SA_RESTART;
+    action.sa_sigaction = on_signal;
+    action.sa_flags = SA_RESTART | SA_SIGINFO;
     sigemptyset(&action.sa_mask);
     for (int sig = 1; sig < _NSIG; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP)
