@@ -2,7 +2,9 @@
 # Guest behavioural tests inside Charon: the same static binaries and runner
 # as guest-native, in the initramfs, run by /sbin/init as pid 1's main program:
 #   kernel command line: -- /tests/runner -s guest -t SECONDS /tests/bin [FILTER...]
-# Builds the kernel, user/, tests/guest and the initramfs, boots under a
+# Builds the kernel, user/, tests/guest and the initramfs; boots once with
+# the default init command (/bin/demo must report success: test "demo"),
+# then boots the suite under a
 # timeout, relays the runner's PASS/FAIL/SKIP lines and ends with
 # "RESULT guest P F". A test the runner never reported (the kernel could not
 # start init, hung, or crashed) counts as failed, so this suite cannot pass
@@ -68,7 +70,28 @@ if ((expected == 0)); then
 fi
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+demo_log=$(mktemp)
+trap 'rm -f "$log" "$demo_log"' EXIT
+
+# make run's boot: init runs /bin/demo, which exits 0 only if every
+# expectation held; init exits with it, QEMU with 65. Counted as one test
+# (not when filtering).
+demo_passed=0
+demo_failed=0
+if (($# == 0)); then
+    INITRD=$initrd timeout --kill-after=5 120 tools/qemu.sh test "$build_abs/charon.elf" >"$demo_log" 2>&1
+    demo_status=$?
+    tr -d '\r' <"$demo_log" >"$demo_log.txt" && mv "$demo_log.txt" "$demo_log"
+    if [[ $demo_status == 65 ]] && grep -qE '^demo: all [0-9]+ expectations met' "$demo_log"; then
+        echo "PASS demo"
+        demo_passed=1
+    else
+        echo "FAIL demo: QEMU status $demo_status (65 expected: init and demo exit 0). Last output:"
+        tail -n 15 "$demo_log" | sed 's/^/    | /'
+        demo_failed=1
+    fi
+fi
+
 start=$SECONDS
 INITRD=$initrd timeout --kill-after=5 "$TIMEOUT" tools/qemu.sh test "$build_abs/charon.elf" \
     -- /tests/runner -s guest -t "$TEST_TIMEOUT" /tests/bin "$@" 2>&1 |
@@ -84,7 +107,8 @@ runner_result=$(grep -E '^RESULT guest [0-9]+ [0-9]+$' "$log" | tail -n 1)
 # Not reported at all: failed.
 missing=$((expected - passed - reported_failed - skipped))
 ((missing < 0)) && missing=0
-failed=$((reported_failed + missing))
+failed=$((reported_failed + missing + demo_failed))
+passed=$((passed + demo_passed))
 
 if [[ -z $runner_result ]]; then
     case $status in
