@@ -3,15 +3,18 @@
 #include "arch/x86_64/boot_info.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_tables.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/user_entry.h"
 #include "init/crash.h"
 #include "init/initramfs.h"
 #include "lib/log.h"
 #include "mm/frame_allocator.h"
 #include "mm/heap.h"
 #include "mm/kernel_vm.h"
+#include "sched/scheduler.h"
 #include "time/clock.h"
 
 namespace charon::arch {
@@ -50,11 +53,15 @@ uint64_t usable_memory_bytes(const arch::BootInfo& info) {
     return total;
 }
 
+mm::KernelStack g_boot_stack;
+
 [[noreturn]] void kernel_main_on_kernel_stack() {
     const arch::BootInfo& info = arch::boot_info();
     const CommandLine& cmdline = info.cmdline;
 
     clock_init();
+    // This context becomes the scheduler's first thread ("boot").
+    sched::init(g_boot_stack);
     arch::sti();
 
     uint64_t free_frames = mm::free_frame_count();
@@ -75,8 +82,7 @@ uint64_t usable_memory_bytes(const arch::BootInfo& info) {
     start_userland();
 
     log_info("idle");
-    for (;;)
-        arch::hlt();
+    sched::exit_current();
 }
 
 } // namespace
@@ -88,6 +94,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     arch::gdt_init();
     arch::idt_init();
     arch::pic_init();
+    arch::fpu_init();
+    arch::syscall_init();
 
     arch::parse_boot_info(start_info_phys);
     const arch::BootInfo& info = arch::boot_info();
@@ -105,6 +113,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_phys) {
     auto stack = mm::allocate_kernel_stack();
     if (stack.is_error())
         panic("no memory for the boot CPU's kernel stack");
+    g_boot_stack = stack.value();
     arch::set_kernel_stack_top(stack.value().top);
     asm volatile("mov %0, %%rsp\n"
                  "xor %%ebp, %%ebp\n"

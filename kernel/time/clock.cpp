@@ -17,7 +17,13 @@ uint64_t g_multiplier;
 uint64_t g_tick_ns;
 volatile uint64_t g_ticks;
 
-void on_timer_tick(arch::TrapFrame&) { g_ticks = g_ticks + 1; }
+void (*g_tick_hook)();
+
+void on_timer_tick(arch::TrapFrame&) {
+    g_ticks = g_ticks + 1;
+    if (g_tick_hook)
+        g_tick_hook();
+}
 
 uint64_t calibrate_tsc() {
     // 10 ms per sample; the best of three discards a sample stretched by
@@ -54,5 +60,6 @@ uint64_t monotonic_ns() {
 uint64_t tsc_hz() { return g_tsc_hz; }
 uint64_t timer_ticks() { return g_ticks; }
 uint64_t timer_tick_ns() { return g_tick_ns; }
+void set_timer_tick_hook(void (*hook)()) { g_tick_hook = hook; }
 
 } // namespace charon

@@ -3,8 +3,10 @@
 // jumps to the common path, which saves the general registers into a
 // TrapFrame (trap.h) and calls handle_interrupt(TrapFrame*).
 //
-// Kernel-only for now: entry from user mode (swapgs, per-CPU data) arrives
-// with the syscall and user-process work.
+// From user mode the stubs also swap GS (user GS base <-> the per-CPU area,
+// see context.h) on the way in and out; the frame is then the thread's user
+// frame at the top of its kernel stack, and handle_interrupt leaves through
+// the scheduler's return-to-user path before interrupt_exit restores it.
 
 // Vectors where the CPU pushes an error code: #DF #TS #NP #SS #GP #PF #AC #CP
 // #VC #SX (8, 10-14, 17, 21, 29, 30).
@@ -22,7 +24,10 @@ interrupt_stub_\vector:
     .text
     .p2align 4
 interrupt_common:
-    pushq %rax
+    testb $3, 24(%rsp)                  // CS of the interrupted context
+    jz 1f
+    swapgs
+1:  pushq %rax
     pushq %rbx
     pushq %rcx
     pushq %rdx
@@ -42,6 +47,10 @@ interrupt_common:
     // stack the CPU aligned to 16: the call below is correctly aligned.
     mov %rsp, %rdi
     call handle_interrupt
+// Restores a TrapFrame at RSP and returns to it (also the IRET path of the
+// syscall exit and of a new user thread).
+    .globl interrupt_exit
+interrupt_exit:
     popq %r15
     popq %r14
     popq %r13
@@ -58,7 +67,10 @@ interrupt_common:
     popq %rbx
     popq %rax
     addq $16, %rsp                      // vector and error code
-    iretq
+    testb $3, 8(%rsp)                   // returning to user mode?
+    jz 2f
+    swapgs
+2:  iretq
 
     .altmacro
     .set i, 0

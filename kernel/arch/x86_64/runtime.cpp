@@ -7,7 +7,6 @@
 #include "arch/x86_64/cpu.h"
 #include "lib/spinlock.h"
 #include "lib/verify.h"
-#include "lib/wait_queue.h"
 
 extern "C" {
 
@@ -68,10 +67,6 @@ void interrupts_restore(uint64_t saved) {
     if (saved & arch::rflags_interrupt_enable)
         arch::sti();
 }
-
-// No scheduler yet, so nobody can be asleep on a queue: a real sleeper here
-// means a thread exists that nothing could have created.
-void WaitQueue::wake_sleeper(void* sleeper) { VERIFY(sleeper == nullptr); }
 
 namespace arch {
 

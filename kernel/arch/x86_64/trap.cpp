@@ -6,6 +6,7 @@
 #include "arch/x86_64/qemu.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/symbols.h"
+#include "arch/x86_64/user_entry.h"
 #include "lib/verify.h"
 
 extern "C" const uint64_t __extable_start[];
@@ -69,15 +70,62 @@ void pic_end_of_interrupt(uint8_t irq) {
     outb(pic1_command, 0x20);
 }
 
-bool search_exception_table(TrapFrame& frame) {
+const uint64_t* find_exception_fixup(uint64_t rip) {
     for (const uint64_t* entry = __extable_start; entry < __extable_end; entry += 2) {
-        if (entry[0] == frame.rip) {
-            frame.rip = entry[1];
-            ++g_fixed_up_faults;
-            return true;
-        }
+        if (entry[0] == rip)
+            return entry;
+    }
+    return nullptr;
+}
+
+bool search_exception_table(TrapFrame& frame) {
+    if (const uint64_t* entry = find_exception_fixup(frame.rip)) {
+        frame.rip = entry[1];
+        ++g_fixed_up_faults;
+        return true;
     }
     return false;
+}
+
+unsigned page_fault_access(uint64_t error) {
+    unsigned access = 0;
+    if (error & 1)
+        access |= FaultPresent;
+    if (error & 2)
+        access |= FaultWrite;
+    if (error & 4)
+        access |= FaultUser;
+    if (error & 16)
+        access |= FaultExecute;
+    return access;
+}
+
+// Asks the memory manager to resolve a fault at a user address, with
+// interrupts as they were when the fault happened (it may sleep).
+bool resolve_user_page_fault(const TrapFrame& frame, uint64_t address) {
+    UserPageFaultHandler handler = user_page_fault_handler();
+    if (!handler || address >= user_space_end)
+        return false;
+    if (frame.rflags & rflags_interrupt_enable)
+        sti();
+    bool resolved = handler(address, page_fault_access(frame.error_code));
+    cli();
+    return resolved;
+}
+
+constexpr uint8_t vector_nmi = 2;
+constexpr uint8_t vector_machine_check = 18;
+
+void handle_user_exception(TrapFrame& frame) {
+    uint64_t address = frame.vector == vector_page_fault ? read_cr2() : 0;
+    if (frame.vector == vector_page_fault && resolve_user_page_fault(frame, address))
+        return;
+    UserFaultHandler handler = user_fault_handler();
+    if (!handler)
+        fatal_exception(frame); // only before the scheduler installs its default
+    sti();
+    handler(static_cast<SyscallFrame&>(frame), address);
+    cli();
 }
 
 void describe_page_fault_error(uint64_t error) {
@@ -180,8 +228,25 @@ extern "C" void handle_interrupt(TrapFrame* frame) {
         pic_end_of_interrupt(irq);
         if (g_irq_handlers[irq])
             g_irq_handlers[irq](*frame);
+        if (frame->from_user())
+            sched_prepare_return_to_user(static_cast<SyscallFrame*>(frame));
+        else if (frame->rflags & rflags_interrupt_enable)
+            sched_preempt_from_interrupt();
         return;
     }
+    if (frame->from_user() && vector != vector_nmi && vector != vector_machine_check && vector < 32) {
+        handle_user_exception(*frame);
+        sched_prepare_return_to_user(static_cast<SyscallFrame*>(frame));
+        return;
+    }
+    // Kernel mode. An exception inside a user copy (stac ... clac) arrives
+    // with AC set; the handler itself must not run with SMAP relaxed. IRET
+    // restores the interrupted RFLAGS.
+    if (smap_enabled())
+        asm volatile("clac" ::: "memory");
+    if (vector == vector_page_fault && find_exception_fixup(frame->rip) &&
+        resolve_user_page_fault(*frame, read_cr2()))
+        return;
     if ((vector == vector_page_fault || vector == vector_general_protection) && !frame->from_user() &&
         search_exception_table(*frame))
         return;

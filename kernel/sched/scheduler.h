@@ -1,0 +1,93 @@
+// The scheduler: one CPU, preemptive round robin with a 10 ms slice, an
+// idle thread, and a reaper that frees dead threads. See docs/scheduler.md.
+//
+// Creating a thread:
+//   kernel:  Thread* t = TRY(sched::create_kernel_thread("name", entry, arg));
+//            sched::start(*t);                    // entry(arg) runs; returning = exit
+//   user:    auto frame = arch::initial_user_frame(rip, rsp);   // or a copy of
+//            Thread* t = TRY(sched::create_user_thread("name", root, frame));  // the parent's frame
+//            t->set_proc_thread(...); t->context().fs_base = tls;  // before start
+//            sched::start(*t);                    // enters user mode with `frame`
+// Ending the current thread: sched::exit_current() (switches to the kernel's
+// page tables first, so the caller may free its address space afterwards;
+// the reaper frees the kernel stack and the Thread after the switch away).
+//
+// Locking: the Scheduler lock (rank Scheduler) guards the run queue, the
+// timer list and every thread's state. It is taken with interrupts off and
+// may be taken from interrupt handlers; nothing that allocates or frees
+// memory runs under it (KernelVm, FrameAllocator and Heap rank above it but
+// the reaper frees outside it anyway).
+#pragma once
+
+#include <cstdint>
+
+#include "lib/result.h"
+#include "mm/kernel_vm.h"
+#include "sched/thread.h"
+
+namespace charon::arch {
+struct SyscallFrame;
+}
+
+namespace charon::sched {
+
+constexpr uint32_t time_slice_ticks = 10; // at timer_hz = 1000: 10 ms
+
+// Boot: adopts the running context (on `boot_stack`) as the thread "boot",
+// creates the idle and reaper threads, hooks the timer tick. Interrupts off.
+void init(mm::KernelStack boot_stack);
+bool is_running();
+
+Thread& current();
+
+Result<Thread*> create_kernel_thread(const char* name, void (*entry)(void*), void* argument);
+// `root` is the address space's page-table root (0: the kernel's).
+Result<Thread*> create_user_thread(const char* name, PhysAddr root, const arch::SyscallFrame& frame);
+// New -> Runnable.
+void start(Thread&);
+
+// Gives up the rest of the slice to the next runnable thread (if any).
+void yield();
+// Wakes `target` if needed and lets it run next, ahead of the queue: an
+// exiting child hands the rest of its slice to the parent waiting for it.
+void hand_off_to(Thread& target);
+
+[[noreturn]] void exit_current();
+
+// Wakes a sleeping thread (WakeReason::Woken). No effect on a thread that
+// is not sleeping: sleepers re-check their condition, so a wake that comes
+// "too early" is never needed (see wait.h).
+void wake(Thread&);
+
+// LifecycleHost::signal_wake: a signal arrived for `thread`. Ends an
+// interruptible sleep, and a killable one when `fatal`. Returns whether the
+// thread was woken.
+bool interrupt_sleep(Thread& thread, bool fatal);
+
+// Does `thread` have a signal that should end an interruptible (or, when
+// `fatal_only`, a killable) sleep? Asked before every sleep and after every
+// wake-up. The process wiring sets it (the core knows the pending and
+// blocked sets); without it, no sleep is ever interrupted.
+using SignalPendingHook = bool (*)(Thread& thread, bool fatal_only);
+void set_signal_pending_hook(SignalPendingHook);
+
+// Runs on every return to user mode (after syscalls, interrupts and
+// exceptions from user mode, and before a new user thread's first entry),
+// with interrupts enabled, on the current thread with its user frame: where
+// signal delivery happens. It runs again before the return if
+// request_return_work() was called for the thread meanwhile.
+using ReturnToUserHook = void (*)(arch::SyscallFrame& frame);
+void set_return_to_user_hook(ReturnToUserHook);
+void request_return_work(Thread&);
+
+// Counters for tests and statistics.
+uint64_t context_switch_count();
+uint64_t reaped_thread_count();
+size_t live_thread_count(); // every thread not yet reaped (idle, boot and reaper included)
+
+// Disables preemption (not interrupts) for short sections that must not be
+// switched away from by the timer; nests.
+void preempt_disable();
+void preempt_enable();
+
+} // namespace charon::sched
