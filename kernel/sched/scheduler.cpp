@@ -65,6 +65,7 @@ public:
     static inline size_t live_count;
     static inline SignalPendingHook signal_pending_hook;
     static inline ReturnToUserHook return_to_user_hook;
+    static inline void (*tick_observer)();
 
     static Result<Thread*> allocate(const char* name) {
         mm::KernelStack stack = TRY(mm::allocate_kernel_stack());
@@ -190,6 +191,12 @@ public:
     }
 
     static void on_tick() {
+        on_tick_locked();
+        if (tick_observer)
+            tick_observer();
+    }
+
+    static void on_tick_locked() {
         SpinlockGuard guard(lock);
         if (timer_head) {
             uint64_t now = monotonic_ns();
@@ -429,6 +436,8 @@ void request_return_work(Thread& thread) { Scheduler::request_return_work(thread
 uint64_t context_switch_count() { return Scheduler::switch_count; }
 uint64_t reaped_thread_count() { return Scheduler::reaped_count; }
 size_t live_thread_count() { return Scheduler::live_count; }
+
+void set_tick_observer(void (*observer)()) { Scheduler::tick_observer = observer; }
 
 void preempt_disable() { ++Scheduler::preempt_count; }
 void preempt_enable() {

@@ -85,6 +85,10 @@ uint64_t context_switch_count();
 uint64_t reaped_thread_count();
 size_t live_thread_count(); // every thread not yet reaped (idle, boot and reaper included)
 
+// Runs at the end of every timer tick's scheduler work, in the interrupt
+// (tests use it as an interrupt-time waker; drivers may poll from it).
+void set_tick_observer(void (*observer)());
+
 // Disables preemption (not interrupts) for short sections that must not be
 // switched away from by the timer; nests.
 void preempt_disable();

@@ -1,0 +1,375 @@
+// The scheduler: switching between kernel threads, preemption by the timer,
+// thread exit and the reaper, sleeping and waking, timeouts, signals ending
+// sleeps, and no lost wake-ups against an interrupt-time waker.
+#include "ktest.h"
+#include "lib/wait_queue.h"
+#include "mm/heap.h"
+#include "mm/kernel_vm.h"
+#include "sched/scheduler.h"
+#include "sched/wait.h"
+#include "time/clock.h"
+
+using namespace charon;
+using namespace charon::sched;
+
+namespace {
+
+constexpr uint64_t ms = 1000000;
+
+// Polls `done` every millisecond for at most `limit_ms`.
+template <typename Done>
+bool wait_for(Done done, uint64_t limit_ms = 2000) {
+    for (uint64_t i = 0; i < limit_ms; ++i) {
+        if (done())
+            return true;
+        (void)sleep_for(ms);
+    }
+    return done();
+}
+
+Thread* spawn(const char* name, void (*entry)(void*), void* argument) {
+    auto thread = create_kernel_thread(name, entry, argument);
+    if (thread.is_error())
+        return nullptr;
+    start(*thread.value());
+    return thread.value();
+}
+
+// --- switching -----------------------------------------------------------------
+
+struct PingPong {
+    char trace[16];
+    volatile int length = 0;
+    volatile int finished = 0;
+};
+
+void ping_pong_thread(void* argument, char letter) {
+    auto* state = static_cast<PingPong*>(argument);
+    for (int i = 0; i < 3; ++i) {
+        state->trace[state->length] = letter;
+        state->length = state->length + 1;
+        yield();
+    }
+    state->finished = state->finished + 1;
+}
+
+} // namespace
+
+KERNEL_TEST(sched_yield_switches_between_kernel_threads) {
+    PingPong state;
+    uint64_t switches = context_switch_count();
+    KASSERT(spawn("ping", [](void* a) { ping_pong_thread(a, 'A'); }, &state));
+    KASSERT(spawn("pong", [](void* a) { ping_pong_thread(a, 'B'); }, &state));
+    KASSERT(wait_for([&] { return state.finished == 2; }));
+    KASSERT_EQ(state.length, 6);
+    // Each yield hands the CPU to the other thread: strictly alternating.
+    for (int i = 1; i < 6; ++i)
+        KEXPECT_NE(state.trace[i], state.trace[i - 1]);
+    KEXPECT_GE(context_switch_count(), switches + 6);
+}
+
+namespace {
+struct Spinner {
+    volatile bool stop = false;
+    volatile bool finished = false;
+    volatile uint64_t spins = 0;
+    uint64_t involuntary = 0;
+};
+} // namespace
+
+KERNEL_TEST(sched_timer_preempts_a_busy_kernel_thread) {
+    Spinner spinner;
+    KASSERT(spawn("spinner",
+                  [](void* a) {
+                      auto* s = static_cast<Spinner*>(a);
+                      // Never yields, never sleeps: only the timer can take the CPU away.
+                      while (!s->stop)
+                          s->spins = s->spins + 1;
+                      s->involuntary = current().involuntary_switches();
+                      s->finished = true;
+                  },
+                  &spinner));
+    // This thread gets the CPU back only if the spinner is preempted.
+    uint64_t start_ns = monotonic_ns();
+    yield();
+    KEXPECT_GT(spinner.spins, 0u);
+    (void)sleep_for(30 * ms);
+    uint64_t spins = spinner.spins;
+    (void)sleep_for(30 * ms);
+    KEXPECT_GT(spinner.spins, spins); // ran while we slept
+    spinner.stop = true;
+    KASSERT(wait_for([&] { return spinner.finished; }));
+    KEXPECT_GT(spinner.involuntary, 0u);
+    KEXPECT_LT(monotonic_ns() - start_ns, 2000 * ms);
+}
+
+KERNEL_TEST(sched_slices_share_the_cpu_between_busy_threads) {
+    Spinner a, b;
+    auto body = [](void* arg) {
+        auto* s = static_cast<Spinner*>(arg);
+        while (!s->stop)
+            s->spins = s->spins + 1;
+        s->finished = true;
+    };
+    KASSERT(spawn("busy-a", body, &a));
+    KASSERT(spawn("busy-b", body, &b));
+    (void)sleep_for(100 * ms);
+    a.stop = true;
+    b.stop = true;
+    KASSERT(wait_for([&] { return a.finished && b.finished; }));
+    // Round robin: both made progress while both wanted the CPU.
+    KEXPECT_GT(a.spins, 0u);
+    KEXPECT_GT(b.spins, 0u);
+}
+
+KERNEL_TEST(sched_exited_threads_free_their_stacks) {
+    // Let earlier tests' threads be reaped first.
+    (void)sleep_for(5 * ms);
+    size_t stacks = mm::live_kernel_stack_count();
+    size_t threads = live_thread_count();
+    size_t heap = mm::heap_bytes_in_use();
+    uint64_t reaped = reaped_thread_count();
+    static volatile int ran;
+    ran = 0;
+    constexpr int count = 40;
+    for (int i = 0; i < count; ++i) {
+        KASSERT(spawn("short", [](void*) { ran = ran + 1; }, nullptr));
+        if (i % 8 == 7)
+            yield();
+    }
+    KEXPECT_GT(mm::live_kernel_stack_count(), stacks);
+    KASSERT(wait_for([&] { return reaped_thread_count() >= reaped + count; }));
+    KEXPECT_EQ(ran, count);
+    KEXPECT_EQ(mm::live_kernel_stack_count(), stacks);
+    KEXPECT_EQ(live_thread_count(), threads);
+    KEXPECT_EQ(mm::heap_bytes_in_use(), heap);
+}
+
+// --- sleeping ------------------------------------------------------------------
+
+namespace {
+struct Sleeper {
+    WaitQueue queue;
+    volatile int value = 0;
+    volatile bool finished = false;
+    Errno error = Errno(0);
+    BlockMode mode = BlockMode::Interruptible;
+    Deadline deadline;
+    Thread* thread = nullptr;
+};
+
+void sleeper_main(void* argument) {
+    auto* s = static_cast<Sleeper*>(argument);
+    s->thread = &current();
+    auto result = block_until(
+        s->queue,
+        [&]() -> Result<int> {
+            if (s->value == 0)
+                return EAGAIN;
+            return static_cast<int>(s->value);
+        },
+        s->mode, s->deadline);
+    if (result.is_error())
+        s->error = result.error().code();
+    s->finished = true;
+}
+} // namespace
+
+KERNEL_TEST(sched_block_until_sleeps_until_woken) {
+    Sleeper s;
+    KASSERT(spawn("sleeper", sleeper_main, &s));
+    KASSERT(wait_for([&] { return s.thread && s.thread->state() == ThreadState::Sleeping; }));
+    // A wake without the condition: the sleeper checks and sleeps again.
+    s.queue.wake_all();
+    (void)sleep_for(3 * ms);
+    KEXPECT(!s.finished);
+    KEXPECT_EQ(s.thread->state(), ThreadState::Sleeping);
+    s.value = 7;
+    s.queue.wake_all();
+    KASSERT(wait_for([&] { return s.finished; }));
+    KEXPECT_EQ(s.error, Errno(0));
+    KEXPECT(!s.queue.has_waiters());
+}
+
+KERNEL_TEST(sched_sleep_times_out) {
+    Sleeper s;
+    s.deadline = Deadline::after(20 * ms);
+    uint64_t start_ns = monotonic_ns();
+    KASSERT(spawn("timeout", sleeper_main, &s));
+    KASSERT(wait_for([&] { return s.finished; }));
+    uint64_t elapsed = monotonic_ns() - start_ns;
+    KEXPECT_EQ(s.error, ETIMEDOUT);
+    KEXPECT_GE(elapsed, 20 * ms);
+    KEXPECT_LT(elapsed, 500 * ms);
+    KEXPECT(!s.queue.has_waiters());
+
+    // And on the current thread, with nothing else runnable.
+    start_ns = monotonic_ns();
+    KEXPECT(!sleep_for(15 * ms).is_error());
+    KEXPECT_GE(monotonic_ns() - start_ns, 15 * ms);
+}
+
+KERNEL_TEST(sched_sleep_timeouts_fire_in_deadline_order) {
+    static volatile int order[3];
+    static volatile int done;
+    done = 0;
+    struct Arg {
+        uint64_t delay;
+        int id;
+    };
+    static Arg args[3] = {{30 * ms, 2}, {10 * ms, 0}, {20 * ms, 1}};
+    for (auto& arg : args) {
+        KASSERT(spawn("timed",
+                      [](void* a) {
+                          auto* p = static_cast<Arg*>(a);
+                          (void)sleep_for(p->delay);
+                          order[done] = p->id;
+                          done = done + 1;
+                      },
+                      &arg));
+    }
+    KASSERT(wait_for([&] { return done == 3; }));
+    KEXPECT_EQ(order[0], 0);
+    KEXPECT_EQ(order[1], 1);
+    KEXPECT_EQ(order[2], 2);
+}
+
+namespace {
+volatile bool g_signal_pending;
+volatile bool g_signal_fatal;
+bool test_signal_hook(Thread&, bool fatal_only) { return g_signal_pending && (!fatal_only || g_signal_fatal); }
+} // namespace
+
+KERNEL_TEST(sched_signals_end_sleeps_by_mode) {
+    set_signal_pending_hook(test_signal_hook);
+    g_signal_pending = false;
+    g_signal_fatal = false;
+
+    Sleeper interruptible;
+    KASSERT(spawn("intr", sleeper_main, &interruptible));
+    Sleeper killable;
+    killable.mode = BlockMode::Killable;
+    KASSERT(spawn("kill", sleeper_main, &killable));
+    Sleeper uninterruptible;
+    uninterruptible.mode = BlockMode::Uninterruptible;
+    KASSERT(spawn("unint", sleeper_main, &uninterruptible));
+    KASSERT(wait_for([&] {
+        return interruptible.thread && killable.thread && uninterruptible.thread &&
+               interruptible.thread->state() == ThreadState::Sleeping &&
+               killable.thread->state() == ThreadState::Sleeping &&
+               uninterruptible.thread->state() == ThreadState::Sleeping;
+    }));
+
+    g_signal_pending = true;
+    KEXPECT(interrupt_sleep(*interruptible.thread, false));
+    KEXPECT(!interrupt_sleep(*killable.thread, false));
+    KEXPECT(!interrupt_sleep(*uninterruptible.thread, false));
+    KASSERT(wait_for([&] { return interruptible.finished; }));
+    KEXPECT_EQ(interruptible.error, ERESTARTSYS);
+    (void)sleep_for(3 * ms);
+    KEXPECT(!killable.finished);
+
+    g_signal_fatal = true;
+    KEXPECT(interrupt_sleep(*killable.thread, true));
+    KEXPECT(!interrupt_sleep(*uninterruptible.thread, true));
+    KASSERT(wait_for([&] { return killable.finished; }));
+    KEXPECT_EQ(killable.error, EINTR);
+    (void)sleep_for(3 * ms);
+    KEXPECT(!uninterruptible.finished);
+
+    // A signal already pending when an interruptible sleep starts ends it at once.
+    Sleeper late;
+    KASSERT(spawn("late", sleeper_main, &late));
+    KASSERT(wait_for([&] { return late.finished; }));
+    KEXPECT_EQ(late.error, ERESTARTSYS);
+
+    uninterruptible.value = 1;
+    uninterruptible.queue.wake_all();
+    KASSERT(wait_for([&] { return uninterruptible.finished; }));
+    KEXPECT_EQ(uninterruptible.error, Errno(0));
+    set_signal_pending_hook(nullptr);
+    g_signal_pending = false;
+    g_signal_fatal = false;
+}
+
+// --- no lost wake-ups ---------------------------------------------------------------
+
+namespace {
+// An interrupt-time waker: each request is answered by exactly one
+// wake_all() from the timer tick. A sleeper that missed it would sleep until
+// its deadline, so ETIMEDOUT here means a lost wake-up.
+struct IrqWaker {
+    WaitQueue queue;
+    volatile uint64_t requested = 0;
+    volatile uint64_t answered = 0;
+};
+IrqWaker* g_irq_waker;
+
+void irq_waker_tick() {
+    IrqWaker* waker = g_irq_waker;
+    if (waker && waker->answered != waker->requested) {
+        waker->answered = waker->requested;
+        waker->queue.wake_all();
+    }
+}
+} // namespace
+
+KERNEL_TEST(sched_no_lost_wakeup_against_a_timer_interrupt_waker) {
+    IrqWaker waker;
+    g_irq_waker = &waker;
+    set_tick_observer(irq_waker_tick);
+    unsigned timeouts = 0, rounds = 150;
+    for (unsigned round = 1; round <= rounds; ++round) {
+        waker.requested = round;
+        uint64_t spin = (round * 7919) % 20000; // vary where the tick lands
+        auto result = block_until(
+            waker.queue,
+            [&]() -> Result<void> {
+                bool ready = waker.answered == round;
+                for (uint64_t i = 0; i < spin; ++i)
+                    asm volatile("" ::: "memory");
+                if (!ready)
+                    return EAGAIN;
+                return {};
+            },
+            BlockMode::Uninterruptible, Deadline::after(500 * ms));
+        if (result.is_error())
+            ++timeouts;
+    }
+    set_tick_observer(nullptr);
+    g_irq_waker = nullptr;
+    KEXPECT_EQ(timeouts, 0u);
+    KEXPECT(!waker.queue.has_waiters());
+}
+
+// --- FPU state per thread -----------------------------------------------------------
+
+namespace {
+struct FpuCheck {
+    uint64_t pattern;
+    volatile bool finished = false;
+    bool intact = false;
+};
+
+void fpu_thread(void* argument) {
+    auto* check = static_cast<FpuCheck*>(argument);
+    uint64_t out = 0;
+    // The kernel is built without SSE; this asm owns xmm5 across yields.
+    asm volatile("movq %0, %%xmm5" ::"r"(check->pattern));
+    for (int i = 0; i < 5; ++i)
+        yield();
+    (void)sleep_for(2 * ms);
+    asm volatile("movq %%xmm5, %0" : "=r"(out));
+    check->intact = out == check->pattern;
+    check->finished = true;
+}
+} // namespace
+
+KERNEL_TEST(sched_fpu_registers_are_per_thread) {
+    FpuCheck a{0x1111222233334444}, b{0x5555666677778888};
+    KASSERT(spawn("fpu-a", fpu_thread, &a));
+    KASSERT(spawn("fpu-b", fpu_thread, &b));
+    KASSERT(wait_for([&] { return a.finished && b.finished; }));
+    KEXPECT(a.intact);
+    KEXPECT(b.intact);
+}
