@@ -316,6 +316,13 @@ public:
 
     static void request_return_work(Thread& thread) { thread.m_return_work = true; }
 
+    static void set_current_root(PhysAddr root) {
+        uint64_t saved = interrupts_save_and_disable();
+        current_thread->m_context.root = root;
+        arch::switch_root(root ? root : arch::kernel_root());
+        interrupts_restore(saved);
+    }
+
     // The single return-to-user path (interrupts off in and out; the hook
     // runs with them on).
     static bool prepare_return_to_user(arch::SyscallFrame& frame) {
@@ -418,6 +425,8 @@ void yield() { Scheduler::schedule(false); }
 void hand_off_to(Thread& target) { Scheduler::hand_off_to(target); }
 
 void exit_current() { Scheduler::exit_current(); }
+
+void set_current_root(PhysAddr root) { Scheduler::set_current_root(root); }
 
 void wake(Thread& thread) {
     SpinlockGuard guard(Scheduler::lock);

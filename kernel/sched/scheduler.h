@@ -54,6 +54,11 @@ void hand_off_to(Thread& target);
 
 [[noreturn]] void exit_current();
 
+// Makes `root` the current thread's address space (0: the kernel's tables)
+// and loads it now: execve installing a new address space, tests. The
+// thread keeps it across context switches.
+void set_current_root(PhysAddr root);
+
 // Wakes a sleeping thread (WakeReason::Woken). No effect on a thread that
 // is not sleeping: sleepers re-check their condition, so a wake that comes
 // "too early" is never needed (see wait.h).
