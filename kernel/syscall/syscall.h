@@ -33,6 +33,7 @@ struct SyscallEntry {
     const char* name;
     SyscallHandler handler;
 };
+static_assert(sizeof(SyscallEntry) == 24);
 
 constexpr uint32_t syscall_table_size = 512;
 
@@ -47,8 +48,10 @@ const char* syscall_name(uint64_t number);
 #define CHARON_SYSCALL_CONCAT2(a, b) a##b
 #define CHARON_SYSCALL_CONCAT(a, b) CHARON_SYSCALL_CONCAT2(a, b)
 // Places one SyscallEntry in the .syscall_table section; the dispatcher
-// builds its array from that section at boot.
+// builds its array from that section at boot. The explicit alignment keeps
+// the section a plain array: without it GCC aligns these 24-byte objects to
+// 16, leaving holes the dispatcher would read as entries.
 #define CHARON_SYSCALL(nr, name, handler)                                                     \
     static ::charon::Result<long> handler(::charon::SyscallArgs const&);                      \
-    [[gnu::used, gnu::section(".syscall_table")]] static const ::charon::SyscallEntry        \
+    [[gnu::used, gnu::section(".syscall_table"), gnu::aligned(8)]] static const ::charon::SyscallEntry \
         CHARON_SYSCALL_CONCAT(syscall_entry_, __LINE__) = {nr, #name, handler}
