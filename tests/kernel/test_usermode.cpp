@@ -60,11 +60,50 @@ usermode_fault_program:
     movl $501, %eax
     syscall
 usermode_fault_program_end:
+
+    .globl usermode_tls_program, usermode_tls_program_end
+usermode_tls_program:
+    # arch_prctl(ARCH_SET_FS, 0x7ff800)
+    movl $158, %eax
+    movl $0x1002, %edi
+    movl $0x7ff800, %esi
+    syscall
+    movq %rax, %r12
+    # sched_yield()
+    movl $24, %eax
+    syscall
+    movq %rax, %r13
+    # let other threads run (FS must survive)
+    movl $502, %eax
+    syscall
+    movq %fs:0, %r14
+    # arch_prctl(ARCH_GET_FS, 0x7ff900)
+    movl $158, %eax
+    movl $0x1003, %edi
+    movl $0x7ff900, %esi
+    syscall
+    movq %rax, %r15
+    movq 0x7ff900, %rbx
+    # arch_prctl(ARCH_SET_FS, kernel address): EPERM
+    movl $158, %eax
+    movl $0x1002, %edi
+    movabsq $0xffff800000000000, %rsi
+    syscall
+    movq %rax, %r9
+    movq %r14, %rdi
+    movq %r12, %rsi
+    movq %r13, %rdx
+    movq %r15, %r10
+    movq %rbx, %r8
+    movl $501, %eax
+    syscall
+usermode_tls_program_end:
     .text
 )");
 
 extern "C" const char usermode_program[], usermode_program_after_first_syscall[], usermode_program_end[];
 extern "C" const char usermode_fault_program[], usermode_fault_program_end[];
+extern "C" const char usermode_tls_program[], usermode_tls_program_end[];
 
 namespace {
 
@@ -137,6 +176,7 @@ public:
         if (code.is_error() || stack.is_error())
             return false;
         __builtin_memcpy(phys_to_virt<char>(code.value()), start, static_cast<size_t>(end - start));
+        m_stack_frame = stack.value();
         return !map_page(m_root, code_page, code.value(), PageUser | PageExecute).is_error() &&
                !map_page(m_root, stack_page, stack.value(), PageUser | PageWrite).is_error();
     }
@@ -151,9 +191,11 @@ public:
         destroy_root(m_root);
     }
     PhysAddr root() const { return m_root; }
+    uint64_t* stack_words() const { return phys_to_virt<uint64_t>(m_stack_frame); }
 
 private:
     PhysAddr m_root = 0;
+    PhysAddr m_stack_frame = 0;
 };
 
 template <typename Done>
@@ -258,4 +300,29 @@ KERNEL_TEST(usermode_unknown_syscall_is_enosys) {
     KEXPECT_EQ(dispatch_syscall(args), -static_cast<long>(ENOSYS));
     KEXPECT(string_equal(syscall_name(500), "ktest_record"));
     KEXPECT(syscall_name(499) == nullptr);
+}
+
+KERNEL_TEST(usermode_arch_prctl_fs_base_and_sched_yield) {
+    uint64_t reaped = sched::reaped_thread_count();
+    {
+        UserSpace space;
+        KASSERT(space.set_up(usermode_tls_program, usermode_tls_program_end));
+        space.stack_words()[0x800 / 8] = 0xfeedfacecafebeef; // what %fs:0 will read
+        g_exited = false;
+        g_exit = {};
+        auto thread = sched::create_user_thread("usermode-tls", space.root(),
+                                                initial_user_frame(code_page, stack_page + page_size));
+        KASSERT(!thread.is_error());
+        sched::start(*thread.value());
+        KASSERT(wait_for([] { return g_exited; }));
+        KASSERT(wait_for([&] { return sched::reaped_thread_count() >= reaped + 1; }));
+    }
+    KEXPECT_EQ(g_exit.args[0], 0xfeedfacecafebeefu); // %fs:0 through the new base, after switches
+    KEXPECT_EQ(g_exit.args[1], 0u);                  // ARCH_SET_FS
+    KEXPECT_EQ(g_exit.args[2], 0u);                  // sched_yield
+    KEXPECT_EQ(g_exit.args[3], 0u);                  // ARCH_GET_FS
+    KEXPECT_EQ(g_exit.args[4], 0x7ff800u);           // ... wrote the base
+    KEXPECT_EQ(g_exit.args[5], static_cast<uint64_t>(-EPERM));
+    // The kernel's own FS base is untouched by the user's.
+    KEXPECT_EQ(sched::current().context().fs_base, 0u);
 }
