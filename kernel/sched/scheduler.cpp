@@ -190,14 +190,22 @@ public:
         interrupts_restore(saved);
     }
 
-    static void on_tick() {
-        on_tick_locked();
+    static void on_tick(bool from_user) {
+        on_tick_locked(from_user);
         if (tick_observer)
             tick_observer();
     }
 
-    static void on_tick_locked() {
+    static void on_tick_locked(bool from_user) {
         SpinlockGuard guard(lock);
+        // CPU time by sampling, as Linux without VIRT_CPU_ACCOUNTING: the
+        // whole tick goes to whoever it interrupted, in the mode it found.
+        if (current_thread != idle_thread) {
+            if (from_user)
+                current_thread->m_user_ns += timer_tick_ns();
+            else
+                current_thread->m_system_ns += timer_tick_ns();
+        }
         if (timer_head) {
             uint64_t now = monotonic_ns();
             while (timer_head && timer_head->m_deadline <= now)

@@ -61,6 +61,10 @@ public:
     // (preempted), for rusage's nvcsw/nivcsw.
     uint64_t voluntary_switches() const { return m_voluntary_switches; }
     uint64_t involuntary_switches() const { return m_involuntary_switches; }
+    // CPU time, sampled by the timer tick (a tick's whole period goes to the
+    // thread and mode it interrupted): for rusage/times/clock_gettime.
+    uint64_t user_ns() const { return m_user_ns; }
+    uint64_t system_ns() const { return m_system_ns; }
 
 private:
     friend class Scheduler;
@@ -85,6 +89,8 @@ private:
 
     uint64_t m_voluntary_switches = 0;
     uint64_t m_involuntary_switches = 0;
+    uint64_t m_user_ns = 0;
+    uint64_t m_system_ns = 0;
 
     arch::ThreadContext m_context; // last: holds the 512-byte FPU area
 };

@@ -17,12 +17,12 @@ uint64_t g_multiplier;
 uint64_t g_tick_ns;
 volatile uint64_t g_ticks;
 
-void (*g_tick_hook)();
+void (*g_tick_hook)(bool from_user);
 
-void on_timer_tick(arch::TrapFrame&) {
+void on_timer_tick(arch::TrapFrame& frame) {
     g_ticks = g_ticks + 1;
     if (g_tick_hook)
-        g_tick_hook();
+        g_tick_hook(frame.from_user());
 }
 
 uint64_t calibrate_tsc() {
@@ -60,6 +60,6 @@ uint64_t monotonic_ns() {
 uint64_t tsc_hz() { return g_tsc_hz; }
 uint64_t timer_ticks() { return g_ticks; }
 uint64_t timer_tick_ns() { return g_tick_ns; }
-void set_timer_tick_hook(void (*hook)()) { g_tick_hook = hook; }
+void set_timer_tick_hook(void (*hook)(bool from_user)) { g_tick_hook = hook; }
 
 } // namespace charon

@@ -24,7 +24,8 @@ uint64_t timer_ticks();
 // The exact tick period in nanoseconds (the PIT divisor rounds the rate).
 uint64_t timer_tick_ns();
 // Called on every tick, in the interrupt, after the count advanced (the
-// scheduler's timeouts and time slices).
-void set_timer_tick_hook(void (*hook)());
+// scheduler's timeouts, time slices and CPU-time sampling); `from_user`
+// says whether the tick interrupted user mode.
+void set_timer_tick_hook(void (*hook)(bool from_user));
 
 } // namespace charon

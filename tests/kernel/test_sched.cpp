@@ -74,6 +74,7 @@ struct Spinner {
     volatile bool finished = false;
     volatile uint64_t spins = 0;
     uint64_t involuntary = 0;
+    uint64_t system_ns = 0;
 };
 } // namespace
 
@@ -86,6 +87,7 @@ KERNEL_TEST(sched_timer_preempts_a_busy_kernel_thread) {
                       while (!s->stop)
                           s->spins = s->spins + 1;
                       s->involuntary = current().involuntary_switches();
+                      s->system_ns = current().system_ns();
                       s->finished = true;
                   },
                   &spinner));
@@ -100,6 +102,8 @@ KERNEL_TEST(sched_timer_preempts_a_busy_kernel_thread) {
     spinner.stop = true;
     KASSERT(wait_for([&] { return spinner.finished; }));
     KEXPECT_GT(spinner.involuntary, 0u);
+    // It spun through at least 30 ms of ticks, all in kernel mode.
+    KEXPECT_GE(spinner.system_ns, 20 * ms);
     KEXPECT_LT(monotonic_ns() - start_ns, 2000 * ms);
 }
 
