@@ -496,8 +496,13 @@ extern "C" void sched_after_first_switch() { Scheduler::lock.unlock(); }
 
 extern "C" [[noreturn]] void sched_kernel_thread_returned() { Scheduler::exit_current(); }
 
+// Kernel-mode preemption is for kernel threads only. A user thread inside a
+// syscall is not preempted (Linux's PREEMPT_NONE): the fs and proc code may
+// rely on running uninterrupted between sleeps (docs/fs.md), and the thread
+// reschedules at its return to user mode, or when it sleeps, within a slice.
 extern "C" void sched_preempt_from_interrupt() {
-    if (Scheduler::running && Scheduler::need_resched && Scheduler::preempt_count == 0)
+    if (Scheduler::running && Scheduler::need_resched && Scheduler::preempt_count == 0 &&
+        !Scheduler::current_thread->is_user())
         Scheduler::schedule(true);
 }
 

@@ -234,7 +234,8 @@ extern "C" void handle_interrupt(TrapFrame* frame) {
             sched_preempt_from_interrupt();
         return;
     }
-    if (frame->from_user() && vector != vector_nmi && vector != vector_machine_check && vector < 32) {
+    if (frame->from_user() && vector != vector_nmi && vector != vector_machine_check &&
+        vector != vector_double_fault && vector < 32) {
         handle_user_exception(*frame);
         sched_prepare_return_to_user(static_cast<SyscallFrame*>(frame));
         return;
