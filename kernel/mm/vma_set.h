@@ -1,0 +1,135 @@
+// Virtual memory areas: the ranges of a user address space and what backs
+// them, as pure range logic. Nothing here touches page tables, so the file
+// is portable and tested on the host (tests/unit/test_vma_set.cpp); the
+// address space (mm/address_space.h) pairs each change here with the
+// matching page-table work.
+//
+// A Vma is [start, end), page aligned, with one protection, one set of
+// flags and one backing. Two neighbours merge when nothing distinguishes
+// them (same prot, flags, backing, and contiguous backing offsets), so a
+// munmap/mprotect that splits and a later call that undoes it leave one
+// area, as on Linux.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lib/ref_ptr.h"
+#include "lib/result.h"
+
+namespace charon::mm {
+
+// Protection bits: the Linux PROT_* values.
+enum VmProt : int {
+    VmProtNone = 0,
+    VmProtRead = 1,
+    VmProtWrite = 2,
+    VmProtExec = 4,
+};
+
+// Linux's stack_guard_gap (256 pages): mmap leaves this much free below a
+// stack, and a stack does not grow to within it of the area below.
+inline constexpr uint64_t stack_guard_gap = 256 * 4096;
+
+enum VmaFlags : unsigned {
+    VmaShared = 1u << 0,    // MAP_SHARED: writes reach the backing; fork shares the frames
+    VmaAnonymous = 1u << 1, // MAP_ANONYMOUS: demand-zero (a shared one still has a backing object)
+    VmaGrowsDown = 1u << 2, // the stack: a fault just below it extends it
+    VmaHeap = 1u << 3,      // the brk area (never merges with an mmap)
+    VmaMayWrite = 1u << 4,  // a shared file mapping whose file was opened for writing
+    VmaStack = 1u << 5,     // the exec stack (for /proc/pid/maps "[stack]")
+};
+
+// What a file-backed (or shared anonymous) mapping maps. The file system's
+// objects implement it; the memory manager only asks for pages.
+//  - Private mappings copy: read_page() fills a fresh private frame, so the
+//    file is never written through a MAP_PRIVATE mapping.
+//  - Shared mappings (next issue) map the object's own frames:
+//    shared_frame() returns the page cache's frame with a reference for the
+//    caller, so every mapper (and every fork child) sees the same bytes;
+//    msync/munmap call write_back().
+class VmBacking : public RefCounted {
+public:
+    // Fills `page` (page_size bytes of kernel memory) with the object's
+    // bytes at `offset` (page aligned); bytes past its end read as zero.
+    virtual Result<void> read_page(uint64_t offset, void* page) = 0;
+    // The frame holding the page at `offset`, with one new reference that
+    // the caller owns. Objects without a page cache: ENODEV (mmap fails
+    // with ENODEV, as Linux does for files that cannot be mapped shared).
+    virtual Result<uint64_t> shared_frame(uint64_t offset) {
+        (void)offset;
+        return ENODEV;
+    }
+    // Writes dirty shared pages in [offset, offset + length) back (msync).
+    virtual Result<void> write_back(uint64_t offset, uint64_t length) {
+        (void)offset;
+        (void)length;
+        return {};
+    }
+};
+
+struct Vma {
+    uint64_t start = 0;
+    uint64_t end = 0;
+    int prot = VmProtNone;
+    unsigned flags = 0;
+    RefPtr<VmBacking> backing; // null: private anonymous memory
+    uint64_t offset = 0;       // backing offset of `start`
+    Vma* prev = nullptr;       // the set's sorted list (owned by VmaSet)
+    Vma* next = nullptr;
+
+    uint64_t length() const { return end - start; }
+    bool contains(uint64_t address) const { return address >= start && address < end; }
+    uint64_t offset_of(uint64_t address) const { return offset + (address - start); }
+    bool is_shared() const { return flags & VmaShared; }
+};
+
+class VmaSet {
+public:
+    VmaSet() = default;
+    VmaSet(const VmaSet&) = delete;
+    VmaSet& operator=(const VmaSet&) = delete;
+    ~VmaSet(); // deletes every area
+
+    // The area containing `address`, or null.
+    Vma* find(uint64_t address) const;
+    // The first area that ends above `address` (it may start above it too).
+    Vma* first_ending_after(uint64_t address) const;
+    Vma* first() const { return m_first; }
+    Vma* last() const { return m_last; }
+    size_t count() const { return m_count; }
+    bool is_free(uint64_t start, uint64_t end) const;
+    // True when [start, end) is covered by areas without a hole.
+    bool is_fully_mapped(uint64_t start, uint64_t end) const;
+
+    // Links an area (allocated with new) that overlaps none; the set owns it.
+    void insert(Vma* vma);
+    // Unlinks and deletes.
+    void erase(Vma& vma);
+    // Splits `vma` at `at` (strictly inside it): `vma` keeps [start, at),
+    // the returned new area gets [at, end). ENOMEM if it cannot be allocated.
+    Result<Vma*> split(Vma& vma, uint64_t at);
+    // Splits the areas straddling `start` and `end` so that both are area
+    // boundaries. On ENOMEM some splits may have happened; that changes
+    // nothing observable.
+    Result<void> split_at(uint64_t start, uint64_t end);
+    // Merges `vma` with its neighbours where they are compatible and
+    // adjacent; returns the surviving area (which may be a neighbour).
+    Vma& merge_around(Vma& vma);
+    static bool can_merge(const Vma& low, const Vma& high);
+
+    // Highest free, page-aligned range of `length` bytes inside
+    // [low, high) (top-down, as Linux's mmap_base allocator). ENOMEM if no
+    // gap is large enough.
+    Result<uint64_t> find_free_top_down(uint64_t length, uint64_t low, uint64_t high) const;
+
+private:
+    // A sorted list: processes have tens of areas, and find() starts from
+    // the last hit. A balanced tree can replace it behind this interface.
+    Vma* m_first = nullptr;
+    Vma* m_last = nullptr;
+    size_t m_count = 0;
+    mutable Vma* m_cache = nullptr;        // last find() hit: faults cluster
+};
+
+} // namespace charon::mm
