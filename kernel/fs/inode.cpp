@@ -129,6 +129,7 @@ Result<void> Inode::add_entry(StringView name, RefPtr<Inode> child) {
     ++child_inode->m_nlink;
     if (child_inode->is_directory()) {
         child_inode->m_parent = this;
+        child_inode->m_removed_from = nullptr;
         ++m_nlink;
     }
     return {};
@@ -142,7 +143,7 @@ Result<void> Inode::remove_entry(StringView name) {
         Inode& child = *m_entries[i].inode;
         --child.m_nlink;
         if (child.is_directory()) {
-            child.m_parent = nullptr;
+            child.m_removed_from = RefPtr<Inode>(this);
             --m_nlink;
         }
         m_entries.remove(i);

@@ -144,9 +144,11 @@ public:
     Result<void> add_entry(StringView name, RefPtr<Inode> child);
     // Drops the entry (ENOENT if absent), undoing add_entry's nlink changes.
     Result<void> remove_entry(StringView name);
-    // ".." of a directory; the root is its own parent. Not a reference: a
-    // directory cannot be removed while it has entries, and rmdir/rename
-    // (writable root) will re-point or clear it.
+    // ".." of a directory; the root is its own parent. Not a reference
+    // while the directory is linked (the parent's entry holds the child, a
+    // reference back would be a cycle). Once removed, the directory keeps
+    // its old parent alive instead, so ".." from a removed cwd still leads
+    // there, as on Linux.
     Inode* parent() const { return m_parent; }
     size_t entry_count() const { return m_entries.size(); }
     // First entry whose cookie is >= `cookie`, or null (binary search).
@@ -183,6 +185,7 @@ private:
     Vector<DirEntry> m_entries;
     uint64_t m_next_cookie = 2; // 0 and 1 are "." and ".."
     Inode* m_parent = nullptr;
+    RefPtr<Inode> m_removed_from; // set once removed: keeps m_parent alive
 };
 
 // Linux's generic_permission: owner, then group, then other bits; root may

@@ -421,3 +421,60 @@ TEST_F(FsOps, PositionalReadsLeaveTheOffset) {
     ASSERT_FALSE(fds->close(tty).is_error());
     unregister_char_device(kConsoleMajor, kConsoleMinor);
 }
+
+TEST_F(FsOps, EmptyPathForms) {
+    auto p = process();
+    ASSERT_FALSE(vfs.chdir(p, "/etc").is_error());
+    // newfstatat(AT_FDCWD, "", AT_EMPTY_PATH) is the cwd.
+    EXPECT_EQ(stat("", AT_EMPTY_PATH).value().st_ino, stat("/etc").value().st_ino);
+    int fd = open("/etc/passwd", O_PATH).value();
+    EXPECT_FALSE(vfs.access_at(p, fd, "", R_OK, AT_EMPTY_PATH).is_error());
+    EXPECT_ERRNO(vfs.access_at(p, fd, "", R_OK, 0), ENOENT);
+    EXPECT_ERRNO(vfs.access_at(p, fd, "", W_OK, AT_EMPTY_PATH), EROFS);
+    EXPECT_FALSE(vfs.access_at(p, AT_FDCWD, "", X_OK, AT_EMPTY_PATH).is_error());
+    EXPECT_ERRNO(vfs.access_at(p, 99, "", F_OK, AT_EMPTY_PATH), EBADF);
+}
+
+TEST_F(FsOps, GetcwdOfARemovedDirectory) {
+    auto p = process();
+    ASSERT_FALSE(vfs.chdir(p, "/home/user").is_error());
+    // What rmdir of the cwd will do (the writable root): detach it.
+    auto home = vfs.resolve(credentials, *vfs.root(), "/home", true).value();
+    ASSERT_FALSE(home->remove_entry("user").is_error());
+    EXPECT_EQ(cwd->nlink(), 1u);
+    char buffer[64];
+    KernelIoBuffer io(buffer, sizeof buffer);
+    EXPECT_ERRNO(vfs.getcwd(p, io, sizeof buffer), ENOENT);
+    // The files inside still work, and ".." still leads to the old parent
+    // (Linux: `cd ..` works from a removed directory).
+    EXPECT_FALSE(stat("own").is_error());
+    EXPECT_EQ(stat("..").value().st_ino, home->ino());
+    home = nullptr;
+    ASSERT_FALSE(vfs.chdir(p, "..").is_error());
+    EXPECT_EQ(vfs.getcwd(p, io, sizeof buffer).value(), 6u);
+    EXPECT_STREQ(buffer, "/home");
+}
+
+TEST_F(FsOps, DirentTypesOfEveryKind) {
+    int fd = open("/", O_RDONLY).value();
+    auto p = process();
+    uint8_t buffer[8192];
+    KernelIoBuffer io(buffer, sizeof buffer);
+    size_t n = vfs.getdents64(p, fd, io, sizeof buffer).value();
+    std::map<std::string, uint8_t> types;
+    for (auto& d : parse_dirents(buffer, n))
+        types[d.name] = d.type;
+    EXPECT_EQ(types["fifo"], charon::DT_FIFO);
+    EXPECT_EQ(types["blockdev"], charon::DT_BLK);
+    EXPECT_EQ(types["lnk_abs"], charon::DT_LNK);
+    EXPECT_EQ(types["dev"], charon::DT_DIR);
+    int dev = open("/dev", O_RDONLY).value();
+    n = vfs.getdents64(p, dev, io, sizeof buffer).value();
+    for (auto& d : parse_dirents(buffer, n)) {
+        if (d.name == "null" || d.name == "console") {
+            EXPECT_EQ(d.type, charon::DT_CHR) << d.name;
+        }
+    }
+    EXPECT_EQ(stat("/fifo").value().st_mode, S_IFIFO | 0644);
+    EXPECT_EQ(stat("/blockdev").value().st_rdev, 0x800u);
+}
