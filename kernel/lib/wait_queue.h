@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "intrusive_list.h"
+#include "spinlock.h"
 
 namespace charon {
 
@@ -19,37 +20,48 @@ struct Waiter {
     bool woken = false;
 };
 
+// Every operation runs with interrupts off: on one CPU that makes each
+// atomic against interrupt-time wakers and against preemption, whatever lock
+// (if any) the caller holds. (SMP will need a lock per queue.)
 class WaitQueue {
 public:
     uint64_t generation() const { return m_generation; }
     bool has_waiters() const { return !m_waiters.is_empty(); }
 
     void add(Waiter& waiter) {
+        uint64_t saved = interrupts_save_and_disable();
         waiter.woken = false;
         m_waiters.push_back(waiter);
+        interrupts_restore(saved);
     }
     void remove(Waiter& waiter) {
+        uint64_t saved = interrupts_save_and_disable();
         if (waiter.node.is_linked())
             decltype(m_waiters)::remove(waiter);
+        interrupts_restore(saved);
     }
 
     // Wakes every sleeper; they re-check their condition themselves.
     void wake_all() {
+        uint64_t saved = interrupts_save_and_disable();
         ++m_generation;
         while (Waiter* waiter = m_waiters.take_first()) {
             waiter->woken = true;
             wake_sleeper(waiter->sleeper);
         }
+        interrupts_restore(saved);
     }
     // Wakes at most one sleeper (futex-style); returns whether one was woken.
     bool wake_one() {
+        uint64_t saved = interrupts_save_and_disable();
         ++m_generation;
         Waiter* waiter = m_waiters.take_first();
-        if (!waiter)
-            return false;
-        waiter->woken = true;
-        wake_sleeper(waiter->sleeper);
-        return true;
+        if (waiter) {
+            waiter->woken = true;
+            wake_sleeper(waiter->sleeper);
+        }
+        interrupts_restore(saved);
+        return waiter != nullptr;
     }
 
 private:

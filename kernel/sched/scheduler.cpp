@@ -428,6 +428,29 @@ Result<Thread*> create_user_thread(const char* name, PhysAddr root, const arch::
 }
 void start(Thread& thread) { Scheduler::start(thread); }
 
+void destroy_unstarted(Thread& thread) {
+    VERIFY(thread.state() == ThreadState::New);
+    Scheduler::free(&thread);
+}
+
+void inherit_user_state(Thread& child) {
+    arch::ThreadContext& parent = current().context();
+    arch::ThreadContext& context = child.context();
+    // The live registers are the caller's (the kernel never touches them).
+    arch::fpu_save(context.fpu);
+    context.fs_base = parent.fs_base;
+    context.user_gs_base = parent.user_gs_base;
+}
+
+void reset_user_state_for_exec() {
+    arch::ThreadContext& context = current().context();
+    detail::InterruptsOff off; // a switch in between would save the old registers over the reset
+    arch::fpu_reset_state(context.fpu);
+    arch::fpu_restore(context.fpu);
+    arch::load_fs_base(context, 0);
+    arch::load_user_gs_base(context, 0);
+}
+
 void yield() { Scheduler::schedule(false); }
 
 void hand_off_to(Thread& target) { Scheduler::hand_off_to(target); }

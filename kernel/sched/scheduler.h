@@ -45,6 +45,17 @@ Result<Thread*> create_kernel_thread(const char* name, void (*entry)(void*), voi
 Result<Thread*> create_user_thread(const char* name, PhysAddr root, const arch::SyscallFrame& frame);
 // New -> Runnable.
 void start(Thread&);
+// Frees a thread that was created but never started (fork failing after
+// create_*_thread): its stack and the Thread, at once.
+void destroy_unstarted(Thread&);
+
+// fork/clone: the child starts with the caller's user CPU state beyond the
+// frame — FPU/SSE registers (saved from the live registers now), FS base and
+// user GS base (CLONE_SETTLS then overrides fs_base in child.context()).
+void inherit_user_state(Thread& child);
+// execve: the current thread's FPU/SSE state back to the initial one (FCW
+// 0x37f, MXCSR 0x1f80, registers zero), FS and GS bases to 0, loaded now.
+void reset_user_state_for_exec();
 
 // Gives up the rest of the slice to the next runnable thread (if any).
 void yield();

@@ -1,6 +1,8 @@
 // The scheduler: switching between kernel threads, preemption by the timer,
 // thread exit and the reaper, sleeping and waking, timeouts, signals ending
 // sleeps, and no lost wake-ups against an interrupt-time waker.
+#include "arch/x86_64/context.h"
+#include "arch/x86_64/user_entry.h"
 #include "ktest.h"
 #include "lib/wait_queue.h"
 #include "mm/heap.h"
@@ -26,6 +28,18 @@ bool wait_for(Done done, uint64_t limit_ms = 2000) {
     }
     return done();
 }
+
+// Waits, at the end of a test, until every thread it started has been
+// reaped, so later tests measuring the heap or stacks start from a quiet
+// system.
+class AllReaped {
+public:
+    AllReaped() : m_threads(live_thread_count()) {}
+    ~AllReaped() { wait_for([&] { return live_thread_count() <= m_threads; }); }
+
+private:
+    size_t m_threads;
+};
 
 Thread* spawn(const char* name, void (*entry)(void*), void* argument) {
     auto thread = create_kernel_thread(name, entry, argument);
@@ -56,6 +70,7 @@ void ping_pong_thread(void* argument, char letter) {
 } // namespace
 
 KERNEL_TEST(sched_yield_switches_between_kernel_threads) {
+    AllReaped all_reaped;
     PingPong state;
     uint64_t switches = context_switch_count();
     KASSERT(spawn("ping", [](void* a) { ping_pong_thread(a, 'A'); }, &state));
@@ -79,6 +94,7 @@ struct Spinner {
 } // namespace
 
 KERNEL_TEST(sched_timer_preempts_a_busy_kernel_thread) {
+    AllReaped all_reaped;
     Spinner spinner;
     KASSERT(spawn("spinner",
                   [](void* a) {
@@ -108,6 +124,7 @@ KERNEL_TEST(sched_timer_preempts_a_busy_kernel_thread) {
 }
 
 KERNEL_TEST(sched_slices_share_the_cpu_between_busy_threads) {
+    AllReaped all_reaped;
     Spinner a, b;
     auto body = [](void* arg) {
         auto* s = static_cast<Spinner*>(arg);
@@ -180,6 +197,7 @@ void sleeper_main(void* argument) {
 } // namespace
 
 KERNEL_TEST(sched_block_until_sleeps_until_woken) {
+    AllReaped all_reaped;
     Sleeper s;
     KASSERT(spawn("sleeper", sleeper_main, &s));
     KASSERT(wait_for([&] { return s.thread && s.thread->state() == ThreadState::Sleeping; }));
@@ -196,6 +214,7 @@ KERNEL_TEST(sched_block_until_sleeps_until_woken) {
 }
 
 KERNEL_TEST(sched_sleep_times_out) {
+    AllReaped all_reaped;
     Sleeper s;
     s.deadline = Deadline::after(20 * ms);
     uint64_t start_ns = monotonic_ns();
@@ -214,6 +233,7 @@ KERNEL_TEST(sched_sleep_times_out) {
 }
 
 KERNEL_TEST(sched_sleep_timeouts_fire_in_deadline_order) {
+    AllReaped all_reaped;
     static volatile int order[3];
     static volatile int done;
     done = 0;
@@ -245,6 +265,7 @@ bool test_signal_hook(Thread&, bool fatal_only) { return g_signal_pending && (!f
 } // namespace
 
 KERNEL_TEST(sched_signals_end_sleeps_by_mode) {
+    AllReaped all_reaped;
     set_signal_pending_hook(test_signal_hook);
     g_signal_pending = false;
     g_signal_fatal = false;
@@ -370,10 +391,40 @@ void fpu_thread(void* argument) {
 } // namespace
 
 KERNEL_TEST(sched_fpu_registers_are_per_thread) {
+    AllReaped all_reaped;
     FpuCheck a{0x1111222233334444}, b{0x5555666677778888};
     KASSERT(spawn("fpu-a", fpu_thread, &a));
     KASSERT(spawn("fpu-b", fpu_thread, &b));
     KASSERT(wait_for([&] { return a.finished && b.finished; }));
     KEXPECT(a.intact);
     KEXPECT(b.intact);
+}
+
+KERNEL_TEST(sched_fork_inherits_and_exec_resets_user_state) {
+    arch::ThreadContext& self = current().context();
+    uint64_t saved_fs = self.fs_base;
+    auto child = create_user_thread("child", 0, arch::initial_user_frame(0x400000, 0x800000));
+    KASSERT(!child.is_error());
+    arch::load_fs_base(self, 0x1234000);
+    asm volatile("movq %0, %%xmm5" ::"r"(0x0123456789abcdefull));
+    inherit_user_state(*child.value());
+    // FXSAVE layout: XMM registers from byte 160, 16 bytes each.
+    uint64_t xmm5 = 0;
+    __builtin_memcpy(&xmm5, &child.value()->context().fpu.bytes[160 + 5 * 16], sizeof(xmm5));
+    KEXPECT_EQ(xmm5, 0x0123456789abcdefu);
+    KEXPECT_EQ(child.value()->context().fs_base, 0x1234000u);
+
+    reset_user_state_for_exec();
+    uint64_t after = 1;
+    asm volatile("movq %%xmm5, %0" : "=r"(after));
+    KEXPECT_EQ(after, 0u);
+    KEXPECT_EQ(self.fs_base, 0u);
+    arch::FpuState state;
+    arch::fpu_save(state);
+    KEXPECT_EQ(state.fcw(), 0x37fu);
+    KEXPECT_EQ(state.mxcsr(), 0x1f80u);
+    arch::load_fs_base(self, saved_fs);
+
+    // Never started: freed at once, the way a failed fork would.
+    destroy_unstarted(*child.value());
 }
