@@ -43,6 +43,7 @@
 #undef ENOTTY
 #undef ENXIO
 #undef EOPNOTSUPP
+#undef EOVERFLOW
 #undef EPERM
 #undef EPIPE
 #undef ERANGE
@@ -67,7 +68,7 @@ enum Errno : int {
     ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENFILE = 23, EMFILE = 24, ENOTTY = 25,
     ETXTBSY = 26, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30, EMLINK = 31,
     EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36,
-    ENOLCK = 37, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENOMSG = 42,
+    ENOLCK = 37, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENOMSG = 42, EOVERFLOW = 75,
     ENOTSUP = 95, EOPNOTSUPP = 95, ETIMEDOUT = 110,
     // Kernel-internal restart codes: never reach user space (the syscall exit
     // path turns them into EINTR or a restart).

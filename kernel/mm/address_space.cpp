@@ -1,0 +1,712 @@
+#include "address_space.h"
+
+#include <new>
+
+#include "arch/x86_64/paging.h"
+#include "lib/vector.h"
+#include "mm/frame_allocator.h"
+
+namespace charon::mm {
+
+namespace {
+
+using arch::PageExecute;
+using arch::PageUser;
+using arch::PageWrite;
+
+constexpr uint64_t page_mask = page_size - 1;
+// Linux's initial stack VMA reaches this far below the arguments
+// (setup_arg_pages' stack_expand), more on demand up to RLIMIT_STACK.
+constexpr uint64_t min_mmap_gap = 128ull << 20;
+
+uint64_t g_live_spaces;
+uint64_t g_mapped_user_pages;
+uint64_t g_demand_faults;
+uint64_t g_cow_breaks;
+uint64_t g_cow_reuses;
+// Every live address space, to find the one CR3 holds: the scheduler
+// switches roots, the fault path needs the AddressSpace. The last hit is
+// cached, so a fault costs one comparison in the common case.
+Spinlock g_registry_lock{"address space registry", LockRank::AddressSpace};
+AddressSpace* g_registry_first;
+AddressSpace* g_registry_cache;
+
+void count(uint64_t& counter, int64_t delta) { __atomic_add_fetch(&counter, delta, __ATOMIC_RELAXED); }
+
+// Page-table access for a VMA protection. PROT_NONE pages stay mapped (the
+// frame keeps the data for a later mprotect) but without the user bit, so
+// every user access faults and is refused by the VMA check. Write and exec
+// imply read on x86, as on Linux.
+unsigned access_for(int prot, bool writable) {
+    if (prot == VmProtNone)
+        return arch::PageRead;
+    unsigned access = PageUser;
+    if ((prot & VmProtWrite) && writable)
+        access |= PageWrite;
+    if (prot & VmProtExec)
+        access |= PageExecute;
+    return access;
+}
+
+bool vma_permits(const Vma& vma, FaultAccess access) {
+    if (vma.prot == VmProtNone)
+        return false;
+    if (access.write && !(vma.prot & VmProtWrite))
+        return false;
+    if (access.exec && !(vma.prot & VmProtExec))
+        return false;
+    return true;
+}
+
+// MAP_SHARED|MAP_ANONYMOUS memory: one object whose frames every mapper
+// (and every fork child) maps, allocated on first touch.
+class SharedAnonymousMemory final : public VmBacking {
+public:
+    static Result<RefPtr<SharedAnonymousMemory>> create(uint64_t length) {
+        auto* object = new (std::nothrow) SharedAnonymousMemory;
+        if (!object)
+            return ENOMEM;
+        auto ref = adopt_ref(object);
+        size_t pages = length / page_size;
+        TRY(object->m_frames.try_ensure_capacity(pages));
+        for (size_t i = 0; i < pages; ++i)
+            TRY(object->m_frames.try_append(0));
+        return ref;
+    }
+    ~SharedAnonymousMemory() override {
+        for (PhysAddr frame : m_frames) {
+            if (frame)
+                free_frame(frame);
+        }
+    }
+    Result<void> read_page(uint64_t offset, void* page) override {
+        PhysAddr frame = TRY(shared_frame(offset));
+        __builtin_memcpy(page, phys_to_virt(frame), page_size);
+        free_frame(frame);
+        return {};
+    }
+    Result<uint64_t> shared_frame(uint64_t offset) override {
+        size_t index = offset / page_size;
+        if (index >= m_frames.size())
+            return EIO; // beyond the object: SIGBUS, as Linux
+        if (!m_frames[index])
+            m_frames[index] = TRY(allocate_frame(FrameFill::Zero));
+        ref_frame(m_frames[index]);
+        return m_frames[index];
+    }
+
+private:
+    SharedAnonymousMemory() = default;
+    Vector<PhysAddr> m_frames;
+};
+
+} // namespace
+
+uint64_t mmap_base_for(uint64_t stack_limit) {
+    uint64_t gap = stack_limit + stack_guard_gap;
+    if (gap < min_mmap_gap)
+        gap = min_mmap_gap;
+    // Linux caps the gap at 5/6 of the address space.
+    uint64_t max_gap = user_stack_top / 6 * 5;
+    if (gap > max_gap)
+        gap = max_gap;
+    return align_down(user_stack_top - gap, page_size);
+}
+
+Result<AddressSpace*> AddressSpace::create() {
+    // User faults can only happen once an address space exists: the hook
+    // goes in with the first one (address_space_init is idempotent).
+    address_space_init();
+    auto* space = new (std::nothrow) AddressSpace;
+    if (!space)
+        return ENOMEM;
+    auto root = arch::create_root();
+    if (root.is_error()) {
+        delete space;
+        return root.error();
+    }
+    space->m_root = root.value();
+    space->m_mmap_base = mmap_base_for(space->m_stack_limit);
+    {
+        SpinlockGuard guard(g_registry_lock);
+        space->m_registry_next = g_registry_first;
+        g_registry_first = space;
+    }
+    count(g_live_spaces, 1);
+    return space;
+}
+
+void AddressSpace::ref() {
+    auto old = __atomic_fetch_add(&m_refs, 1, __ATOMIC_RELAXED);
+    VERIFY(old > 0);
+}
+
+void AddressSpace::unref() {
+    auto old = __atomic_fetch_sub(&m_refs, 1, __ATOMIC_ACQ_REL);
+    VERIFY(old > 0);
+    if (old == 1)
+        destroy();
+}
+
+void AddressSpace::destroy() {
+    // The rule that makes teardown safe: the tables being freed are not the
+    // ones the CPU walks. A dying thread loads the kernel root first
+    // (switch_to_kernel_address_space).
+    VERIFY(arch::current_root() != m_root);
+    {
+        SpinlockGuard guard(g_registry_lock);
+        AddressSpace** link = &g_registry_first;
+        while (*link != this)
+            link = &(*link)->m_registry_next;
+        *link = m_registry_next;
+        if (g_registry_cache == this)
+            g_registry_cache = nullptr;
+    }
+    {
+        SpinlockGuard guard(m_lock);
+        while (Vma* vma = m_vmas.first()) {
+            unmap_pages_locked(vma->start, vma->end);
+            m_vmas.erase(*vma);
+        }
+        VERIFY(m_resident_pages == 0);
+    }
+    arch::destroy_root(m_root);
+    count(g_live_spaces, -1);
+    delete this;
+}
+
+void AddressSpace::activate() { arch::switch_root(m_root); }
+
+AddressSpace* current_address_space() {
+    PhysAddr root = arch::current_root();
+    SpinlockGuard guard(g_registry_lock);
+    if (g_registry_cache && g_registry_cache->root() == root)
+        return g_registry_cache;
+    for (AddressSpace* space = g_registry_first; space; space = space->m_registry_next) {
+        if (space->root() == root) {
+            g_registry_cache = space;
+            return space;
+        }
+    }
+    return nullptr;
+}
+
+void switch_to_kernel_address_space() {
+    if (arch::current_root() != arch::kernel_root())
+        arch::switch_root(arch::kernel_root());
+}
+
+int segv_code_for(Error error) {
+    if (error.code() == EFAULT)
+        return 1; // SEGV_MAPERR
+    if (error.code() == EACCES)
+        return 2; // SEGV_ACCERR
+    return 0;
+}
+
+MmStats mm_stats() {
+    return MmStats{
+        .live_address_spaces = __atomic_load_n(&g_live_spaces, __ATOMIC_RELAXED),
+        .mapped_user_pages = __atomic_load_n(&g_mapped_user_pages, __ATOMIC_RELAXED),
+        .page_table_pages = arch::page_table_page_count(),
+        .demand_faults = __atomic_load_n(&g_demand_faults, __ATOMIC_RELAXED),
+        .cow_breaks = __atomic_load_n(&g_cow_breaks, __ATOMIC_RELAXED),
+        .cow_reuses = __atomic_load_n(&g_cow_reuses, __ATOMIC_RELAXED),
+    };
+}
+
+// ---------------------------------------------------------------------------
+// Faults
+
+Result<void> AddressSpace::handle_page_fault(VirtAddr address, FaultAccess access) {
+    if (address >= user_address_end)
+        return EFAULT;
+    SpinlockGuard guard(m_lock);
+    bool changed = TRY(fault_locked(address, access));
+    // Nothing to change: from user mode that is a stale TLB entry (the
+    // fault flushed it) and the retry works. From the kernel's user copy
+    // it is a fault no page-table change fixes (an SMAP violation, say);
+    // retrying would fault forever, so the copy fails with EFAULT.
+    if (!changed && !access.user)
+        return EFAULT;
+    return {};
+}
+
+Result<bool> AddressSpace::fault_locked(VirtAddr address, FaultAccess access, bool force) {
+    VirtAddr page = align_down(address, page_size);
+    Vma* vma = m_vmas.find(address);
+    if (!vma)
+        vma = TRY(grow_stack_locked(address));
+    if (!force && !vma_permits(*vma, access))
+        return EACCES;
+    bool populated = false;
+    if (arch::translate(m_root, page).is_error()) {
+        populated = true;
+        TRY(populate_locked(*vma, page));
+    }
+    arch::Translation present = arch::translate(m_root, page).value();
+    if (access.write && !(present.access & PageWrite) && (force || (vma->prot & VmProtWrite))) {
+        TRY(break_cow_locked(*vma, page, align_down(present.phys, page_size), present.access));
+        return true;
+    }
+    if (populated)
+        return true;
+    // The page already allows the access: nothing changed (see
+    // handle_page_fault).
+    return false;
+}
+
+int AddressSpace::classify_fault(VirtAddr address, FaultAccess access) {
+    SpinlockGuard guard(m_lock);
+    Vma* vma = m_vmas.find(address);
+    if (!vma) {
+        Vma* stack = m_vmas.first_ending_after(address);
+        uint64_t page = align_down(address, page_size);
+        bool growable = stack && (stack->flags & VmaGrowsDown) && page >= user_mmap_min &&
+                        stack->end - page <= m_stack_limit;
+        if (!growable)
+            return 1;
+        vma = stack;
+    }
+    return vma_permits(*vma, access) ? 0 : 2;
+}
+
+Result<Vma*> AddressSpace::grow_stack_locked(VirtAddr address) {
+    Vma* stack = m_vmas.first_ending_after(address);
+    if (!stack || !(stack->flags & VmaGrowsDown) || stack->backing)
+        return EFAULT;
+    uint64_t new_start = align_down(address, page_size);
+    if (new_start < user_mmap_min || stack->end - new_start > m_stack_limit)
+        return EFAULT;
+    // Keep the guard gap to whatever lies below (Linux's stack_guard_gap).
+    Vma* below = stack->prev;
+    if (below && (new_start < below->end || new_start - below->end < stack_guard_gap))
+        return EFAULT;
+    stack->start = new_start;
+    return stack;
+}
+
+Result<void> AddressSpace::populate_locked(Vma& vma, VirtAddr page) {
+    PhysAddr frame;
+    if (vma.is_shared()) {
+        frame = TRY(vma.backing->shared_frame(vma.offset_of(page)));
+    } else if (vma.backing) {
+        // Private file page: a copy, so writes never reach the file.
+        frame = TRY(allocate_frame(FrameFill::Uninitialized));
+        auto filled = vma.backing->read_page(vma.offset_of(page), phys_to_virt(frame));
+        if (filled.is_error()) {
+            free_frame(frame);
+            return filled.error();
+        }
+    } else {
+        frame = TRY(allocate_frame(FrameFill::Zero));
+    }
+    auto mapped = arch::map_page(m_root, page, frame, access_for(vma.prot, true));
+    if (mapped.is_error()) {
+        free_frame(frame);
+        return mapped.error();
+    }
+    ++m_resident_pages;
+    count(g_mapped_user_pages, 1);
+    count(g_demand_faults, 1);
+    return {};
+}
+
+Result<void> AddressSpace::break_cow_locked(Vma& vma, VirtAddr page, PhysAddr frame, unsigned) {
+    // What the page may allow once it is ours alone. A forced write (exec
+    // filling read-only text) copies if shared but keeps the page read-only.
+    unsigned access = access_for(vma.prot, true);
+    if (vma.is_shared() || frame_refcount(frame) == 1) {
+        // Nobody else maps it (the other side of the fork already copied
+        // or went away): keep the frame.
+        if (access & PageWrite) {
+            TRY(arch::protect_page(m_root, page, access));
+            if (!vma.is_shared())
+                count(g_cow_reuses, 1);
+        }
+        return {};
+    }
+    PhysAddr copy = TRY(allocate_frame(FrameFill::Uninitialized));
+    __builtin_memcpy(phys_to_virt(copy), phys_to_virt(frame), page_size);
+    PhysAddr old = arch::unmap_page(m_root, page).release_value();
+    VERIFY(old == frame);
+    // The leaf's table exists (we just cleared its entry): cannot fail.
+    VERIFY(!arch::map_page(m_root, page, copy, access).is_error());
+    free_frame(old);
+    count(g_cow_breaks, 1);
+    return {};
+}
+
+// ---------------------------------------------------------------------------
+// Fork
+
+Result<AddressSpace*> AddressSpace::clone_for_fork() {
+    AddressSpace* child = TRY(create());
+    Result<void> result;
+    {
+        SpinlockGuard guard(m_lock);
+        child->m_brk_start = m_brk_start;
+        child->m_brk = m_brk;
+        child->m_stack_limit = m_stack_limit;
+        child->m_mmap_base = m_mmap_base;
+        for (Vma* vma = m_vmas.first(); vma && !result.is_error(); vma = vma->next) {
+            auto* copy = new (std::nothrow) Vma;
+            if (!copy) {
+                result = Error(ENOMEM);
+                break;
+            }
+            copy->start = vma->start;
+            copy->end = vma->end;
+            copy->prot = vma->prot;
+            copy->flags = vma->flags;
+            copy->backing = vma->backing;
+            copy->offset = vma->offset;
+            child->m_vmas.insert(copy);
+            for (VirtAddr page = vma->start; page < vma->end; page += page_size) {
+                auto present = arch::translate(m_root, page);
+                if (present.is_error())
+                    continue;
+                PhysAddr frame = align_down(present.value().phys, page_size);
+                unsigned access = present.value().access;
+                if (!vma->is_shared() && (access & PageWrite)) {
+                    // Both sides read-only: the first write copies.
+                    access &= ~PageWrite;
+                    VERIFY(!arch::protect_page(m_root, page, access).is_error());
+                }
+                ref_frame(frame);
+                auto mapped = arch::map_page(child->m_root, page, frame, access);
+                if (mapped.is_error()) {
+                    free_frame(frame);
+                    result = mapped.error();
+                    break;
+                }
+                ++child->m_resident_pages;
+                count(g_mapped_user_pages, 1);
+            }
+        }
+    }
+    if (result.is_error()) {
+        // The child was never loaded in CR3: freeing it is safe.
+        child->unref();
+        return result.error();
+    }
+    return child;
+}
+
+// ---------------------------------------------------------------------------
+// Mapping changes
+
+void AddressSpace::unmap_pages_locked(uint64_t start, uint64_t end) {
+    for (VirtAddr page = start; page < end; page += page_size) {
+        auto frame = arch::unmap_page(m_root, page);
+        if (frame.is_error())
+            continue;
+        free_frame(frame.value());
+        --m_resident_pages;
+        count(g_mapped_user_pages, -1);
+    }
+}
+
+Result<void> AddressSpace::remove_range_locked(uint64_t start, uint64_t end) {
+    TRY(m_vmas.split_at(start, end));
+    for (Vma* vma = m_vmas.first_ending_after(start); vma && vma->start < end;) {
+        Vma* next = vma->next;
+        unmap_pages_locked(vma->start, vma->end);
+        m_vmas.erase(*vma);
+        vma = next;
+    }
+    return {};
+}
+
+Result<uint64_t> AddressSpace::place_locked(uint64_t hint, uint64_t length) {
+    // A hint is taken when the range there is free (rounded up to a page,
+    // as Linux), else the highest gap below mmap_base.
+    if (hint) {
+        uint64_t start = align_up(hint, page_size);
+        if (start >= user_mmap_min && start <= user_address_end && length <= user_address_end - start &&
+            m_vmas.is_free(start, start + length)) {
+            // Not inside a stack's guard gap either (Linux's vm_start_gap).
+            Vma* above = m_vmas.first_ending_after(start + length);
+            if (!above || !(above->flags & VmaGrowsDown) || above->start - (start + length) >= stack_guard_gap)
+                return start;
+        }
+    }
+    auto found = m_vmas.find_free_top_down(length, user_mmap_min, m_mmap_base);
+    if (!found.is_error())
+        return found;
+    // Linux falls back to a bottom-up search over the whole space.
+    return m_vmas.find_free_top_down(length, user_mmap_min, user_address_end);
+}
+
+Result<uint64_t> AddressSpace::mmap(const MmapRequest& request) {
+    unsigned type = request.flags & MAP_TYPE;
+    if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
+        return EINVAL;
+    constexpr unsigned known = MAP_TYPE | MAP_FIXED | MAP_ANONYMOUS | MAP_32BIT | MAP_GROWSDOWN | MAP_DENYWRITE |
+                               MAP_EXECUTABLE | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |
+                               MAP_STACK | MAP_HUGETLB | MAP_SYNC | MAP_FIXED_NOREPLACE | MAP_UNINITIALIZED;
+    if (type == MAP_SHARED_VALIDATE && (request.flags & ~known))
+        return EOPNOTSUPP;
+    bool shared = type != MAP_PRIVATE;
+    bool anonymous = request.flags & MAP_ANONYMOUS;
+    if (request.length == 0)
+        return EINVAL;
+    if (request.length > user_address_end)
+        return ENOMEM;
+    uint64_t length = align_up(request.length, page_size);
+    if (request.flags & MAP_HUGETLB)
+        return EINVAL; // no huge pages (Linux: EINVAL without a hugetlbfs pool)
+    if (!anonymous) {
+        if (request.offset & page_mask)
+            return EINVAL;
+        if (request.offset + length < request.offset)
+            return EOVERFLOW;
+        if (!request.backing)
+            return EBADF;
+        if (shared && (request.prot & VmProtWrite) && !request.backing_writable)
+            return EACCES;
+    }
+    bool fixed = request.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+    if (fixed) {
+        if (request.address & page_mask)
+            return EINVAL;
+        if (request.address > user_address_end || length > user_address_end - request.address)
+            return ENOMEM;
+        if (request.address < user_mmap_min)
+            return EPERM;
+    }
+
+    RefPtr<VmBacking> backing = request.backing;
+    uint64_t offset = request.offset;
+    if (anonymous) {
+        offset = 0;
+        backing = nullptr;
+        if (shared)
+            backing = TRY(SharedAnonymousMemory::create(length));
+    }
+    auto* vma = new (std::nothrow) Vma;
+    if (!vma)
+        return ENOMEM;
+    vma->prot = request.prot & (VmProtRead | VmProtWrite | VmProtExec);
+    vma->flags = 0;
+    if (shared)
+        vma->flags |= VmaShared;
+    if (anonymous)
+        vma->flags |= VmaAnonymous;
+    if (request.flags & MAP_GROWSDOWN)
+        vma->flags |= VmaGrowsDown;
+    if (shared && (anonymous || request.backing_writable))
+        vma->flags |= VmaMayWrite;
+    vma->backing = backing;
+    vma->offset = offset;
+
+    SpinlockGuard guard(m_lock);
+    uint64_t start;
+    if (fixed) {
+        start = request.address;
+        // MAP_FIXED_NOREPLACE wins over MAP_FIXED, as Linux.
+        if ((request.flags & MAP_FIXED_NOREPLACE) && !m_vmas.is_free(start, start + length)) {
+            delete vma;
+            return EEXIST;
+        }
+        auto removed = remove_range_locked(start, start + length);
+        if (removed.is_error()) {
+            delete vma;
+            return removed.error();
+        }
+    } else {
+        auto placed = place_locked(request.address, length);
+        if (placed.is_error()) {
+            delete vma;
+            return ENOMEM;
+        }
+        start = placed.value();
+    }
+    vma->start = start;
+    vma->end = start + length;
+    m_vmas.insert(vma);
+    Vma& merged = m_vmas.merge_around(*vma);
+    if (request.flags & MAP_POPULATE) {
+        // Best effort, as Linux: errors surface at the first access.
+        for (VirtAddr page = start; page < start + length; page += page_size) {
+            if (arch::translate(m_root, page).is_error() && populate_locked(merged, page).is_error())
+                break;
+        }
+    }
+    return start;
+}
+
+Result<void> AddressSpace::munmap(uint64_t address, uint64_t length) {
+    if ((address & page_mask) || length == 0)
+        return EINVAL;
+    if (address > user_address_end || length > user_address_end - address)
+        return EINVAL;
+    uint64_t end = align_up(address + length, page_size);
+    SpinlockGuard guard(m_lock);
+    return remove_range_locked(address, end);
+}
+
+Result<void> AddressSpace::mprotect(uint64_t address, uint64_t length, int prot) {
+    constexpr int prot_sem = 0x8, prot_grows = 0x03000000;
+    if (address & page_mask)
+        return EINVAL;
+    if (prot & ~(VmProtRead | VmProtWrite | VmProtExec | prot_sem | prot_grows))
+        return EINVAL;
+    if (length == 0)
+        return {};
+    if (length > user_address_end)
+        return ENOMEM;
+    uint64_t end = address + align_up(length, page_size);
+    if (end > user_address_end || end <= address)
+        return ENOMEM;
+    prot &= VmProtRead | VmProtWrite | VmProtExec;
+
+    SpinlockGuard guard(m_lock);
+    // All or nothing: holes (ENOMEM) and forbidden writes (EACCES) are
+    // found before anything changes. (Linux applies the change to the
+    // areas before a hole, then fails; the errno is the same.)
+    if (!m_vmas.is_fully_mapped(address, end))
+        return ENOMEM;
+    for (Vma* vma = m_vmas.find(address); vma && vma->start < end; vma = vma->next) {
+        if ((prot & VmProtWrite) && vma->is_shared() && !(vma->flags & VmaMayWrite))
+            return EACCES;
+    }
+    TRY(m_vmas.split_at(address, end));
+    for (Vma* vma = m_vmas.find(address); vma && vma->start < end;) {
+        vma->prot = prot;
+        for (VirtAddr page = vma->start; page < vma->end; page += page_size) {
+            auto present = arch::translate(m_root, page);
+            if (present.is_error())
+                continue;
+            // A private page still shared with a fork relative stays
+            // read-only: the write fault copies it.
+            PhysAddr frame = align_down(present.value().phys, page_size);
+            bool writable = vma->is_shared() || frame_refcount(frame) == 1;
+            VERIFY(!arch::protect_page(m_root, page, access_for(prot, writable)).is_error());
+        }
+        Vma& merged = m_vmas.merge_around(*vma);
+        vma = merged.next;
+    }
+    return {};
+}
+
+void AddressSpace::set_initial_brk(uint64_t address) {
+    SpinlockGuard guard(m_lock);
+    m_brk_start = m_brk = address;
+}
+
+uint64_t AddressSpace::brk(uint64_t requested) {
+    SpinlockGuard guard(m_lock);
+    // Linux: below the initial break, or any failure, returns the current
+    // break unchanged (musl and glibc detect failure that way).
+    if (requested < m_brk_start || requested > user_address_end)
+        return m_brk;
+    uint64_t old_end = align_up(m_brk, page_size);
+    uint64_t new_end = align_up(requested, page_size);
+    if (new_end < old_end) {
+        if (remove_range_locked(new_end, old_end).is_error())
+            return m_brk;
+    } else if (new_end > old_end) {
+        // The new pages and one page above them must be free (Linux's
+        // check keeps the heap from touching the next mapping).
+        if (new_end + page_size > user_address_end || !m_vmas.is_free(old_end, new_end + page_size))
+            return m_brk;
+        auto* vma = new (std::nothrow) Vma;
+        if (!vma)
+            return m_brk;
+        vma->start = old_end;
+        vma->end = new_end;
+        vma->prot = VmProtRead | VmProtWrite;
+        vma->flags = VmaAnonymous | VmaHeap;
+        m_vmas.insert(vma);
+        m_vmas.merge_around(*vma);
+    }
+    m_brk = requested;
+    return m_brk;
+}
+
+// ---------------------------------------------------------------------------
+// Image building and kernel access
+
+Result<void> AddressSpace::map_anonymous_fixed(uint64_t start, uint64_t end, int prot, unsigned flags) {
+    if ((start & page_mask) || (end & page_mask) || start >= end || start < user_mmap_min || end > user_address_end)
+        return EINVAL;
+    SpinlockGuard guard(m_lock);
+    if (!m_vmas.is_free(start, end))
+        return EEXIST;
+    auto* vma = new (std::nothrow) Vma;
+    if (!vma)
+        return ENOMEM;
+    vma->start = start;
+    vma->end = end;
+    vma->prot = prot;
+    vma->flags = flags | VmaAnonymous;
+    m_vmas.insert(vma);
+    m_vmas.merge_around(*vma);
+    return {};
+}
+
+void AddressSpace::set_stack_limit(uint64_t limit) {
+    SpinlockGuard guard(m_lock);
+    m_stack_limit = limit;
+    m_mmap_base = mmap_base_for(limit);
+}
+
+Result<void> AddressSpace::write(uint64_t address, const void* source, size_t length, bool force) {
+    if (address > user_address_end || length > user_address_end - address)
+        return EFAULT;
+    SpinlockGuard guard(m_lock);
+    auto* from = static_cast<const uint8_t*>(source);
+    while (length) {
+        size_t chunk = page_size - (address & page_mask);
+        if (chunk > length)
+            chunk = length;
+        // A write fault resolves demand-zero, file fill and CoW alike; the
+        // bytes then go through the direct map.
+        auto resolved = fault_locked(address, FaultAccess{.write = true}, force);
+        if (resolved.is_error())
+            return EFAULT;
+        PhysAddr phys = arch::translate(m_root, address).value().phys;
+        __builtin_memcpy(phys_to_virt(phys), from, chunk);
+        address += chunk;
+        from += chunk;
+        length -= chunk;
+    }
+    return {};
+}
+
+Result<void> AddressSpace::read(uint64_t address, void* destination, size_t length) {
+    if (address > user_address_end || length > user_address_end - address)
+        return EFAULT;
+    SpinlockGuard guard(m_lock);
+    auto* to = static_cast<uint8_t*>(destination);
+    while (length) {
+        size_t chunk = page_size - (address & page_mask);
+        if (chunk > length)
+            chunk = length;
+        if (fault_locked(address, FaultAccess{}).is_error())
+            return EFAULT;
+        PhysAddr phys = arch::translate(m_root, address).value().phys;
+        __builtin_memcpy(to, phys_to_virt(phys), chunk);
+        address += chunk;
+        to += chunk;
+        length -= chunk;
+    }
+    return {};
+}
+
+Vma AddressSpace::vma_at(uint64_t address) {
+    SpinlockGuard guard(m_lock);
+    Vma copy;
+    if (Vma* vma = m_vmas.find(address)) {
+        copy.start = vma->start;
+        copy.end = vma->end;
+        copy.prot = vma->prot;
+        copy.flags = vma->flags;
+        copy.backing = vma->backing;
+        copy.offset = vma->offset;
+    }
+    return copy;
+}
+
+} // namespace charon::mm

@@ -1,0 +1,202 @@
+// A process's address space: its own page tables (user half; the kernel
+// half is shared by every root), the VMAs that say what may be mapped where,
+// and the Linux memory calls on top (mmap, munmap, mprotect, brk), page
+// faults (demand paging, copy-on-write, stack growth), fork and teardown.
+// See docs/memory.md.
+//
+// Frames are reference counted (mm/frame_allocator.h): a page-table entry
+// holds one reference. After fork a private page is mapped read-only in
+// both spaces with two references; the first write copies it (or, when the
+// other side already let go, just makes it writable again).
+//
+// Locking: m_lock (LockRank::AddressSpace) covers the VMAs and the page
+// tables. Never touch user memory (copy_from_user ...) while holding it:
+// the fault would need the same lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "arch/x86_64/memory_layout.h"
+#include "lib/result.h"
+#include "lib/spinlock.h"
+#include "mm/vma_set.h"
+
+namespace charon::mm {
+
+// Linux mmap(2) flags (x86_64 values).
+inline constexpr unsigned MAP_SHARED = 0x01;
+inline constexpr unsigned MAP_PRIVATE = 0x02;
+inline constexpr unsigned MAP_SHARED_VALIDATE = 0x03;
+inline constexpr unsigned MAP_TYPE = 0x0f;
+inline constexpr unsigned MAP_FIXED = 0x10;
+inline constexpr unsigned MAP_ANONYMOUS = 0x20;
+inline constexpr unsigned MAP_32BIT = 0x40;
+inline constexpr unsigned MAP_GROWSDOWN = 0x100;
+inline constexpr unsigned MAP_DENYWRITE = 0x800;
+inline constexpr unsigned MAP_EXECUTABLE = 0x1000;
+inline constexpr unsigned MAP_LOCKED = 0x2000;
+inline constexpr unsigned MAP_NORESERVE = 0x4000;
+inline constexpr unsigned MAP_POPULATE = 0x8000;
+inline constexpr unsigned MAP_NONBLOCK = 0x10000;
+inline constexpr unsigned MAP_STACK = 0x20000;
+inline constexpr unsigned MAP_HUGETLB = 0x40000;
+inline constexpr unsigned MAP_SYNC = 0x80000;
+inline constexpr unsigned MAP_FIXED_NOREPLACE = 0x100000;
+inline constexpr unsigned MAP_UNINITIALIZED = 0x4000000;
+
+// The user address range mappings may use: [mmap_min_addr, TASK_SIZE_MAX).
+inline constexpr uint64_t user_mmap_min = 0x10000;              // vm.mmap_min_addr
+inline constexpr uint64_t user_address_end = 0x00007ffffffff000; // TASK_SIZE_MAX (last page is a guard)
+// The exec stack ends here (Linux's STACK_TOP without randomisation), and
+// mmap allocates top-down from below the stack's reservation.
+inline constexpr uint64_t user_stack_top = user_address_end;
+inline constexpr uint64_t default_stack_limit = 8ull << 20; // RLIMIT_STACK default
+// Linux's mmap_base: below the stack by its rlimit, at least 128 MiB.
+uint64_t mmap_base_for(uint64_t stack_limit);
+
+struct FaultAccess {
+    bool write = false;
+    bool exec = false;  // instruction fetch
+    bool user = false;  // from user mode (else the kernel touching user memory)
+};
+
+// mmap's arguments after the syscall layer has turned the fd into a backing.
+struct MmapRequest {
+    uint64_t address = 0; // hint, or the place with MAP_FIXED*
+    uint64_t length = 0;
+    int prot = VmProtNone;
+    unsigned flags = 0;              // MAP_*
+    RefPtr<VmBacking> backing;       // the file's object; null with MAP_ANONYMOUS
+    uint64_t offset = 0;             // in the file, page aligned
+    bool backing_writable = false;   // the file was opened for writing (MAP_SHARED + PROT_WRITE)
+};
+
+class AddressSpace {
+public:
+    // An empty address space (no VMAs), with one reference.
+    static Result<AddressSpace*> create();
+
+    AddressSpace(const AddressSpace&) = delete;
+    AddressSpace& operator=(const AddressSpace&) = delete;
+
+    // --- references (CLONE_VM sharers) and the lifecycle core's handle ----
+    void ref();
+    // Drops a reference; the last one destroys the address space, which
+    // must not be loaded in CR3 then (see leave()).
+    void unref();
+    uint32_t ref_count() const { return __atomic_load_n(&m_refs, __ATOMIC_RELAXED); }
+    uint64_t handle() const { return reinterpret_cast<uint64_t>(this); }
+    static AddressSpace* from_handle(uint64_t handle) { return reinterpret_cast<AddressSpace*>(handle); }
+
+    // --- the CPU --------------------------------------------------------
+    // Loads this address space's tables into CR3 (the scheduler does the
+    // same with root() on a context switch).
+    void activate();
+    PhysAddr root() const { return m_root; }
+
+    // --- faults, fork -----------------------------------------------------
+    // Resolves a fault at `address`: EFAULT when no VMA covers it (SEGV_MAPERR),
+    // EACCES when the VMA forbids the access (SEGV_ACCERR), ENOMEM, or the
+    // backing's error (EIO: SIGBUS).
+    Result<void> handle_page_fault(VirtAddr address, FaultAccess access);
+    // The child's address space for fork: the same VMAs; private pages are
+    // shared read-only with both sides holding a frame reference (the first
+    // write copies); shared mappings stay shared and writable.
+    Result<AddressSpace*> clone_for_fork();
+    // Why a fault cannot be resolved, without changing anything:
+    // SEGV_MAPERR (1) no VMA (and no stack to grow), SEGV_ACCERR (2) the VMA
+    // forbids the access, 0 if the access would be allowed.
+    int classify_fault(VirtAddr address, FaultAccess access);
+
+    // --- the memory syscalls, Linux semantics ---------------------------
+    Result<uint64_t> mmap(const MmapRequest& request);
+    Result<void> munmap(uint64_t address, uint64_t length);
+    Result<void> mprotect(uint64_t address, uint64_t length, int prot);
+    // brk(2): returns the new break, or the current one when the request
+    // cannot be met (below the initial break, no room, no memory).
+    uint64_t brk(uint64_t requested);
+    void set_initial_brk(uint64_t address); // exec: the page-aligned end of the image
+    uint64_t initial_brk() const { return m_brk_start; }
+
+    // --- building an image (exec) and kernel access -----------------------
+    // Adds a private anonymous VMA at a fixed, free range (exec's image and
+    // stack); `flags` are VmaFlags.
+    Result<void> map_anonymous_fixed(uint64_t start, uint64_t end, int prot, unsigned flags);
+    // Copies into / out of this address space through its page tables,
+    // faulting pages in as needed; works whether or not it is current.
+    // `force` writes even where the VMA is read-only (exec filling its text,
+    // as ptrace's FOLL_FORCE); otherwise the VMA's protection applies
+    // (EFAULT).
+    Result<void> write(uint64_t address, const void* source, size_t length, bool force = false);
+    Result<void> read(uint64_t address, void* destination, size_t length);
+    void set_stack_limit(uint64_t limit);
+    uint64_t mmap_base() const { return m_mmap_base; }
+
+    // --- introspection (tests, /proc later) -------------------------------
+    size_t vma_count() const { return m_vmas.count(); }
+    uint64_t resident_pages() const { return m_resident_pages; }
+    // The VMA covering `address` as a copy (start == end == 0 if none).
+    Vma vma_at(uint64_t address);
+
+private:
+    AddressSpace() = default;
+    ~AddressSpace() = default;
+    void destroy();
+
+    // True when it changed the page tables (filled, copied, made writable).
+    Result<bool> fault_locked(VirtAddr address, FaultAccess access, bool force = false);
+    Result<Vma*> grow_stack_locked(VirtAddr address);
+    Result<void> populate_locked(Vma& vma, VirtAddr page);
+    Result<void> break_cow_locked(Vma& vma, VirtAddr page, PhysAddr frame, unsigned access);
+    Result<void> remove_range_locked(uint64_t start, uint64_t end);
+    void unmap_pages_locked(uint64_t start, uint64_t end);
+    Result<uint64_t> place_locked(uint64_t hint, uint64_t length);
+
+    Spinlock m_lock{"address space", LockRank::AddressSpace};
+    uint32_t m_refs = 1;
+    PhysAddr m_root = 0;
+    VmaSet m_vmas;
+    uint64_t m_resident_pages = 0;
+    uint64_t m_brk_start = 0; // the initial break: brk never goes below it
+    uint64_t m_brk = 0;
+    uint64_t m_stack_limit = default_stack_limit;
+    uint64_t m_mmap_base = 0;
+    AddressSpace* m_registry_next = nullptr; // the list of live address spaces
+    friend AddressSpace* current_address_space();
+};
+
+// The free function the fault path calls.
+inline Result<void> handle_page_fault(AddressSpace& space, VirtAddr address, FaultAccess access) {
+    return space.handle_page_fault(address, access);
+}
+// SEGV_MAPERR (1) or SEGV_ACCERR (2) for a fault error; 0 when the error
+// is not a SIGSEGV (ENOMEM, EIO: SIGBUS).
+int segv_code_for(Error error);
+
+// The address space whose tables CR3 holds (null: the kernel's tables).
+// The scheduler switches CR3 by root; this maps the root back.
+AddressSpace* current_address_space();
+// Loads the kernel's own tables: a dying thread calls this before its
+// address space may be freed, because CR3 must never hold freed tables.
+void switch_to_kernel_address_space();
+
+// Installs the user page-fault handler in the arch trap path
+// (mm/page_fault.cpp; AddressSpace::create() calls it too). Idempotent.
+void address_space_init();
+// For the fault signal of an unresolved user fault in the current address
+// space (`access`: arch::FaultAccess bits): SEGV_MAPERR (1) when no VMA
+// covers the address, SEGV_ACCERR (2) when one forbids the access.
+int user_fault_signal_code(uint64_t address, unsigned access);
+
+struct MmStats {
+    uint64_t live_address_spaces;
+    uint64_t mapped_user_pages;  // user page-table leaves, all address spaces
+    uint64_t page_table_pages;   // arch::page_table_page_count()
+    uint64_t demand_faults;      // pages filled on first touch
+    uint64_t cow_breaks;         // private pages copied on write
+    uint64_t cow_reuses;         // write faults that found the last reference and just made it writable
+};
+MmStats mm_stats();
+
+} // namespace charon::mm

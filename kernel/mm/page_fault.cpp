@@ -1,0 +1,42 @@
+// The memory manager's side of the arch page-fault path: a fault at a user
+// address (from user mode, or from the kernel's checked user copies) is
+// resolved in the address space CR3 holds.
+#include "arch/x86_64/user_entry.h"
+#include "mm/address_space.h"
+
+namespace charon::mm {
+
+namespace {
+
+bool g_installed;
+
+bool user_page_fault(uint64_t address, unsigned access) {
+    AddressSpace* space = current_address_space();
+    if (!space)
+        return false;
+    FaultAccess fault{.write = (access & arch::FaultWrite) != 0,
+                      .exec = (access & arch::FaultExecute) != 0,
+                      .user = (access & arch::FaultUser) != 0};
+    return !space->handle_page_fault(address, fault).is_error();
+}
+
+} // namespace
+
+void address_space_init() {
+    if (g_installed)
+        return;
+    g_installed = true;
+    arch::set_user_page_fault_handler(user_page_fault);
+}
+
+int user_fault_signal_code(uint64_t address, unsigned access) {
+    AddressSpace* space = current_address_space();
+    if (!space)
+        return 1; // SEGV_MAPERR
+    return space->classify_fault(address,
+                                 FaultAccess{.write = (access & arch::FaultWrite) != 0,
+                                             .exec = (access & arch::FaultExecute) != 0,
+                                             .user = true});
+}
+
+} // namespace charon::mm

@@ -1,0 +1,68 @@
+// Memory syscalls: brk, mmap, munmap, mprotect on the address space the
+// calling thread runs in (mm::current_address_space(): the one CR3 holds).
+// The Linux semantics live in mm/address_space.cpp; this file only unpacks
+// arguments. See docs/memory.md.
+#include "mm/address_space.h"
+#include "syscall/syscall.h"
+
+namespace charon {
+
+namespace {
+
+Result<mm::AddressSpace*> current_space() {
+    mm::AddressSpace* space = mm::current_address_space();
+    if (!space)
+        return EFAULT; // a kernel thread has no user memory
+    return space;
+}
+
+} // namespace
+
+// brk(addr): returns the new break, or the current one on failure (never an
+// errno: musl and glibc compare the result with what they asked for).
+CHARON_SYSCALL(12, brk, sys_brk);
+static Result<long> sys_brk(SyscallArgs const& args) {
+    mm::AddressSpace* space = TRY(current_space());
+    return static_cast<long>(space->brk(args.arg[0]));
+}
+
+// mmap(addr, length, prot, flags, fd, offset)
+CHARON_SYSCALL(9, mmap, sys_mmap);
+static Result<long> sys_mmap(SyscallArgs const& args) {
+    mm::AddressSpace* space = TRY(current_space());
+    mm::MmapRequest request;
+    request.address = args.arg[0];
+    request.length = args.arg[1];
+    request.prot = static_cast<int>(args.arg[2]);
+    request.flags = static_cast<unsigned>(args.arg[3]);
+    request.offset = args.arg[5];
+    if (!(request.flags & mm::MAP_ANONYMOUS)) {
+        // File mappings need the calling process's descriptor table, which
+        // the process wiring provides: it looks the fd up, checks the open
+        // mode (EACCES: not readable; MAP_SHARED+PROT_WRITE needs O_RDWR),
+        // and passes the file's VmBacking. Until then: ENODEV, "this file
+        // cannot be mapped", which programs handle by reading instead.
+        int fd = static_cast<int>(args.arg[4]);
+        if (fd < 0)
+            return EBADF;
+        return ENODEV;
+    }
+    uint64_t address = TRY(space->mmap(request));
+    return static_cast<long>(address);
+}
+
+CHARON_SYSCALL(11, munmap, sys_munmap);
+static Result<long> sys_munmap(SyscallArgs const& args) {
+    mm::AddressSpace* space = TRY(current_space());
+    TRY(space->munmap(args.arg[0], args.arg[1]));
+    return 0;
+}
+
+CHARON_SYSCALL(10, mprotect, sys_mprotect);
+static Result<long> sys_mprotect(SyscallArgs const& args) {
+    mm::AddressSpace* space = TRY(current_space());
+    TRY(space->mprotect(args.arg[0], args.arg[1], static_cast<int>(args.arg[2])));
+    return 0;
+}
+
+} // namespace charon
