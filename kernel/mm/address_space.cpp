@@ -151,7 +151,7 @@ void AddressSpace::unref() {
 void AddressSpace::destroy() {
     // The rule that makes teardown safe: the tables being freed are not the
     // ones the CPU walks. A dying thread loads the kernel root first
-    // (switch_to_kernel_address_space).
+    // (sched::set_current_root(0), LifecycleHost::leave_address_space).
     VERIFY(arch::current_root() != m_root);
     {
         SpinlockGuard guard(g_registry_lock);
@@ -175,8 +175,6 @@ void AddressSpace::destroy() {
     delete this;
 }
 
-void AddressSpace::activate() { arch::switch_root(m_root); }
-
 AddressSpace* current_address_space() {
     PhysAddr root = arch::current_root();
     SpinlockGuard guard(g_registry_lock);
@@ -189,11 +187,6 @@ AddressSpace* current_address_space() {
         }
     }
     return nullptr;
-}
-
-void switch_to_kernel_address_space() {
-    if (arch::current_root() != arch::kernel_root())
-        arch::switch_root(arch::kernel_root());
 }
 
 int segv_code_for(Error error) {

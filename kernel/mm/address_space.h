@@ -90,9 +90,10 @@ public:
     static AddressSpace* from_handle(uint64_t handle) { return reinterpret_cast<AddressSpace*>(handle); }
 
     // --- the CPU --------------------------------------------------------
-    // Loads this address space's tables into CR3 (the scheduler does the
-    // same with root() on a context switch).
-    void activate();
+    // A thread runs in an address space by its root: sched::set_current_root
+    // (space->root()) loads it and keeps it across context switches, and
+    // sched::set_current_root(0) leaves it (LifecycleHost::
+    // leave_address_space) before the last unref() may free it.
     PhysAddr root() const { return m_root; }
 
     // --- faults, fork -----------------------------------------------------
@@ -177,10 +178,6 @@ int segv_code_for(Error error);
 // The address space whose tables CR3 holds (null: the kernel's tables).
 // The scheduler switches CR3 by root; this maps the root back.
 AddressSpace* current_address_space();
-// Loads the kernel's own tables: a dying thread calls this before its
-// address space may be freed, because CR3 must never hold freed tables.
-void switch_to_kernel_address_space();
-
 // Installs the user page-fault handler in the arch trap path
 // (mm/page_fault.cpp; AddressSpace::create() calls it too). Idempotent.
 void address_space_init();

@@ -1,0 +1,191 @@
+// Address spaces in use: an execve image built from a real load plan and
+// initial stack, and faults that arrive through the hardware (#PF in the
+// checked user copies, resolved by the memory manager's trap hook).
+#include "arch/x86_64/paging.h"
+#include "exec/elf.h"
+#include "exec/initial_stack.h"
+#include "ktest.h"
+#include "lib/string_util.h"
+#include "mm/address_space.h"
+#include "mm/exec_image.h"
+#include "mm/frame_allocator.h"
+#include "sched/scheduler.h"
+#include "syscall/user_ptr.h"
+
+using namespace charon;
+using namespace charon::mm;
+
+namespace {
+
+constexpr uint64_t P = page_size;
+
+// A minimal static x86_64 executable: text (R+X) with the headers at
+// 0x400000, code at 0x401000; data (R+W) at 0x402000 with 8 file bytes and
+// 3 pages of bss.
+constexpr uint64_t text_vaddr = 0x400000, data_vaddr = 0x402000, entry = 0x401000;
+constexpr size_t image_size = 0x2008;
+uint8_t g_image[image_size];
+
+template <typename T>
+void put(size_t offset, const T& value) {
+    __builtin_memcpy(g_image + offset, &value, sizeof value);
+}
+
+void build_image() {
+    __builtin_memset(g_image, 0, sizeof g_image);
+    Elf64Header header{};
+    const uint8_t ident[16] = {0x7f, 'E', 'L', 'F', ELFCLASS64, ELFDATA2LSB, EV_CURRENT};
+    __builtin_memcpy(header.e_ident, ident, sizeof ident);
+    header.e_type = ET_EXEC;
+    header.e_machine = EM_X86_64;
+    header.e_version = EV_CURRENT;
+    header.e_entry = entry;
+    header.e_phoff = sizeof(Elf64Header);
+    header.e_ehsize = sizeof(Elf64Header);
+    header.e_phentsize = sizeof(Elf64ProgramHeader);
+    header.e_phnum = 2;
+    put(0, header);
+    Elf64ProgramHeader text{PT_LOAD, PF_R | PF_X, 0, text_vaddr, text_vaddr, 0x1010, 0x1010, 0x1000};
+    Elf64ProgramHeader data{PT_LOAD, PF_R | PF_W, 0x2000, data_vaddr, data_vaddr, 8, 0x3000, 0x1000};
+    put(sizeof(Elf64Header), text);
+    put(sizeof(Elf64Header) + sizeof(Elf64ProgramHeader), data);
+    for (size_t i = 0; i < 16; ++i)
+        g_image[0x1000 + i] = static_cast<uint8_t>(0xc0 + i);
+    put(0x2000, uint64_t{0x0123456789abcdef});
+}
+
+int error_of(const Result<void>& result) { return result.is_error() ? result.error().code() : 0; }
+
+} // namespace
+
+namespace {
+void exec_image_scenario(ktest::Context& ktest_context) {
+    {
+        LoadPlan plan = KASSERT_OK(plan_elf_load(g_image, image_size, 0));
+        StringView argv[] = {"prog", "arg1"};
+        StringView envp[] = {"A=1"};
+        StackSpec spec;
+        spec.stack_top = user_stack_top;
+        spec.argv = argv;
+        spec.argc = 2;
+        spec.envp = envp;
+        spec.envc = 1;
+        spec.execfn = "/bin/prog";
+        spec.aux.entry = plan.entry;
+        InitialStack stack = KASSERT_OK(build_initial_stack(spec));
+        MemoryElfSource source(g_image, image_size);
+        AddressSpace* space = KASSERT_OK(build_exec_address_space(source, plan, stack));
+
+        uint8_t code[16] = {};
+        KASSERT_OK(space->read(entry, code, sizeof code));
+        for (size_t i = 0; i < 16; ++i)
+            KEXPECT_EQ(code[i], 0xc0 + i);
+        uint64_t word = 0;
+        KASSERT_OK(space->read(data_vaddr, &word, sizeof word));
+        KEXPECT_EQ(word, 0x0123456789abcdefu);
+        // The bss and the rest of the last file page are zero.
+        bool zero = true;
+        for (uint64_t address = data_vaddr + 8; address < data_vaddr + 0x3000; address += 8) {
+            KASSERT_OK(space->read(address, &word, sizeof word));
+            zero = zero && word == 0;
+        }
+        KEXPECT(zero);
+        // Protections from the plan: text R+X, data R+W.
+        KEXPECT_EQ(error_of(space->handle_page_fault(entry, FaultAccess{.write = true, .user = true})), EACCES);
+        KEXPECT_EQ(error_of(space->handle_page_fault(entry, FaultAccess{.exec = true, .user = true})), 0);
+        KEXPECT_EQ(error_of(space->handle_page_fault(data_vaddr, FaultAccess{.exec = true, .user = true})), EACCES);
+        KEXPECT_EQ(error_of(space->handle_page_fault(data_vaddr, FaultAccess{.write = true, .user = true})), 0);
+        // The stack: the image at rsp (argc first), grows down, not executable.
+        uint64_t argc = 0;
+        KASSERT_OK(space->read(stack.rsp, &argc, sizeof argc));
+        KEXPECT_EQ(argc, 2u);
+        uint8_t bytes[64];
+        KASSERT_OK(space->read(stack.rsp, bytes, sizeof bytes));
+        KEXPECT(memory_equal(bytes, stack.image.data(), sizeof bytes));
+        Vma vma = space->vma_at(user_stack_top - 1);
+        KEXPECT_EQ(vma.end, user_stack_top);
+        KEXPECT(vma.flags & VmaGrowsDown);
+        KEXPECT_EQ(vma.prot, VmProtRead | VmProtWrite);
+        KEXPECT_LE(vma.start, align_down(stack.rsp, P) - 128 * 1024);
+        // brk starts at the end of the image.
+        KEXPECT_EQ(space->brk(0), plan.brk_start);
+        KEXPECT_EQ(plan.brk_start, data_vaddr + 0x3000);
+        space->unref();
+
+        // A stack image for another stack top is refused, and nothing leaks.
+        ExecLayout wrong;
+        wrong.stack_top = user_stack_top - 16 * P;
+        auto refused = build_exec_address_space(source, plan, stack, wrong);
+        KEXPECT(refused.is_error() && refused.error().code() == EINVAL);
+    }
+}
+} // namespace
+
+KERNEL_TEST(as_exec_image_from_load_plan) {
+    build_image();
+    // Once to warm the heap up (it keeps slab frames), then against the baseline.
+    exec_image_scenario(ktest_context);
+    size_t frames = free_frame_count();
+    uint64_t tables = arch::page_table_page_count();
+    uint64_t live = mm_stats().live_address_spaces;
+    exec_image_scenario(ktest_context);
+    KEXPECT_EQ(free_frame_count(), frames);
+    KEXPECT_EQ(arch::page_table_page_count(), tables);
+    KEXPECT_EQ(mm_stats().live_address_spaces, live);
+}
+
+KERNEL_TEST(as_user_copies_fault_through_the_trap_hook) {
+    AddressSpace* space = KASSERT_OK(AddressSpace::create());
+    constexpr uint64_t base = 0x20000000;
+    MmapRequest request;
+    request.address = base;
+    request.length = 4 * P;
+    request.prot = VmProtRead | VmProtWrite;
+    request.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+    KASSERT_OK(space->mmap(request));
+    request.address = base + 8 * P;
+    request.length = P;
+    request.prot = VmProtRead;
+    KASSERT_OK(space->mmap(request));
+
+    MmStats before = mm_stats();
+    sched::set_current_root(space->root());
+    bool current = current_address_space() == space;
+    uint64_t value = 0x4242, back = 0, other = 0x7777;
+    // Demand-zero pages, filled by the #PF the copy takes.
+    auto wrote = copy_to_user(base + P + 8, &value, sizeof value);
+    auto read = copy_from_user(&back, base + P + 8, sizeof back);
+    uint64_t zero = 1;
+    auto read_fresh = copy_from_user(&zero, base + 3 * P, sizeof zero);
+    // Read-only and unmapped: EFAULT (the handler refuses, the fix-up runs).
+    auto to_read_only = copy_to_user(base + 8 * P, &value, sizeof value);
+    auto from_unmapped = copy_from_user(&back, base + 6 * P, sizeof back);
+    // Copy-on-write through the hardware: fork, then write in the parent.
+    auto child = space->clone_for_fork();
+    auto cow_write = copy_to_user(base + P + 8, &other, sizeof other);
+    uint64_t parent_sees = 0;
+    auto parent_read = copy_from_user(&parent_sees, base + P + 8, sizeof parent_sees);
+    sched::set_current_root(0);
+    bool left = current_address_space() == nullptr;
+
+    KEXPECT(current);
+    KEXPECT(left);
+    KEXPECT(!wrote.is_error());
+    KEXPECT(!read.is_error());
+    KEXPECT_EQ(back, value);
+    KEXPECT(!read_fresh.is_error());
+    KEXPECT_EQ(zero, 0u);
+    KEXPECT(to_read_only.is_error() && to_read_only.error().code() == EFAULT);
+    KEXPECT(from_unmapped.is_error() && from_unmapped.error().code() == EFAULT);
+    KEXPECT_EQ(mm_stats().demand_faults - before.demand_faults, 2u);
+    KASSERT(!child.is_error());
+    KEXPECT(!cow_write.is_error());
+    KEXPECT(!parent_read.is_error());
+    KEXPECT_EQ(parent_sees, other);
+    uint64_t child_sees = 0;
+    KASSERT_OK(child.value()->read(base + P + 8, &child_sees, sizeof child_sees));
+    KEXPECT_EQ(child_sees, value);
+    KEXPECT_EQ(mm_stats().cow_breaks - before.cow_breaks, 1u);
+    child.value()->unref();
+    space->unref();
+}
