@@ -355,12 +355,11 @@ Result<AddressSpace*> AddressSpace::clone_for_fork() {
             copy->backing = vma->backing;
             copy->offset = vma->offset;
             child->m_vmas.insert(copy);
-            for (VirtAddr page = vma->start; page < vma->end; page += page_size) {
-                auto present = arch::translate(m_root, page);
-                if (present.is_error())
-                    continue;
-                PhysAddr frame = align_down(present.value().phys, page_size);
-                unsigned access = present.value().access;
+            for (VirtAddr page = arch::next_mapped_page(m_root, vma->start, vma->end); page < vma->end;
+                 page = arch::next_mapped_page(m_root, page + page_size, vma->end)) {
+                arch::Translation present = arch::translate(m_root, page).value();
+                PhysAddr frame = align_down(present.phys, page_size);
+                unsigned access = present.access;
                 if (!vma->is_shared() && (access & PageWrite)) {
                     // Both sides read-only: the first write copies.
                     access &= ~PageWrite;
@@ -390,11 +389,9 @@ Result<AddressSpace*> AddressSpace::clone_for_fork() {
 // Mapping changes
 
 void AddressSpace::unmap_pages_locked(uint64_t start, uint64_t end) {
-    for (VirtAddr page = start; page < end; page += page_size) {
-        auto frame = arch::unmap_page(m_root, page);
-        if (frame.is_error())
-            continue;
-        free_frame(frame.value());
+    for (VirtAddr page = arch::next_mapped_page(m_root, start, end); page < end;
+         page = arch::next_mapped_page(m_root, page + page_size, end)) {
+        free_frame(arch::unmap_page(m_root, page).release_value());
         --m_resident_pages;
         count(g_mapped_user_pages, -1);
     }
@@ -567,13 +564,11 @@ Result<void> AddressSpace::mprotect(uint64_t address, uint64_t length, int prot)
     TRY(m_vmas.split_at(address, end));
     for (Vma* vma = m_vmas.find(address); vma && vma->start < end;) {
         vma->prot = prot;
-        for (VirtAddr page = vma->start; page < vma->end; page += page_size) {
-            auto present = arch::translate(m_root, page);
-            if (present.is_error())
-                continue;
+        for (VirtAddr page = arch::next_mapped_page(m_root, vma->start, vma->end); page < vma->end;
+             page = arch::next_mapped_page(m_root, page + page_size, vma->end)) {
             // A private page still shared with a fork relative stays
             // read-only: the write fault copies it.
-            PhysAddr frame = align_down(present.value().phys, page_size);
+            PhysAddr frame = align_down(arch::translate(m_root, page).value().phys, page_size);
             bool writable = vma->is_shared() || frame_refcount(frame) == 1;
             VERIFY(!arch::protect_page(m_root, page, access_for(prot, writable)).is_error());
         }

@@ -350,3 +350,47 @@ KERNEL_TEST(as_stack_grows_down_to_its_limit) {
     KEXPECT_NE(placed, low - P); // the hint lies in the guard gap: not taken
     KEXPECT_EQ(placed, s->mmap_base() - P);
 }
+
+KERNEL_TEST(as_next_mapped_page_skips_empty_tables) {
+    Space s{KASSERT_OK(AddressSpace::create())};
+    // Pages in different page tables, directories and PML4 slots.
+    const uint64_t where[] = {0x400000, 0x401000, 0x40200000, 0x7f0000000000, 0x7f0000003000};
+    for (uint64_t address : where) {
+        KASSERT_OK(s->mmap(anonymous(address, P, RW)));
+        KASSERT_OK(s->handle_page_fault(address, FaultAccess{.write = true, .user = true}));
+    }
+    uint64_t found[8];
+    size_t n = 0;
+    for (uint64_t page = arch::next_mapped_page(s->root(), 0, user_address_end); page < user_address_end && n < 8;
+         page = arch::next_mapped_page(s->root(), page + P, user_address_end))
+        found[n++] = page;
+    KASSERT_EQ(n, 5u);
+    for (size_t i = 0; i < n; ++i)
+        KEXPECT_EQ(found[i], where[i]);
+    KEXPECT_EQ(arch::next_mapped_page(s->root(), 0x402000, 0x40200000), 0x40200000u);
+    KEXPECT_EQ(arch::next_mapped_page(s->root(), 0x401001, 0x402000), 0x401000u);
+}
+
+KERNEL_TEST(as_huge_sparse_mapping_fork_and_unmap) {
+    // A 64 GiB reservation with three touched pages: fork, CoW and teardown
+    // cost the touched pages, not the reservation's length.
+    Space s{KASSERT_OK(AddressSpace::create())};
+    constexpr uint64_t length = 64ull << 30;
+    uint64_t start = KASSERT_OK(s->mmap(anonymous(0, length, RW, MAP_NORESERVE)));
+    const uint64_t offsets[] = {0, length / 2 + 5 * P, length - P};
+    for (uint64_t offset : offsets)
+        KASSERT_OK(s->write(start + offset, &offset, sizeof offset));
+    uint64_t frames_before_fork = free_frame_count();
+    Space child{KASSERT_OK(s->clone_for_fork())};
+    KEXPECT_EQ(child->resident_pages(), 3u);
+    uint64_t marker = 99;
+    KASSERT_OK(child->write(start + length - P, &marker, sizeof marker));
+    KEXPECT_EQ(read_u64(*s, start + length - P), length - P);
+    KEXPECT_EQ(read_u64(*child, start + length / 2 + 5 * P), length / 2 + 5 * P);
+    KASSERT_OK(child->munmap(start, length));
+    KEXPECT_EQ(child->resident_pages(), 0u);
+    KEXPECT_EQ(child->vma_count(), 0u);
+    child->unref();
+    child.space = nullptr;
+    KEXPECT_EQ(free_frame_count(), frames_before_fork);
+}

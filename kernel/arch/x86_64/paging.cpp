@@ -164,6 +164,29 @@ Result<Translation> translate(PhysAddr root, VirtAddr virt) {
     VERIFY_NOT_REACHED();
 }
 
+VirtAddr next_mapped_page(PhysAddr root, VirtAddr from, VirtAddr end) {
+    VirtAddr virt = align_down(from, page_size);
+    while (virt < end) {
+        const uint64_t* table = table_at(root);
+        for (int level = 4;; --level) {
+            uint64_t entry = table[index_at(virt, level)];
+            if (!(entry & pte_present)) {
+                // Nothing below this entry: jump past the span it covers.
+                uint64_t span = 1ull << (12 + 9 * (level - 1));
+                VirtAddr next = align_down(virt, span) + span;
+                if (next <= virt)
+                    return end;
+                virt = next;
+                break;
+            }
+            if (level == 1 || (entry & pte_huge))
+                return virt;
+            table = table_at(entry & pte_address_mask);
+        }
+    }
+    return end;
+}
+
 PhysAddr kernel_root() { return g_kernel_root; }
 PhysAddr current_root() { return read_cr3() & pte_address_mask; }
 void switch_root(PhysAddr root) { write_cr3(root); }

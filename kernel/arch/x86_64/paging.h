@@ -39,6 +39,10 @@ Result<PhysAddr> unmap_page(PhysAddr root, VirtAddr virt);
 Result<void> protect_page(PhysAddr root, VirtAddr virt, unsigned access);
 // EFAULT if not mapped.
 Result<Translation> translate(PhysAddr root, VirtAddr virt);
+// The first mapped 4 KiB page at or above `from` and below `end` (user
+// half), or `end`: absent tables are skipped whole, so walking a sparse
+// range costs its mapped pages, not its length (fork, munmap, teardown).
+VirtAddr next_mapped_page(PhysAddr root, VirtAddr from, VirtAddr end);
 
 // Builds the kernel's tables (direct map of all RAM, the image with per-
 // section permissions, the shared kernel-half slots) and switches to them;
