@@ -98,12 +98,22 @@ usermode_tls_program:
     movl $501, %eax
     syscall
 usermode_tls_program_end:
+
+    .globl usermode_spin_program, usermode_spin_program_end
+usermode_spin_program:
+1:  movq 0x7ff800, %rax
+    testq %rax, %rax
+    jz 1b
+    movl $501, %eax
+    syscall
+usermode_spin_program_end:
     .text
 )");
 
 extern "C" const char usermode_program[], usermode_program_after_first_syscall[], usermode_program_end[];
 extern "C" const char usermode_fault_program[], usermode_fault_program_end[];
 extern "C" const char usermode_tls_program[], usermode_tls_program_end[];
+extern "C" const char usermode_spin_program[], usermode_spin_program_end[];
 
 namespace {
 
@@ -118,6 +128,7 @@ struct Record {
     bool is_syscall;
 };
 Record g_first, g_exit;
+uint64_t g_exit_user_ns;
 volatile bool g_exited;
 volatile bool g_clobber;
 
@@ -142,6 +153,7 @@ static Result<long> sys_ktest_record(SyscallArgs const& args) {
 static Result<long> sys_ktest_exit(SyscallArgs const& args) {
     for (int i = 0; i < 6; ++i)
         g_exit.args[i] = args.arg[i];
+    g_exit_user_ns = sched::current().user_ns();
     g_exited = true;
     sched::exit_current();
 }
@@ -325,4 +337,28 @@ KERNEL_TEST(usermode_arch_prctl_fs_base_and_sched_yield) {
     KEXPECT_EQ(g_exit.args[5], static_cast<uint64_t>(-EPERM));
     // The kernel's own FS base is untouched by the user's.
     KEXPECT_EQ(sched::current().context().fs_base, 0u);
+}
+
+KERNEL_TEST(usermode_busy_user_thread_is_preempted) {
+    uint64_t reaped = sched::reaped_thread_count();
+    {
+        UserSpace space;
+        KASSERT(space.set_up(usermode_spin_program, usermode_spin_program_end));
+        volatile uint64_t* flag = &space.stack_words()[0x800 / 8];
+        *flag = 0;
+        g_exited = false;
+        auto thread = sched::create_user_thread("usermode-spin", space.root(),
+                                                initial_user_frame(code_page, stack_page + page_size));
+        KASSERT(!thread.is_error());
+        sched::start(*thread.value());
+        // We run again only if the timer preempts the spinning user thread.
+        (void)sched::sleep_for(40 * ms);
+        KEXPECT(!g_exited);
+        *flag = 1;
+        KASSERT(wait_for([] { return g_exited; }));
+        KASSERT(wait_for([&] { return sched::reaped_thread_count() >= reaped + 1; }));
+    }
+    // Its spinning was charged as user time (ticks that interrupted it in
+    // user mode; how many depends on how promptly the host runs QEMU's timers).
+    KEXPECT_GT(g_exit_user_ns, 0u);
 }
