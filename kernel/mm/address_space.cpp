@@ -85,6 +85,7 @@ public:
         free_frame(frame);
         return {};
     }
+    bool can_share() const override { return true; }
     Result<uint64_t> shared_frame(uint64_t offset) override {
         size_t index = offset / page_size;
         if (index >= m_frames.size())
@@ -455,6 +456,8 @@ Result<uint64_t> AddressSpace::mmap(const MmapRequest& request) {
             return EBADF;
         if (shared && (request.prot & VmProtWrite) && !request.backing_writable)
             return EACCES;
+        if (shared && !request.backing->can_share())
+            return ENODEV; // no page cache for this object yet
     }
     bool fixed = request.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
     if (fixed) {

@@ -60,6 +60,9 @@ public:
         (void)offset;
         return ENODEV;
     }
+    // Whether shared_frame() works: mmap(MAP_SHARED) of an object that
+    // cannot share fails with ENODEV up front, not at the first fault.
+    virtual bool can_share() const { return false; }
     // Writes dirty shared pages in [offset, offset + length) back (msync).
     virtual Result<void> write_back(uint64_t offset, uint64_t length) {
         (void)offset;

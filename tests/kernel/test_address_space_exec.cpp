@@ -9,6 +9,8 @@
 #include "mm/address_space.h"
 #include "mm/exec_image.h"
 #include "mm/frame_allocator.h"
+#include "mm/inode_backing.h"
+#include "fs/inode.h"
 #include "sched/scheduler.h"
 #include "syscall/user_ptr.h"
 
@@ -187,5 +189,68 @@ KERNEL_TEST(as_user_copies_fault_through_the_trap_hook) {
     KEXPECT_EQ(child_sees, value);
     KEXPECT_EQ(mm_stats().cow_breaks - before.cow_breaks, 1u);
     child.value()->unref();
+    space->unref();
+}
+
+namespace {
+// Three pages and a bit: 'A' page, 'B' page, 'C' page, then "tail".
+constexpr size_t file_size = 3 * page_size + 4;
+uint8_t g_file[file_size];
+} // namespace
+
+KERNEL_TEST(as_private_file_mapping_copies_pages) {
+    for (size_t i = 0; i < 3 * page_size; ++i)
+        g_file[i] = static_cast<uint8_t>('A' + i / page_size);
+    __builtin_memcpy(g_file + 3 * page_size, "tail", 4);
+    FileSystem fs(77, true);
+    RefPtr<Inode> inode = KASSERT_OK(Inode::try_create(fs, InodeType::Regular, 0644, 0, 0));
+    inode->set_contents(new BorrowedContents(g_file, file_size));
+    AddressSpace* space = KASSERT_OK(AddressSpace::create());
+    MmapRequest request;
+    request.length = 5 * page_size; // one page past the file's last page
+    request.prot = VmProtRead | VmProtWrite;
+    request.flags = MAP_PRIVATE;
+    request.backing = KASSERT_OK(InodeBacking::create(*inode));
+    request.offset = page_size; // from the 'B' page
+    uint64_t start = KASSERT_OK(space->mmap(request));
+
+    uint8_t byte = 0;
+    KASSERT_OK(space->read(start + 10, &byte, 1));
+    KEXPECT_EQ(byte, 'B');
+    KASSERT_OK(space->read(start + page_size, &byte, 1));
+    KEXPECT_EQ(byte, 'C');
+    char tail[8] = {};
+    KASSERT_OK(space->read(start + 2 * page_size, tail, sizeof tail));
+    KEXPECT(memory_equal(tail, "tail\0\0\0\0", 8)); // zero after the end, within the page
+    // A page wholly past the end of the file: SIGBUS (EIO), not SIGSEGV.
+    auto past = space->handle_page_fault(start + 3 * page_size, FaultAccess{.user = true});
+    KEXPECT(past.is_error() && past.error().code() == EIO);
+    KEXPECT_EQ(segv_code_for(past.error()), 0);
+    // Writes stay private: the file is unchanged, a fork child shares until it writes.
+    uint8_t x = 'x';
+    KASSERT_OK(space->write(start, &x, 1));
+    KEXPECT_EQ(g_file[page_size], 'B');
+    auto child = space->clone_for_fork();
+    KASSERT(!child.is_error());
+    KASSERT_OK(child.value()->read(start, &byte, 1));
+    KEXPECT_EQ(byte, 'x');
+    uint8_t y = 'y';
+    KASSERT_OK(child.value()->write(start, &y, 1));
+    KASSERT_OK(space->read(start, &byte, 1));
+    KEXPECT_EQ(byte, 'x');
+    child.value()->unref();
+    // mmap refuses MAP_SHARED + PROT_WRITE on a file not open for writing;
+    // shared file mappings need a page cache: ENODEV for now.
+    request.flags = MAP_SHARED;
+    request.address = 0;
+    auto shared_write = space->mmap(request);
+    KEXPECT(shared_write.is_error() && shared_write.error().code() == EACCES);
+    request.prot = VmProtRead;
+    auto shared_read = space->mmap(request);
+    KEXPECT(shared_read.is_error() && shared_read.error().code() == ENODEV);
+    // Not a regular file: ENODEV.
+    RefPtr<Inode> directory = KASSERT_OK(Inode::try_create(fs, InodeType::Directory, 0755, 0, 0));
+    auto not_mappable = InodeBacking::create(*directory);
+    KEXPECT(not_mappable.is_error() && not_mappable.error().code() == ENODEV);
     space->unref();
 }
