@@ -120,7 +120,7 @@ KERNEL_TEST(sched_timer_preempts_a_busy_kernel_thread) {
     KEXPECT_GT(spinner.involuntary, 0u);
     // Its ticks were charged as system time (it never left kernel mode).
     KEXPECT_GT(spinner.system_ns, 0u);
-    KEXPECT_LT(monotonic_ns() - start_ns, 2000 * ms);
+    KEXPECT_LT(monotonic_ns() - start_ns, 10000 * ms);
 }
 
 KERNEL_TEST(sched_slices_share_the_cpu_between_busy_threads) {
@@ -357,7 +357,7 @@ KERNEL_TEST(sched_no_lost_wakeup_against_a_timer_interrupt_waker) {
                     return EAGAIN;
                 return {};
             },
-            BlockMode::Uninterruptible, Deadline::after(500 * ms));
+            BlockMode::Uninterruptible, Deadline::after(2000 * ms));
         if (result.is_error())
             ++timeouts;
     }
