@@ -581,6 +581,181 @@ Result<void> AddressSpace::mprotect(uint64_t address, uint64_t length, int prot)
     return {};
 }
 
+Result<void> AddressSpace::madvise(uint64_t address, uint64_t length, int advice) {
+    if (address & page_mask)
+        return EINVAL;
+    bool drop = false;
+    switch (advice) {
+    case MADV_DONTNEED:
+    case MADV_FREE: // "may be freed": freeing now is allowed
+        drop = true;
+        break;
+    case MADV_NORMAL:
+    case MADV_RANDOM:
+    case MADV_SEQUENTIAL:
+    case MADV_WILLNEED:
+    case MADV_HUGEPAGE:
+    case MADV_NOHUGEPAGE:
+    case MADV_DONTDUMP:
+    case MADV_DODUMP:
+        break;
+    default:
+        return EINVAL;
+    }
+    if (length > user_address_end)
+        return EINVAL;
+    uint64_t end = address + align_up(length, page_size);
+    if (end < address)
+        return EINVAL;
+    if (end == address)
+        return {};
+    SpinlockGuard guard(m_lock);
+    if (advice == MADV_FREE) {
+        // Linux: only private anonymous memory.
+        for (Vma* vma = m_vmas.first_ending_after(address); vma && vma->start < end; vma = vma->next) {
+            if (vma->backing)
+                return EINVAL;
+        }
+    }
+    bool hole = !m_vmas.is_fully_mapped(address, end);
+    if (drop) {
+        for (Vma* vma = m_vmas.first_ending_after(address); vma && vma->start < end; vma = vma->next)
+            unmap_pages_locked(vma->start > address ? vma->start : address, vma->end < end ? vma->end : end);
+    }
+    if (hole)
+        return ENOMEM;
+    return {};
+}
+
+Result<void> AddressSpace::msync(uint64_t address, uint64_t length, int flags) {
+    if ((address & page_mask) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+        ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return EINVAL;
+    if (length > user_address_end)
+        return ENOMEM;
+    uint64_t end = address + align_up(length, page_size);
+    if (end < address)
+        return ENOMEM;
+    if (end == address)
+        return {};
+    // Collect the write-backs under the lock, run them outside it (they
+    // may block on the file system).
+    struct Flush {
+        RefPtr<VmBacking> backing;
+        uint64_t offset, length;
+    };
+    Flush flushes[8];
+    size_t count = 0;
+    bool hole;
+    {
+        SpinlockGuard guard(m_lock);
+        hole = !m_vmas.is_fully_mapped(address, end);
+        for (Vma* vma = m_vmas.first_ending_after(address); vma && vma->start < end; vma = vma->next) {
+            if (!vma->is_shared() || !vma->backing || count == sizeof flushes / sizeof flushes[0])
+                continue;
+            uint64_t from = vma->start > address ? vma->start : address;
+            uint64_t to = vma->end < end ? vma->end : end;
+            flushes[count++] = Flush{vma->backing, vma->offset_of(from), to - from};
+        }
+    }
+    for (size_t i = 0; i < count; ++i)
+        TRY(flushes[i].backing->write_back(flushes[i].offset, flushes[i].length));
+    if (hole)
+        return ENOMEM;
+    return {};
+}
+
+Result<uint64_t> AddressSpace::move_locked(Vma& vma, uint64_t address, uint64_t old_length, uint64_t new_length,
+                                           uint64_t destination) {
+    auto* moved = new (std::nothrow) Vma;
+    if (!moved)
+        return ENOMEM;
+    // Map every present page at its new place first (a second reference),
+    // so running out of page-table memory leaves everything as it was.
+    uint64_t old_end = address + old_length;
+    uint64_t copy_end = address + (new_length < old_length ? new_length : old_length);
+    uint64_t page = arch::next_mapped_page(m_root, address, copy_end);
+    for (; page < copy_end; page = arch::next_mapped_page(m_root, page + page_size, copy_end)) {
+        arch::Translation present = arch::translate(m_root, page).value();
+        PhysAddr frame = align_down(present.phys, page_size);
+        ref_frame(frame);
+        if (arch::map_page(m_root, destination + (page - address), frame, present.access).is_error()) {
+            free_frame(frame);
+            break;
+        }
+        ++m_resident_pages;
+        count(g_mapped_user_pages, 1);
+    }
+    if (page < copy_end) {
+        unmap_pages_locked(destination, destination + (page - address));
+        delete moved;
+        return ENOMEM;
+    }
+    moved->start = destination;
+    moved->end = destination + new_length;
+    moved->prot = vma.prot;
+    moved->flags = vma.flags;
+    moved->backing = vma.backing;
+    moved->offset = vma.offset_of(address);
+    // The old range goes (its pages drop the extra reference).
+    auto removed = remove_range_locked(address, old_end);
+    if (removed.is_error()) {
+        unmap_pages_locked(destination, destination + new_length);
+        delete moved;
+        return removed.error();
+    }
+    m_vmas.insert(moved);
+    m_vmas.merge_around(*moved);
+    return destination;
+}
+
+Result<uint64_t> AddressSpace::mremap(uint64_t address, uint64_t old_length, uint64_t new_length, unsigned flags,
+                                      uint64_t new_address) {
+    if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) || (flags & MREMAP_DONTUNMAP))
+        return EINVAL; // MREMAP_DONTUNMAP is not supported
+    if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+        return EINVAL;
+    if (address & page_mask)
+        return EINVAL;
+    if (old_length > user_address_end || new_length > user_address_end)
+        return EINVAL;
+    old_length = align_up(old_length, page_size);
+    new_length = align_up(new_length, page_size);
+    if (new_length == 0 || old_length == 0)
+        return EINVAL; // old_length 0 duplicates a shared mapping on Linux: not supported
+    SpinlockGuard guard(m_lock);
+    Vma* vma = m_vmas.find(address);
+    if (!vma || old_length > vma->end - address)
+        return EFAULT;
+    if (flags & MREMAP_FIXED) {
+        if ((new_address & page_mask) || new_address < user_mmap_min)
+            return EINVAL;
+        if (new_address > user_address_end || new_length > user_address_end - new_address)
+            return EINVAL;
+        if (new_address < address + old_length && address < new_address + new_length)
+            return EINVAL; // overlapping ranges
+        TRY(remove_range_locked(new_address, new_address + new_length));
+        vma = m_vmas.find(address);
+        return move_locked(*vma, address, old_length, new_length, new_address);
+    }
+    if (new_length <= old_length) {
+        TRY(remove_range_locked(address + new_length, address + old_length));
+        return address;
+    }
+    // Grow in place when the area ends where the range does and room follows.
+    uint64_t grow_end = address + new_length;
+    if (vma->end == address + old_length && grow_end <= user_address_end &&
+        m_vmas.is_free(vma->end, grow_end)) {
+        vma->end = grow_end;
+        m_vmas.merge_around(*vma);
+        return address;
+    }
+    if (!(flags & MREMAP_MAYMOVE))
+        return ENOMEM;
+    uint64_t destination = TRY(place_locked(0, new_length));
+    return move_locked(*vma, address, old_length, new_length, destination);
+}
+
 void AddressSpace::set_initial_brk(uint64_t address) {
     SpinlockGuard guard(m_lock);
     m_brk_start = m_brk = address;

@@ -44,6 +44,12 @@ inline constexpr unsigned MAP_HUGETLB = 0x40000;
 inline constexpr unsigned MAP_SYNC = 0x80000;
 inline constexpr unsigned MAP_FIXED_NOREPLACE = 0x100000;
 inline constexpr unsigned MAP_UNINITIALIZED = 0x4000000;
+inline constexpr unsigned MREMAP_MAYMOVE = 1;
+inline constexpr unsigned MREMAP_FIXED = 2;
+inline constexpr unsigned MREMAP_DONTUNMAP = 4;
+inline constexpr int MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
+inline constexpr int MADV_NORMAL = 0, MADV_RANDOM = 1, MADV_SEQUENTIAL = 2, MADV_WILLNEED = 3, MADV_DONTNEED = 4,
+                     MADV_FREE = 8, MADV_HUGEPAGE = 14, MADV_NOHUGEPAGE = 15, MADV_DONTDUMP = 16, MADV_DODUMP = 17;
 
 // The user address range mappings may use: [mmap_min_addr, TASK_SIZE_MAX).
 inline constexpr uint64_t user_mmap_min = 0x10000;              // vm.mmap_min_addr
@@ -114,6 +120,18 @@ public:
     Result<uint64_t> mmap(const MmapRequest& request);
     Result<void> munmap(uint64_t address, uint64_t length);
     Result<void> mprotect(uint64_t address, uint64_t length, int prot);
+    // madvise(2): MADV_DONTNEED/MADV_FREE drop the pages (private memory
+    // reads back zero or the file's bytes; shared memory keeps its data in
+    // the backing); the other common advice is accepted and ignored.
+    // EINVAL for bad arguments or advice, ENOMEM when part of the range is
+    // unmapped (after acting on the mapped parts, as Linux).
+    Result<void> madvise(uint64_t address, uint64_t length, int advice);
+    // mremap(2) without MREMAP_DONTUNMAP: shrink, grow in place, or move
+    // (MREMAP_MAYMOVE, MREMAP_FIXED) carrying the pages over (no copy).
+    Result<uint64_t> mremap(uint64_t address, uint64_t old_length, uint64_t new_length, unsigned flags,
+                            uint64_t new_address);
+    // msync(2): checks, then asks shared file backings to write back.
+    Result<void> msync(uint64_t address, uint64_t length, int flags);
     // brk(2): returns the new break, or the current one when the request
     // cannot be met (below the initial break, no room, no memory).
     uint64_t brk(uint64_t requested);
@@ -153,6 +171,8 @@ private:
     Result<void> remove_range_locked(uint64_t start, uint64_t end);
     void unmap_pages_locked(uint64_t start, uint64_t end);
     Result<uint64_t> place_locked(uint64_t hint, uint64_t length);
+    Result<uint64_t> move_locked(Vma& vma, uint64_t address, uint64_t old_length, uint64_t new_length,
+                                 uint64_t destination);
 
     Spinlock m_lock{"address space", LockRank::AddressSpace};
     uint32_t m_refs = 1;

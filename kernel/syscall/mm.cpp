@@ -66,3 +66,30 @@ static Result<long> sys_mprotect(SyscallArgs const& args) {
 }
 
 } // namespace charon
+
+namespace charon {
+
+// mremap(old_address, old_size, new_size, flags, new_address)
+CHARON_SYSCALL(25, mremap, sys_mremap);
+static Result<long> sys_mremap(SyscallArgs const& args) {
+    mm::AddressSpace* space = TRY(current_space());
+    uint64_t address = TRY(space->mremap(args.arg[0], args.arg[1], args.arg[2], static_cast<unsigned>(args.arg[3]),
+                                         args.arg[4]));
+    return static_cast<long>(address);
+}
+
+CHARON_SYSCALL(26, msync, sys_msync);
+static Result<long> sys_msync(SyscallArgs const& args) {
+    mm::AddressSpace* space = TRY(current_space());
+    TRY(space->msync(args.arg[0], args.arg[1], static_cast<int>(args.arg[2])));
+    return 0;
+}
+
+CHARON_SYSCALL(28, madvise, sys_madvise);
+static Result<long> sys_madvise(SyscallArgs const& args) {
+    mm::AddressSpace* space = TRY(current_space());
+    TRY(space->madvise(args.arg[0], args.arg[1], static_cast<int>(args.arg[2])));
+    return 0;
+}
+
+} // namespace charon

@@ -394,3 +394,87 @@ KERNEL_TEST(as_huge_sparse_mapping_fork_and_unmap) {
     child.space = nullptr;
     KEXPECT_EQ(free_frame_count(), frames_before_fork);
 }
+
+KERNEL_TEST(as_madvise_dontneed_drops_pages) {
+    Space s{KASSERT_OK(AddressSpace::create())};
+    KASSERT_OK(s->mmap(anonymous(base, 4 * P, RW)));
+    for (int i = 0; i < 4; ++i)
+        KASSERT_OK(s->write(base + i * P, &i, sizeof i));
+    size_t frames = free_frame_count();
+    KASSERT_OK(s->madvise(base + P, 2 * P, MADV_DONTNEED));
+    KEXPECT_EQ(free_frame_count(), frames + 2);
+    KEXPECT_EQ(s->resident_pages(), 2u);
+    KEXPECT_EQ(read_u64(*s, base + P), 0u); // zero-filled again
+    KEXPECT_EQ(read_u64(*s, base + 3 * P) & 0xffffffff, 3u);
+    KEXPECT_EQ(s->vma_count(), 1u); // the mapping itself stays
+    // A hole: ENOMEM, but the mapped part was still dropped (Linux).
+    KEXPECT_EQ(error_of(s->madvise(base + 3 * P, 2 * P, MADV_DONTNEED)), ENOMEM);
+    KEXPECT_EQ(read_u64(*s, base + 3 * P), 0u);
+    KEXPECT_EQ(error_of(s->madvise(base + 1, P, MADV_DONTNEED)), EINVAL);
+    KEXPECT_EQ(error_of(s->madvise(base, P, 12345)), EINVAL);
+    KEXPECT_EQ(error_of(s->madvise(base, P, MADV_WILLNEED)), 0);
+    KEXPECT_EQ(error_of(s->madvise(base, 0, MADV_DONTNEED)), 0);
+    // Shared anonymous memory keeps its data: only this mapping's PTE goes.
+    MmapRequest shared = anonymous(base + 10 * P, P, RW);
+    shared.flags = MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED;
+    KASSERT_OK(s->mmap(shared));
+    uint64_t v = 0x5151;
+    KASSERT_OK(s->write(base + 10 * P, &v, sizeof v));
+    KASSERT_OK(s->madvise(base + 10 * P, P, MADV_DONTNEED));
+    KEXPECT_EQ(read_u64(*s, base + 10 * P), v);
+    KEXPECT_EQ(error_of(s->madvise(base + 10 * P, P, MADV_FREE)), EINVAL);
+}
+
+KERNEL_TEST(as_mremap_shrink_grow_move) {
+    Space s{KASSERT_OK(AddressSpace::create())};
+    KASSERT_OK(s->mmap(anonymous(base, 4 * P, RW)));
+    for (int i = 0; i < 4; ++i)
+        KASSERT_OK(s->write(base + i * P, &i, sizeof i));
+    // Shrink: the tail is unmapped.
+    KEXPECT_EQ(KASSERT_OK(s->mremap(base, 4 * P, 3 * P, 0, 0)), base);
+    KEXPECT_EQ(s->vma_at(base).end, base + 3 * P);
+    KEXPECT_EQ(s->resident_pages(), 3u);
+    // Grow in place into free space.
+    KEXPECT_EQ(KASSERT_OK(s->mremap(base, 3 * P, 6 * P, 0, 0)), base);
+    KEXPECT_EQ(s->vma_at(base).end, base + 6 * P);
+    // Blocked: ENOMEM without MREMAP_MAYMOVE, a move with it, the frames
+    // carried over (no copy) and the data intact.
+    KASSERT_OK(s->mmap(anonymous(base + 6 * P, P, VmProtRead)));
+    KEXPECT_EQ(error_of(s->mremap(base, 6 * P, 8 * P, 0, 0)), ENOMEM);
+    PhysAddr frame = frame_at(*s, base + 2 * P);
+    size_t frames = free_frame_count();
+    uint64_t tables = arch::page_table_page_count();
+    uint64_t moved = KASSERT_OK(s->mremap(base, 6 * P, 8 * P, MREMAP_MAYMOVE, 0));
+    KEXPECT_NE(moved, base);
+    // No page was copied: only page-table pages at the new place were allocated.
+    KEXPECT_EQ(free_frame_count() + (arch::page_table_page_count() - tables), frames);
+    KEXPECT_EQ(frame_at(*s, moved + 2 * P), frame);
+    KEXPECT_EQ(frame_refcount(frame), 1u);
+    KEXPECT_EQ(read_u64(*s, moved + 2 * P) & 0xffffffff, 2u);
+    KEXPECT_EQ(s->vma_at(base).end, 0u);
+    KEXPECT_EQ(s->vma_at(moved).end, moved + 8 * P);
+    // MREMAP_FIXED moves to a chosen place, replacing what was there.
+    uint64_t target = base + 100 * P;
+    KASSERT_OK(s->mmap(anonymous(target, P, VmProtRead)));
+    KEXPECT_EQ(KASSERT_OK(s->mremap(moved, 8 * P, 2 * P, MREMAP_MAYMOVE | MREMAP_FIXED, target)), target);
+    KEXPECT_EQ(read_u64(*s, target + P) & 0xffffffff, 1u);
+    KEXPECT_EQ(s->vma_at(target).prot, RW);
+    KEXPECT_EQ(s->vma_at(moved).end, 0u);
+    // Errors.
+    KEXPECT_EQ(error_of(s->mremap(base + 50 * P, P, 2 * P, MREMAP_MAYMOVE, 0)), EFAULT);
+    KEXPECT_EQ(error_of(s->mremap(target, 4 * P, 5 * P, MREMAP_MAYMOVE, 0)), EFAULT); // past the area
+    KEXPECT_EQ(error_of(s->mremap(target, P, 2 * P, MREMAP_FIXED, base)), EINVAL);
+    KEXPECT_EQ(error_of(s->mremap(target, P, 0, 0, 0)), EINVAL);
+    KEXPECT_EQ(error_of(s->mremap(target + 1, P, P, 0, 0)), EINVAL);
+    KEXPECT_EQ(error_of(s->mremap(target, P, 2 * P, MREMAP_MAYMOVE | MREMAP_FIXED, target - P)), EINVAL); // overlap
+}
+
+KERNEL_TEST(as_msync_checks) {
+    Space s{KASSERT_OK(AddressSpace::create())};
+    KASSERT_OK(s->mmap(anonymous(base, 2 * P, RW)));
+    KEXPECT_EQ(error_of(s->msync(base, 2 * P, MS_SYNC)), 0);
+    KEXPECT_EQ(error_of(s->msync(base, 3 * P, MS_ASYNC)), ENOMEM);
+    KEXPECT_EQ(error_of(s->msync(base, P, MS_SYNC | MS_ASYNC)), EINVAL);
+    KEXPECT_EQ(error_of(s->msync(base + 1, P, MS_SYNC)), EINVAL);
+    KEXPECT_EQ(error_of(s->msync(base, P, 0x100)), EINVAL);
+}
