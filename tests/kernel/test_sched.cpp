@@ -428,3 +428,78 @@ KERNEL_TEST(sched_fork_inherits_and_exec_resets_user_state) {
     // Never started: freed at once, the way a failed fork would.
     destroy_unstarted(*child.value());
 }
+
+KERNEL_TEST(sched_sleep_on_any_of_several_queues) {
+    AllReaped all_reaped;
+    struct Poller {
+        WaitQueue queues[3];
+        Waiter waiters[3];
+        volatile bool finished = false;
+        volatile int which = -1;
+        Thread* thread = nullptr;
+    };
+    static Poller poller;
+    poller.finished = false;
+    poller.which = -1;
+    poller.thread = nullptr;
+    KASSERT(spawn("poller",
+                  [](void*) {
+                      Waiter* list[3];
+                      for (int i = 0; i < 3; ++i) {
+                          poller.waiters[i].sleeper = &current();
+                          poller.queues[i].add(poller.waiters[i]);
+                          list[i] = &poller.waiters[i];
+                      }
+                      poller.thread = &current();
+                      auto result = sleep_on_any(list, 3, BlockMode::Uninterruptible);
+                      for (int i = 0; i < 3; ++i) {
+                          poller.queues[i].remove(poller.waiters[i]);
+                          if (poller.waiters[i].woken)
+                              poller.which = i;
+                      }
+                      poller.finished = !result.is_error();
+                  },
+                  nullptr));
+    KASSERT(wait_for([] { return poller.thread && poller.thread->state() == ThreadState::Sleeping; }));
+    poller.queues[1].wake_one();
+    KASSERT(wait_for([] { return poller.finished; }));
+    KEXPECT_EQ(poller.which, 1);
+    for (auto& queue : poller.queues)
+        KEXPECT(!queue.has_waiters());
+}
+
+KERNEL_TEST(sched_sleep_if_unchanged_sees_an_earlier_wake) {
+    WaitQueue queue;
+    uint64_t generation = queue.generation();
+    queue.wake_all(); // nobody there yet: only the generation moves
+    // The core's protocol: the wake happened after the decision, so no sleep.
+    uint64_t start_ns = monotonic_ns();
+    auto result = sleep_if_unchanged(queue, generation, BlockMode::Uninterruptible, Deadline::after(1000 * ms));
+    KEXPECT(!result.is_error());
+    KEXPECT_LT(monotonic_ns() - start_ns, 500 * ms);
+    KEXPECT(!queue.has_waiters());
+    // Unchanged: it sleeps until the deadline.
+    result = sleep_if_unchanged(queue, queue.generation(), BlockMode::Uninterruptible, Deadline::after(5 * ms));
+    KEXPECT(result.is_error() && result.error().code() == ETIMEDOUT);
+}
+
+KERNEL_TEST(sched_hand_off_runs_the_target_next) {
+    AllReaped all_reaped;
+    static volatile int order[2];
+    static volatile int count;
+    count = 0;
+    // Two runnable threads; handing off to the second lets it overtake the first.
+    auto first = create_kernel_thread("first", [](void*) { order[count] = 1; count = count + 1; }, nullptr);
+    auto second = create_kernel_thread("second", [](void*) { order[count] = 2; count = count + 1; }, nullptr);
+    KASSERT(!first.is_error() && !second.is_error());
+    {
+        detail::InterruptsOff off; // no tick in between
+        start(*first.value());
+        start(*second.value());
+        hand_off_to(*second.value());
+    }
+    yield();
+    KASSERT(wait_for([] { return count == 2; }));
+    KEXPECT_EQ(order[0], 2);
+    KEXPECT_EQ(order[1], 1);
+}
