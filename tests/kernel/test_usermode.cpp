@@ -107,6 +107,19 @@ usermode_spin_program:
     movl $501, %eax
     syscall
 usermode_spin_program_end:
+
+    .globl usermode_hooks_program, usermode_hooks_program_end
+usermode_hooks_program:
+    movl $504, %eax              # returns -ERESTARTSYS once, then 0x42
+    syscall
+    movq %rax, %r12
+    ud2                          # the test's fault handler skips these 2 bytes
+    movq %rax, %r13              # rax as the fault handler left it
+    movq %r12, %rdi
+    movq %r13, %rsi
+    movl $501, %eax
+    syscall
+usermode_hooks_program_end:
     .text
 )");
 
@@ -114,6 +127,7 @@ extern "C" const char usermode_program[], usermode_program_after_first_syscall[]
 extern "C" const char usermode_fault_program[], usermode_fault_program_end[];
 extern "C" const char usermode_tls_program[], usermode_tls_program_end[];
 extern "C" const char usermode_spin_program[], usermode_spin_program_end[];
+extern "C" const char usermode_hooks_program[], usermode_hooks_program_end[];
 
 namespace {
 
@@ -138,6 +152,19 @@ CHARON_SYSCALL(500, ktest_record, sys_ktest_record);
 CHARON_SYSCALL(501, ktest_exit, sys_ktest_exit);
 CHARON_SYSCALL(502, ktest_yield, sys_ktest_yield);
 CHARON_SYSCALL(503, ktest_set_rcx, sys_ktest_set_rcx);
+CHARON_SYSCALL(504, ktest_restart_once, sys_ktest_restart_once);
+
+namespace {
+unsigned g_restart_calls;
+} // namespace
+
+// Interrupted the first time (as by a signal nobody handled): the exit path
+// restarts the call, which then completes.
+static Result<long> sys_ktest_restart_once(SyscallArgs const&) {
+    if (g_restart_calls++ == 0)
+        return ERESTARTSYS;
+    return 0x42;
+}
 
 static Result<long> sys_ktest_record(SyscallArgs const& args) {
     for (int i = 0; i < 6; ++i)
@@ -361,4 +388,48 @@ KERNEL_TEST(usermode_busy_user_thread_is_preempted) {
     // Its spinning was charged as user time (ticks that interrupted it in
     // user mode; how many depends on how promptly the host runs QEMU's timers).
     KEXPECT_GT(g_exit_user_ns, 0u);
+}
+
+namespace {
+unsigned g_hook_calls;
+unsigned g_faults;
+uint64_t g_fault_vector;
+void counting_return_hook(SyscallFrame&) { ++g_hook_calls; }
+// What signal delivery will do: change the frame and resume user mode.
+void skipping_fault_handler(SyscallFrame& frame, uint64_t) {
+    ++g_faults;
+    g_fault_vector = frame.vector;
+    frame.rip += 2; // over the ud2
+    frame.rax = 0x1234;
+}
+} // namespace
+
+KERNEL_TEST(usermode_hooks_restart_and_fault_handler) {
+    uint64_t reaped = sched::reaped_thread_count();
+    g_restart_calls = g_hook_calls = g_faults = 0;
+    g_fault_vector = 0;
+    sched::set_return_to_user_hook(counting_return_hook);
+    UserFaultHandler default_handler = user_fault_handler();
+    set_user_fault_handler(skipping_fault_handler);
+    {
+        UserSpace space;
+        KASSERT(space.set_up(usermode_hooks_program, usermode_hooks_program_end));
+        g_exited = false;
+        g_exit = {};
+        auto thread = sched::create_user_thread("usermode-hooks", space.root(),
+                                                initial_user_frame(code_page, stack_page + page_size));
+        KASSERT(!thread.is_error());
+        sched::start(*thread.value());
+        KEXPECT(wait_for([] { return g_exited; }));
+        KEXPECT(wait_for([&] { return sched::reaped_thread_count() >= reaped + 1; }));
+    }
+    sched::set_return_to_user_hook(nullptr);
+    set_user_fault_handler(default_handler);
+    KEXPECT_EQ(g_restart_calls, 2u);   // restarted once
+    KEXPECT_EQ(g_exit.args[0], 0x42u); // and user mode saw only the final result
+    KEXPECT_EQ(g_faults, 1u);
+    KEXPECT_EQ(g_fault_vector, 6u);    // #UD
+    KEXPECT_EQ(g_exit.args[1], 0x1234u);
+    // First entry, two returns from 504, one from the fault: at least four.
+    KEXPECT_GE(g_hook_calls, 4u);
 }
