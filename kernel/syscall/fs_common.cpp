@@ -1,0 +1,94 @@
+// Shared plumbing of the file syscalls; see fs_common.h.
+#include "syscall/fs_common.h"
+
+#include <new>
+
+#include "proc/abi.h"
+#include "proc/lifecycle.h"
+#include "sched/wait.h"
+#include "task/current.h"
+
+namespace charon::task {
+// The process wiring (kernel/task) provides these. Weak references keep the
+// kernel linking while it is being written: until then every file syscall
+// is ENOSYS and nothing is signalled.
+[[gnu::weak]] FsProcess current_fs_process();
+[[gnu::weak]] proc::Thread& current_thread();
+[[gnu::weak]] proc::ProcessTable& table();
+} // namespace charon::task
+
+namespace charon::fsys {
+
+UserMemory& user_memory() {
+    static CurrentUserMemory memory;
+    return memory;
+}
+
+Result<FsProcess> fs_process() {
+    if (!&task::current_fs_process)
+        return ENOSYS;
+    return task::current_fs_process();
+}
+
+proc::ProcessTable* lifecycle() {
+    if (!&task::table)
+        return nullptr;
+    return &task::table();
+}
+
+proc::Thread* current_proc_thread() {
+    if (!&task::current_thread)
+        return nullptr;
+    return &task::current_thread();
+}
+
+UserPath::~UserPath() { delete[] m_chars; }
+
+Result<void> UserPath::copy_in(UserPath& path, uint64_t user_address) {
+    delete[] path.m_chars;
+    path.m_length = 0;
+    path.m_chars = new (std::nothrow) char[PATH_MAX];
+    if (!path.m_chars)
+        return ENOMEM;
+    auto length = copy_string_from_user(path.m_chars, user_address, PATH_MAX);
+    if (length.is_error())
+        return length.error().code() == ERANGE ? Result<void>(ENAMETOOLONG) : Result<void>(length.error());
+    path.m_length = length.value();
+    return {};
+}
+
+void prepare_waiter(Waiter& waiter) {
+    waiter.sleeper = &sched::current();
+    waiter.woken = false;
+}
+
+Result<void> sleep_on_waiter(Waiter& waiter) { return sched::sleep_on(waiter, sched::BlockMode::Interruptible); }
+
+Result<size_t> read_file(OpenFile& file, IoBuffer& buffer, size_t length) {
+    Waiter waiter;
+    prepare_waiter(waiter);
+    return read_blocking(file, buffer, length, waiter, sleep_on_waiter);
+}
+
+Result<size_t> write_file(OpenFile& file, const IoBuffer& buffer, size_t length) {
+    Waiter waiter;
+    prepare_waiter(waiter);
+    bool raise_sigpipe = false;
+    auto result = write_blocking(file, buffer, length, waiter, sleep_on_waiter, raise_sigpipe);
+    if (raise_sigpipe)
+        send_sigpipe_to_current();
+    return result;
+}
+
+void send_sigpipe_to_current() {
+    proc::ProcessTable* table = lifecycle();
+    proc::Thread* thread = current_proc_thread();
+    if (!table || !thread)
+        return;
+    // Linux's pipe_write does send_sig(SIGPIPE, current, 0): directed at
+    // this thread. tkill to oneself passes every permission check; the
+    // si_code it records is SI_TKILL where Linux's is SI_USER.
+    (void)table->tkill(*thread, thread->tid(), proc::SIGPIPE);
+}
+
+} // namespace charon::fsys
