@@ -8,7 +8,7 @@ SUITES   ?= unit kernel guest-native user-native
 # kernel passes the words after "--"); empty runs /bin/demo.
 INIT_ARGS ?=
 
-.PHONY: all deps configure build initramfs run debug test guest-test coverage clean
+.PHONY: all deps configure build kernel initramfs run debug test guest-test coverage clean
 
 all: build
 
@@ -23,16 +23,20 @@ configure: $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD)
 
+# Only the kernel image: `make run` must not wait for the unit tests to build.
+kernel: configure
+	cmake --build $(BUILD) --target charon.elf
+
 # user/ programs, the guest tests and their runner, packed by tools/mkinitramfs.py.
 initramfs: | deps
 	$(MAKE) -s -C user -j2 BUILD=$(abspath $(BUILD))
 	$(MAKE) -s -C tests/guest -j2 BUILD=$(abspath $(BUILD))
 	tools/mkinitramfs.py --build $(BUILD) -o $(INITRD)
 
-run: build initramfs
+run: kernel initramfs
 	INITRD=$(INITRD) tools/qemu.sh run $(KERNEL) $(if $(INIT_ARGS),-- $(INIT_ARGS))
 
-debug: build initramfs
+debug: kernel initramfs
 	INITRD=$(INITRD) tools/qemu.sh debug $(KERNEL) $(if $(INIT_ARGS),-- $(INIT_ARGS))
 
 test: build
