@@ -120,6 +120,12 @@ usermode_hooks_program:
     movl $501, %eax
     syscall
 usermode_hooks_program_end:
+
+    .globl usermode_exit_program, usermode_exit_program_end
+usermode_exit_program:
+    movl $501, %eax
+    syscall
+usermode_exit_program_end:
     .text
 )");
 
@@ -128,6 +134,7 @@ extern "C" const char usermode_fault_program[], usermode_fault_program_end[];
 extern "C" const char usermode_tls_program[], usermode_tls_program_end[];
 extern "C" const char usermode_spin_program[], usermode_spin_program_end[];
 extern "C" const char usermode_hooks_program[], usermode_hooks_program_end[];
+extern "C" const char usermode_exit_program[], usermode_exit_program_end[];
 
 namespace {
 
@@ -432,4 +439,31 @@ KERNEL_TEST(usermode_hooks_restart_and_fault_handler) {
     KEXPECT_EQ(g_exit.args[1], 0x1234u);
     // First entry, two returns from 504, one from the fault: at least four.
     KEXPECT_GE(g_hook_calls, 4u);
+}
+
+KERNEL_TEST(usermode_many_thread_lifetimes_leak_nothing) {
+    UserSpace space;
+    KASSERT(space.set_up(usermode_exit_program, usermode_exit_program_end));
+    auto run_batch = [&](int threads) {
+        uint64_t reaped = sched::reaped_thread_count();
+        for (int i = 0; i < threads; ++i) {
+            auto thread = sched::create_user_thread("usermode-life", space.root(),
+                                                    initial_user_frame(code_page, stack_page + page_size));
+            if (thread.is_error())
+                return false;
+            sched::start(*thread.value());
+        }
+        return wait_for([&] { return sched::reaped_thread_count() >= reaped + threads; });
+    };
+    KASSERT(run_batch(16)); // warm-up: slabs, kernel page tables for the stack slots
+    size_t frames = mm::free_frame_count();
+    size_t stacks = mm::live_kernel_stack_count();
+    size_t heap = mm::heap_bytes_in_use();
+    size_t threads = sched::live_thread_count();
+    for (int batch = 0; batch < 10; ++batch)
+        KASSERT(run_batch(16));
+    KEXPECT_EQ(mm::free_frame_count(), frames);
+    KEXPECT_EQ(mm::live_kernel_stack_count(), stacks);
+    KEXPECT_EQ(mm::heap_bytes_in_use(), heap);
+    KEXPECT_EQ(sched::live_thread_count(), threads);
 }
