@@ -453,6 +453,11 @@ void reset_user_state_for_exec() {
 
 void yield() { Scheduler::schedule(false); }
 
+void cond_resched() {
+    if (Scheduler::need_resched && Scheduler::preempt_count == 0)
+        Scheduler::schedule(true);
+}
+
 void hand_off_to(Thread& target) { Scheduler::hand_off_to(target); }
 
 void exit_current() { Scheduler::exit_current(); }

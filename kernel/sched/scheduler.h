@@ -59,6 +59,10 @@ void reset_user_state_for_exec();
 
 // Gives up the rest of the slice to the next runnable thread (if any).
 void yield();
+// For long loops in syscalls (user threads are not preempted in kernel
+// mode): switches away only if the slice ran out. Interrupts must be on and
+// no spinlock held.
+void cond_resched();
 // Wakes `target` if needed and lets it run next, ahead of the queue: an
 // exiting child hands the rest of its slice to the parent waiting for it.
 void hand_off_to(Thread& target);
