@@ -4,10 +4,14 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/memory_layout.h"
 #include "arch/x86_64/qemu.h"
+#include "arch/x86_64/user_entry.h"
 #include "drivers/root_fs.h"
 #include "drivers/serial_console.h"
 #include "exec/exec.h"
 #include "lib/log.h"
+#include "mm/address_space.h"
+#include "sched/scheduler.h"
+#include "task/task.h"
 
 namespace charon {
 
@@ -118,30 +122,73 @@ void start_userland() {
 }
 
 Result<void> launch_init(Vfs& vfs, InitCommand& command) {
+    task::init_processes();
     // What execve does before its point of no return, as pid 1 would see it:
-    // root credentials, the root as cwd, no descriptors yet.
-    Credentials credentials = Credentials::root();
+    // root credentials, the root as cwd, no descriptors yet (init opens
+    // /dev/console itself).
+    proc::Credentials credentials; // root
     RefPtr<FdTable> fds = TRY(FdTable::try_create());
-    RefPtr<Inode> cwd = vfs.root();
-    FsProcess process{credentials, *fds, cwd};
+    auto* fs = new (std::nothrow) task::FsState;
+    if (!fs)
+        return ENOMEM;
+    RefPtr<task::FsState> fs_state = adopt_ref(fs);
+    fs_state->cwd = vfs.root();
+    Credentials fs_credentials = Credentials::root();
+    FsProcess process{fs_credentials, *fds, fs_state->cwd};
+
+    auto* extra = new (std::nothrow) task::ProcessExtra;
+    if (!extra)
+        return ENOMEM;
+    task::default_limits(extra->limits);
+
     ExecRequest request;
     request.path = StringView(command.path.chars(), command.path.length());
     request.pie_base = kInitPieBase;
-    ExecTarget target = TRY(prepare_exec(vfs, process, request, std::move(command.argv)));
-    log_debug("init: %s: entry %#lx, %zu segments, image %#lx-%#lx", target.execfn.chars(), target.plan.entry,
-              target.plan.segment_count, target.plan.image_start, target.plan.image_end);
+    auto loaded = task::load_image(vfs, process, request, std::move(command.argv), command.envp, credentials,
+                                   extra->limits[task::RLIMIT_STACK].cur);
+    if (loaded.is_error()) {
+        delete extra;
+        return loaded.error();
+    }
+    task::LoadedImage image = std::move(loaded.value());
+    log_debug("init: %s: entry %#lx, rsp %#lx", image.execfn.chars(), image.entry, image.rsp);
 
-    // TODO(process wiring): the rest needs the pieces being built now:
-    //  1. pid 1 in the process table (kernel/proc), root credentials,
-    //     default dispositions, `fds` as its (empty) table, `cwd` as cwd;
-    //  2. a new address space with target.plan mapped (mm's builder; pages
-    //     per plan.regions(), copy_segment()), the stack from
-    //     build_initial_stack(target.argv, command.envp, target.execfn, ...);
-    //  3. sched::create_user_thread("init", root,
-    //     arch::initial_user_frame(target.plan.entry, stack.rsp)), start it;
-    //     then this boot thread is done (kernel_main goes idle).
-    // The exit path calls init_exited(status) when pid 1 exits.
-    return ENOSYS;
+    auto* init_task = new (std::nothrow) task::Task;
+    auto kthread = sched::create_user_thread("init", image.space->root(), arch::initial_user_frame(image.entry, image.rsp));
+    if (!init_task || kthread.is_error()) {
+        // (A created-but-never-started sched thread cannot be destroyed; at
+        // boot this only happens out of memory, and we power off anyway.)
+        delete init_task;
+        delete extra;
+        image.space->unref();
+        return ENOMEM;
+    }
+    init_task->kthread = kthread.value();
+    init_task->fs = fs_state;
+    task::set_comm(*init_task, command.path.chars());
+
+    proc::InitArgs args;
+    args.credentials = credentials;
+    args.kernel_stack = init_task->handle();
+    args.address_space = image.space->handle();
+    args.file_table = reinterpret_cast<uint64_t>(fds.leak_ref());
+    args.timers = extra->handle();
+    args.kernel_thread = kthread.value();
+    auto thread = task::table().create_init(args);
+    if (thread.is_error()) {
+        reinterpret_cast<FdTable*>(args.file_table)->unref();
+        delete init_task;
+        delete extra;
+        image.space->unref();
+        return thread.error();
+    }
+    task::note_task_created();
+    task::note_file_table_created();
+    kthread.value()->set_proc_thread(thread.value());
+    sched::start(*kthread.value());
+    // The boot thread's work is done: init runs from here on, and its exit
+    // powers the machine off (init_exited).
+    sched::exit_current();
 }
 
 uint8_t init_exit_code(int wait_status) {

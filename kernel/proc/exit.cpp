@@ -20,6 +20,8 @@ namespace {
 Process& as_process(ProcessLinks& links) { return static_cast<Process&>(links); }
 } // namespace
 
+void LifecycleHost::init_exited(int status_word) { panic("attempted to kill init (status %#x)", status_word); }
+
 void ProcessTable::exit(Thread& thread, int code) { do_exit(thread, exit_status_word(code)); }
 
 void ProcessTable::exit_group(Thread& thread, int code) {
@@ -136,7 +138,7 @@ void ProcessTable::do_exit(Thread& t, int status) {
         --p.m_live_threads;
         group_dead = p.m_live_threads == 0;
         if (group_dead && &p == m_init)
-            panic("attempted to kill init (status %#x)", status);
+            m_host.init_exited(status);
         // Process-wide signals this thread might have been chosen for.
         if (!group_dead)
             retarget_shared(t, ~SigSet());

@@ -81,6 +81,13 @@ public:
     // finalizer); this call hands over that duty exactly once per thread.
     virtual void release_kernel_stack(Thread& thread, uint64_t kernel_stack) = 0;
 
+    // --- Init ------------------------------------------------------------
+    // The last thread of init (pid 1) is exiting with `status_word` (as
+    // wait4 would report it). Called under the ProcessTree lock, before any
+    // teardown. The kernel powers off here (Linux panics); the default
+    // (tests) panics with "attempted to kill init".
+    virtual void init_exited(int status_word);
+
     // --- Events ----------------------------------------------------------
     virtual void on_event(const ProcEvent&) {}
 };

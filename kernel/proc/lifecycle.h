@@ -218,6 +218,8 @@ public:
     // --- prctl --------------------------------------------------------------
     Result<void> set_pdeath_signal(Thread& thread, int sig); // 0 clears
     void set_child_subreaper(Thread& thread, bool enable);
+    // set_tid_address(2): the CLONE_CHILD_CLEARTID address of the thread (0 clears).
+    void set_clear_child_tid(Thread& thread, uint64_t address);
 
     // --- accounting (fed by the kernel) ------------------------------------------
     void set_thread_run_state(Thread& thread, ThreadState state); // Running/Runnable/Sleeping
@@ -231,11 +233,10 @@ public:
     ProcessStats stats();
 
     // --- introspection (tests, /proc-like views) -----------------------------
-    template <typename F>
-    void for_each_process(F f) {
-        for (auto& links : m_processes)
-            f(static_cast<Process&>(links));
-    }
+    // Every unreaped process, in creation order. (The caller holds no core
+    // lock; the visitor must not call into the core.)
+    using ProcessVisitor = void (*)(Process& process, void* context);
+    void for_each_process(ProcessVisitor visit, void* context);
     int process_count() const { return m_nr_processes; }
     pid_t last_pid() const { return m_last_pid; }
     Spinlock& lock() { return m_lock; }

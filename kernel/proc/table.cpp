@@ -716,6 +716,11 @@ void ProcessTable::set_child_subreaper(Thread& thread, bool enable) {
     thread.process().m_is_subreaper = enable;
 }
 
+void ProcessTable::set_clear_child_tid(Thread& thread, uint64_t address) {
+    SpinlockGuard guard(m_lock);
+    thread.m_clear_child_tid = address;
+}
+
 Result<void> ProcessTable::set_credentials(Process& p, const Credentials& credentials) {
     SpinlockGuard guard(m_lock);
     if (credentials.uid != p.m_credentials.uid) {
@@ -998,6 +1003,12 @@ Result<RUsage> ProcessTable::getrusage(Thread& thread, int who) {
     default:
         return EINVAL;
     }
+}
+
+void ProcessTable::for_each_process(ProcessVisitor visit, void* context) {
+    SpinlockGuard guard(m_lock);
+    for (auto& links : m_processes)
+        visit(as_process(links), context);
 }
 
 ProcessStats ProcessTable::stats() {

@@ -1,0 +1,185 @@
+// futex(2): WAIT/WAKE (and the BITSET variants), keyed by (address space,
+// user address). That is Linux's key for private futexes, and for shared
+// ones on private memory; shared futexes across processes on MAP_SHARED
+// memory (Linux keys those by the backing page) are not distinguished yet.
+//
+// No lost wake-up: the waiter is on the list before it reads the futex
+// word, so a FUTEX_WAKE issued after the value changed finds it.
+#include "mm/address_space.h"
+#include "sched/scheduler.h"
+#include "sched/wait.h"
+#include "syscall/syscall.h"
+#include "syscall/user_ptr.h"
+#include "task/current.h"
+#include "task/task.h"
+#include "time/clock.h"
+
+namespace charon {
+
+namespace {
+
+constexpr int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAIT_BITSET = 9,
+              FUTEX_WAKE_BITSET = 10;
+constexpr int FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
+constexpr uint32_t FUTEX_BITSET_MATCH_ANY = ~0u;
+
+struct FutexWaiter {
+    FutexWaiter* next = nullptr;
+    mm::AddressSpace* space = nullptr;
+    uint64_t address = 0;
+    uint32_t bitset = 0;
+    sched::Thread* thread = nullptr;
+    bool woken = false;
+};
+
+// Guarded by interrupts off (one CPU, see sched/wait.h).
+FutexWaiter* g_waiters;
+
+void unlink(FutexWaiter& w) {
+    for (FutexWaiter** p = &g_waiters; *p; p = &(*p)->next) {
+        if (*p == &w) {
+            *p = w.next;
+            return;
+        }
+    }
+}
+
+struct TimeSpec {
+    int64_t tv_sec;
+    int64_t tv_nsec;
+};
+
+Result<long> futex_wait(uint64_t address, uint32_t value, uint64_t timeout_address, uint32_t bitset, bool absolute,
+                        bool realtime) {
+    if (bitset == 0)
+        return EINVAL;
+    sched::Deadline deadline = sched::Deadline::never();
+    if (timeout_address) {
+        TimeSpec ts;
+        TRY(copy_from_user(&ts, timeout_address, sizeof(ts)));
+        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+            return EINVAL;
+        uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+        if (absolute) {
+            if (realtime) {
+                uint64_t now_real = task::realtime_ns();
+                ns = ns > now_real ? monotonic_ns() + (ns - now_real) : 0;
+            }
+            deadline = sched::Deadline::at(ns);
+        } else {
+            deadline = sched::Deadline::after(ns);
+        }
+    }
+    FutexWaiter w;
+    w.space = mm::current_address_space();
+    w.address = address;
+    w.bitset = bitset;
+    w.thread = &sched::current();
+    {
+        sched::detail::InterruptsOff off;
+        w.next = g_waiters;
+        g_waiters = &w;
+    }
+    uint32_t current;
+    auto read = copy_from_user(&current, address, sizeof(current));
+    if (read.is_error() || current != value) {
+        sched::detail::InterruptsOff off;
+        if (!w.woken)
+            unlink(w);
+        if (read.is_error())
+            return read.error();
+        return EAGAIN;
+    }
+    auto slept = sched::sleep_until([&] { return w.woken; }, sched::BlockMode::Interruptible, deadline);
+    {
+        sched::detail::InterruptsOff off;
+        if (!w.woken)
+            unlink(w);
+    }
+    if (w.woken)
+        return 0;
+    if (slept.is_error() && slept.error().code() == ETIMEDOUT)
+        return ETIMEDOUT;
+    // Linux restarts an untimed wait transparently, a timed one through
+    // restart_block (EINTR to handlers).
+    return timeout_address ? EINTR : ERESTARTSYS;
+}
+
+} // namespace
+
+int task::futex_wake(mm::AddressSpace* space, uint64_t address, int count, uint32_t bitset) {
+    int woken = 0;
+    sched::detail::InterruptsOff off;
+    FutexWaiter** p = &g_waiters;
+    while (*p && woken < count) {
+        FutexWaiter& w = **p;
+        if (w.space == space && w.address == address && (w.bitset & bitset)) {
+            *p = w.next;
+            w.woken = true;
+            sched::wake(*w.thread);
+            ++woken;
+        } else {
+            p = &w.next;
+        }
+    }
+    return woken;
+}
+
+namespace {
+// Moves up to `count` waiters of (space, from) to (space, to).
+int futex_requeue(mm::AddressSpace* space, uint64_t from, uint64_t to, int count) {
+    int moved = 0;
+    sched::detail::InterruptsOff off;
+    for (FutexWaiter* w = g_waiters; w && moved < count; w = w->next) {
+        if (w->space == space && w->address == from) {
+            w->address = to;
+            ++moved;
+        }
+    }
+    return moved;
+}
+} // namespace
+
+// futex(uaddr, op, val, timeout | val2, uaddr2, val3)
+CHARON_SYSCALL(202, futex, sys_futex);
+static Result<long> sys_futex(SyscallArgs const& args) {
+    uint64_t address = args.arg[0];
+    int op = static_cast<int>(args.arg[1]);
+    uint32_t value = static_cast<uint32_t>(args.arg[2]);
+    int command = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    bool realtime = op & FUTEX_CLOCK_REALTIME;
+    if (address & 3)
+        return EINVAL;
+    if (realtime && command != FUTEX_WAIT_BITSET)
+        return ENOSYS; // Linux: only the BITSET wait takes a clock
+    mm::AddressSpace* space = mm::current_address_space();
+    int count = static_cast<int>(value) < 0 ? 0x7fffffff : static_cast<int>(value);
+    switch (command) {
+    case FUTEX_WAIT:
+        return futex_wait(address, value, args.arg[3], FUTEX_BITSET_MATCH_ANY, false, false);
+    case FUTEX_WAIT_BITSET:
+        return futex_wait(address, value, args.arg[3], static_cast<uint32_t>(args.arg[5]), true, realtime);
+    case FUTEX_WAKE:
+        return task::futex_wake(space, address, count, FUTEX_BITSET_MATCH_ANY);
+    case FUTEX_WAKE_BITSET:
+        if (static_cast<uint32_t>(args.arg[5]) == 0)
+            return EINVAL;
+        return task::futex_wake(space, address, count, static_cast<uint32_t>(args.arg[5]));
+    case FUTEX_REQUEUE:
+    case FUTEX_CMP_REQUEUE: {
+        if (command == FUTEX_CMP_REQUEUE) {
+            uint32_t current;
+            TRY(copy_from_user(&current, address, sizeof(current)));
+            if (current != static_cast<uint32_t>(args.arg[5]))
+                return EAGAIN;
+        }
+        int requeue = static_cast<int>(args.arg[3]) < 0 ? 0x7fffffff : static_cast<int>(args.arg[3]);
+        int woken = task::futex_wake(space, address, count, FUTEX_BITSET_MATCH_ANY);
+        return woken + futex_requeue(space, address, args.arg[4], requeue);
+    }
+    default:
+        return ENOSYS;
+    }
+}
+
+} // namespace charon

@@ -1,0 +1,269 @@
+// Identity and process attributes: credentials, process groups and
+// sessions, prctl, resource limits, usage, uname.
+#include "lib/kstring.h"
+#include "sched/scheduler.h"
+#include "syscall/syscall.h"
+#include "syscall/user_ptr.h"
+#include "task/current.h"
+#include "task/task.h"
+#include "time/clock.h"
+
+namespace charon {
+
+using task::current_process;
+using task::current_thread;
+using task::table;
+
+namespace {
+
+constexpr uint32_t kNoChange = ~0u;
+constexpr uint64_t kNrOpen = 1048576; // fs.nr_open: RLIMIT_NOFILE's ceiling
+
+bool privileged() { return current_process().credentials().euid == 0; }
+
+// Linux's setresuid rules for one value: unprivileged callers may only pick
+// one of their current real, effective or saved ids.
+bool allowed(uint32_t value, uint32_t r, uint32_t e, uint32_t s) {
+    return value == kNoChange || value == r || value == e || value == s;
+}
+
+Result<long> set_res_ids(bool user, uint32_t r, uint32_t e, uint32_t s) {
+    proc::Credentials c = current_process().credentials();
+    uint32_t& cr = user ? c.uid : c.gid;
+    uint32_t& ce = user ? c.euid : c.egid;
+    uint32_t& cs = user ? c.suid : c.sgid;
+    if (!privileged() && (!allowed(r, cr, ce, cs) || !allowed(e, cr, ce, cs) || !allowed(s, cr, ce, cs)))
+        return EPERM;
+    if (r != kNoChange)
+        cr = r;
+    if (e != kNoChange)
+        ce = e;
+    if (s != kNoChange)
+        cs = s;
+    TRY(table().set_credentials(current_process(), c));
+    return 0;
+}
+
+// setuid/setgid: privileged sets all three; otherwise only the effective
+// id, to the real or saved one.
+Result<long> set_id(bool user, uint32_t id) {
+    if (id == kNoChange)
+        return EINVAL;
+    proc::Credentials c = current_process().credentials();
+    if (privileged()) {
+        if (user)
+            c.uid = c.euid = c.suid = id;
+        else
+            c.gid = c.egid = c.sgid = id;
+    } else if (user ? (id == c.uid || id == c.suid) : (id == c.gid || id == c.sgid)) {
+        (user ? c.euid : c.egid) = id;
+    } else {
+        return EPERM;
+    }
+    TRY(table().set_credentials(current_process(), c));
+    return 0;
+}
+
+Result<proc::Process*> target_process(proc::pid_t pid) {
+    if (pid == 0)
+        return &current_process();
+    if (pid < 0)
+        return EINVAL;
+    proc::Process* p = table().find_process(pid);
+    if (!p || !p->timers())
+        return ESRCH; // gone, or a zombie (its limits went with it)
+    return p;
+}
+
+Result<long> do_prlimit(proc::pid_t pid, int resource, uint64_t new_address, uint64_t old_address) {
+    if (resource < 0 || resource >= task::RLIM_NLIMITS)
+        return EINVAL;
+    task::Rlimit fresh;
+    if (new_address) {
+        TRY(copy_from_user(&fresh, new_address, sizeof(fresh)));
+        if (fresh.cur > fresh.max)
+            return EINVAL;
+    }
+    proc::Process* p = TRY(target_process(pid));
+    if (p != &current_process()) {
+        // Linux: the caller's real uid must match the target's r/e/s uids (or CAP_SYS_RESOURCE).
+        const proc::Credentials& me = current_process().credentials();
+        const proc::Credentials& them = p->credentials();
+        if (me.euid != 0 && (me.uid != them.uid || me.uid != them.euid || me.uid != them.suid))
+            return EPERM;
+    }
+    task::Rlimit& limit = task::extra_of(*p).limits[resource];
+    task::Rlimit old = limit;
+    if (new_address) {
+        if (fresh.max > limit.max && current_process().credentials().euid != 0)
+            return EPERM;
+        if (resource == task::RLIMIT_NOFILE && fresh.max > kNrOpen)
+            return EPERM;
+        limit = fresh;
+    }
+    if (old_address)
+        TRY(copy_to_user(old_address, &old, sizeof(old)));
+    return 0;
+}
+
+} // namespace
+
+CHARON_SYSCALL(102, getuid, sys_getuid);
+static Result<long> sys_getuid(SyscallArgs const&) { return current_process().credentials().uid; }
+CHARON_SYSCALL(107, geteuid, sys_geteuid);
+static Result<long> sys_geteuid(SyscallArgs const&) { return current_process().credentials().euid; }
+CHARON_SYSCALL(104, getgid, sys_getgid);
+static Result<long> sys_getgid(SyscallArgs const&) { return current_process().credentials().gid; }
+CHARON_SYSCALL(108, getegid, sys_getegid);
+static Result<long> sys_getegid(SyscallArgs const&) { return current_process().credentials().egid; }
+
+CHARON_SYSCALL(105, setuid, sys_setuid);
+static Result<long> sys_setuid(SyscallArgs const& args) { return set_id(true, static_cast<uint32_t>(args.arg[0])); }
+CHARON_SYSCALL(106, setgid, sys_setgid);
+static Result<long> sys_setgid(SyscallArgs const& args) { return set_id(false, static_cast<uint32_t>(args.arg[0])); }
+
+CHARON_SYSCALL(117, setresuid, sys_setresuid);
+static Result<long> sys_setresuid(SyscallArgs const& args) {
+    return set_res_ids(true, static_cast<uint32_t>(args.arg[0]), static_cast<uint32_t>(args.arg[1]),
+                       static_cast<uint32_t>(args.arg[2]));
+}
+CHARON_SYSCALL(119, setresgid, sys_setresgid);
+static Result<long> sys_setresgid(SyscallArgs const& args) {
+    return set_res_ids(false, static_cast<uint32_t>(args.arg[0]), static_cast<uint32_t>(args.arg[1]),
+                       static_cast<uint32_t>(args.arg[2]));
+}
+
+CHARON_SYSCALL(118, getresuid, sys_getresuid);
+static Result<long> sys_getresuid(SyscallArgs const& args) {
+    const proc::Credentials& c = current_process().credentials();
+    TRY(copy_to_user(args.arg[0], &c.uid, 4));
+    TRY(copy_to_user(args.arg[1], &c.euid, 4));
+    TRY(copy_to_user(args.arg[2], &c.suid, 4));
+    return 0;
+}
+CHARON_SYSCALL(120, getresgid, sys_getresgid);
+static Result<long> sys_getresgid(SyscallArgs const& args) {
+    const proc::Credentials& c = current_process().credentials();
+    TRY(copy_to_user(args.arg[0], &c.gid, 4));
+    TRY(copy_to_user(args.arg[1], &c.egid, 4));
+    TRY(copy_to_user(args.arg[2], &c.sgid, 4));
+    return 0;
+}
+
+CHARON_SYSCALL(109, setpgid, sys_setpgid);
+static Result<long> sys_setpgid(SyscallArgs const& args) {
+    TRY(table().setpgid(current_thread(), static_cast<proc::pid_t>(args.arg[0]), static_cast<proc::pid_t>(args.arg[1])));
+    return 0;
+}
+CHARON_SYSCALL(121, getpgid, sys_getpgid);
+static Result<long> sys_getpgid(SyscallArgs const& args) {
+    return TRY(table().getpgid(current_thread(), static_cast<proc::pid_t>(args.arg[0])));
+}
+CHARON_SYSCALL(111, getpgrp, sys_getpgrp);
+static Result<long> sys_getpgrp(SyscallArgs const&) { return TRY(table().getpgid(current_thread(), 0)); }
+CHARON_SYSCALL(112, setsid, sys_setsid);
+static Result<long> sys_setsid(SyscallArgs const&) { return TRY(table().setsid(current_thread())); }
+CHARON_SYSCALL(124, getsid, sys_getsid);
+static Result<long> sys_getsid(SyscallArgs const& args) {
+    return TRY(table().getsid(current_thread(), static_cast<proc::pid_t>(args.arg[0])));
+}
+
+// prctl(option, arg2, ...)
+CHARON_SYSCALL(157, prctl, sys_prctl);
+static Result<long> sys_prctl(SyscallArgs const& args) {
+    constexpr int PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15, PR_GET_NAME = 16;
+    int option = static_cast<int>(args.arg[0]);
+    proc::Thread& thread = current_thread();
+    switch (option) {
+    case proc::PR_SET_PDEATHSIG:
+        TRY(table().set_pdeath_signal(thread, static_cast<int>(args.arg[1])));
+        return 0;
+    case proc::PR_GET_PDEATHSIG: {
+        int sig = thread.pdeath_signal();
+        TRY(copy_to_user(args.arg[1], &sig, sizeof(sig)));
+        return 0;
+    }
+    case proc::PR_SET_CHILD_SUBREAPER:
+        table().set_child_subreaper(thread, args.arg[1] != 0);
+        return 0;
+    case proc::PR_GET_CHILD_SUBREAPER: {
+        int value = thread.process().is_subreaper() ? 1 : 0;
+        TRY(copy_to_user(args.arg[1], &value, sizeof(value)));
+        return 0;
+    }
+    case PR_SET_NAME: {
+        char name[16] = {};
+        // Up to 15 bytes; a longer name is truncated, not an error.
+        for (size_t i = 0; i < 15; ++i) {
+            TRY(copy_from_user(&name[i], args.arg[1] + i, 1));
+            if (!name[i])
+                break;
+        }
+        name[15] = 0;
+        for (size_t i = 0; i < 16; ++i)
+            task::current_task().comm[i] = name[i];
+        return 0;
+    }
+    case PR_GET_NAME:
+        TRY(copy_to_user(args.arg[1], task::current_task().comm, 16));
+        return 0;
+    case PR_GET_DUMPABLE:
+        return task::extra_of(thread.process()).dumpable;
+    case PR_SET_DUMPABLE:
+        if (args.arg[1] > 1)
+            return EINVAL;
+        task::extra_of(thread.process()).dumpable = static_cast<int>(args.arg[1]);
+        return 0;
+    default:
+        return EINVAL;
+    }
+}
+
+// prlimit64(pid, resource, new, old)
+CHARON_SYSCALL(302, prlimit64, sys_prlimit64);
+static Result<long> sys_prlimit64(SyscallArgs const& args) {
+    return do_prlimit(static_cast<proc::pid_t>(args.arg[0]), static_cast<int>(args.arg[1]), args.arg[2], args.arg[3]);
+}
+CHARON_SYSCALL(97, getrlimit, sys_getrlimit);
+static Result<long> sys_getrlimit(SyscallArgs const& args) {
+    return do_prlimit(0, static_cast<int>(args.arg[0]), 0, args.arg[1]);
+}
+CHARON_SYSCALL(160, setrlimit, sys_setrlimit);
+static Result<long> sys_setrlimit(SyscallArgs const& args) {
+    return do_prlimit(0, static_cast<int>(args.arg[0]), args.arg[1], 0);
+}
+
+CHARON_SYSCALL(98, getrusage, sys_getrusage);
+static Result<long> sys_getrusage(SyscallArgs const& args) {
+    proc::RUsage usage = TRY(table().getrusage(current_thread(), static_cast<int>(args.arg[0])));
+    TRY(copy_to_user(args.arg[1], &usage, sizeof(usage)));
+    return 0;
+}
+
+// times(buf): clock ticks (USER_HZ 100); returns ticks since boot.
+CHARON_SYSCALL(100, times, sys_times);
+static Result<long> sys_times(SyscallArgs const& args) {
+    auto ticks = [](const proc::TimeVal& tv) { return tv.tv_sec * 100 + tv.tv_usec / 10000; };
+    if (args.arg[0]) {
+        proc::RUsage self = TRY(table().getrusage(current_thread(), proc::RUSAGE_SELF));
+        proc::RUsage children = TRY(table().getrusage(current_thread(), proc::RUSAGE_CHILDREN));
+        int64_t tms[4] = {ticks(self.ru_utime), ticks(self.ru_stime), ticks(children.ru_utime),
+                          ticks(children.ru_stime)};
+        TRY(copy_to_user(args.arg[0], tms, sizeof(tms)));
+    }
+    return static_cast<long>(monotonic_ns() / 10000000ull);
+}
+
+CHARON_SYSCALL(63, uname, sys_uname);
+static Result<long> sys_uname(SyscallArgs const& args) {
+    // sysname "Linux": programs gate features on it, and the ABI is Linux's.
+    char uts[6][65] = {};
+    const char* fields[6] = {"Linux", "charon", "6.1.0-charon", "#1 Charon", "x86_64", "(none)"};
+    for (int i = 0; i < 6; ++i)
+        for (int j = 0; fields[i][j] && j < 64; ++j)
+            uts[i][j] = fields[i][j];
+    TRY(copy_to_user(args.arg[0], uts, sizeof(uts)));
+    return 0;
+}
+
+} // namespace charon

@@ -1,0 +1,211 @@
+// Time syscalls. CLOCK_REALTIME is the CMOS clock read once at first use
+// plus the monotonic clock (no settimeofday, no NTP); MONOTONIC and
+// BOOTTIME are the calibrated TSC (time/clock.h, no suspend so they agree);
+// the CPU-time clocks come from the core's accounting.
+#include "arch/x86_64/cpu.h"
+#include "sched/scheduler.h"
+#include "sched/wait.h"
+#include "syscall/syscall.h"
+#include "syscall/user_ptr.h"
+#include "task/current.h"
+#include "task/task.h"
+#include "time/clock.h"
+
+namespace charon {
+
+namespace {
+
+constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
+              CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7;
+constexpr int TIMER_ABSTIME = 1;
+constexpr uint64_t ns_per_s = 1000000000ull;
+
+struct TimeSpec {
+    int64_t tv_sec;
+    int64_t tv_nsec;
+};
+struct TimeVal {
+    int64_t tv_sec;
+    int64_t tv_usec;
+};
+
+uint8_t cmos(uint8_t reg) {
+    arch::outb(0x70, reg);
+    return arch::inb(0x71);
+}
+
+// Seconds since the epoch from the MC146818 (BCD or binary, 24/12 h).
+uint64_t read_cmos_epoch() {
+    while (cmos(0x0a) & 0x80) {
+    } // update in progress
+    uint8_t sec = cmos(0x00), min = cmos(0x02), hour = cmos(0x04), day = cmos(0x07), mon = cmos(0x08),
+            year = cmos(0x09), status_b = cmos(0x0b);
+    auto bcd = [](uint8_t v) { return static_cast<uint8_t>((v & 0x0f) + (v >> 4) * 10); };
+    bool pm = hour & 0x80;
+    hour &= 0x7f;
+    if (!(status_b & 0x04)) {
+        sec = bcd(sec), min = bcd(min), hour = bcd(hour), day = bcd(day), mon = bcd(mon), year = bcd(year);
+    }
+    if (!(status_b & 0x02) && pm)
+        hour = static_cast<uint8_t>((hour % 12) + 12);
+    int64_t y = 2000 + year, m = mon, d = day;
+    // Days from civil (Howard Hinnant's algorithm).
+    y -= m <= 2;
+    int64_t era = y / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = era * 146097 + doe - 719468;
+    return static_cast<uint64_t>(days * 86400 + hour * 3600 + min * 60 + sec);
+}
+
+uint64_t g_boot_epoch_ns;
+bool g_boot_epoch_known;
+
+uint64_t cpu_ns(int who) {
+    auto usage = task::table().getrusage(task::current_thread(), who);
+    if (usage.is_error())
+        return 0;
+    const proc::RUsage& u = usage.value();
+    return static_cast<uint64_t>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * ns_per_s +
+           static_cast<uint64_t>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1000;
+}
+
+Result<uint64_t> clock_ns(int clock) {
+    switch (clock) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE:
+        return task::realtime_ns();
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME:
+        return monotonic_ns();
+    case CLOCK_PROCESS_CPUTIME_ID:
+        return cpu_ns(proc::RUSAGE_SELF);
+    case CLOCK_THREAD_CPUTIME_ID:
+        return cpu_ns(proc::RUSAGE_THREAD);
+    default:
+        return EINVAL;
+    }
+}
+
+TimeSpec to_timespec(uint64_t ns) {
+    return TimeSpec{static_cast<int64_t>(ns / ns_per_s), static_cast<int64_t>(ns % ns_per_s)};
+}
+
+Result<uint64_t> read_timespec(uint64_t address) {
+    TimeSpec ts;
+    TRY(copy_from_user(&ts, address, sizeof(ts)));
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= static_cast<int64_t>(ns_per_s))
+        return EINVAL;
+    return static_cast<uint64_t>(ts.tv_sec) * ns_per_s + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Sleeps until monotonic `deadline`; EINTR (remaining written) on a signal.
+Result<long> sleep_until_deadline(uint64_t deadline, uint64_t remaining_address) {
+    auto slept =
+        sched::sleep_until([] { return false; }, sched::BlockMode::Interruptible, sched::Deadline::at(deadline));
+    if (slept.is_error() && slept.error().code() == ETIMEDOUT)
+        return 0;
+    if (!slept.is_error())
+        return 0;
+    if (remaining_address) {
+        uint64_t now = monotonic_ns();
+        TimeSpec rem = to_timespec(deadline > now ? deadline - now : 0);
+        TRY(copy_to_user(remaining_address, &rem, sizeof(rem)));
+    }
+    return EINTR;
+}
+
+} // namespace
+
+uint64_t task::realtime_ns() {
+    if (!g_boot_epoch_known) {
+        uint64_t epoch = read_cmos_epoch();
+        g_boot_epoch_ns = epoch * ns_per_s - monotonic_ns();
+        g_boot_epoch_known = true;
+    }
+    return g_boot_epoch_ns + monotonic_ns();
+}
+
+CHARON_SYSCALL(228, clock_gettime, sys_clock_gettime);
+static Result<long> sys_clock_gettime(SyscallArgs const& args) {
+    uint64_t ns = TRY(clock_ns(static_cast<int>(args.arg[0])));
+    TimeSpec ts = to_timespec(ns);
+    TRY(copy_to_user(args.arg[1], &ts, sizeof(ts)));
+    return 0;
+}
+
+CHARON_SYSCALL(229, clock_getres, sys_clock_getres);
+static Result<long> sys_clock_getres(SyscallArgs const& args) {
+    int clock = static_cast<int>(args.arg[0]);
+    TRY(clock_ns(clock));
+    // Coarse clocks and the tick-sampled CPU clocks tick with the timer;
+    // the others are TSC based.
+    bool coarse = clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE;
+    TimeSpec ts{0, coarse ? static_cast<int64_t>(timer_tick_ns()) : 1};
+    if (args.arg[1])
+        TRY(copy_to_user(args.arg[1], &ts, sizeof(ts)));
+    return 0;
+}
+
+// nanosleep(req, rem)
+CHARON_SYSCALL(35, nanosleep, sys_nanosleep);
+static Result<long> sys_nanosleep(SyscallArgs const& args) {
+    uint64_t ns = TRY(read_timespec(args.arg[0]));
+    return sleep_until_deadline(monotonic_ns() + ns, args.arg[1]);
+}
+
+// clock_nanosleep(clock, flags, req, rem)
+CHARON_SYSCALL(230, clock_nanosleep, sys_clock_nanosleep);
+static Result<long> sys_clock_nanosleep(SyscallArgs const& args) {
+    int clock = static_cast<int>(args.arg[0]);
+    int flags = static_cast<int>(args.arg[1]);
+    if (clock == CLOCK_THREAD_CPUTIME_ID)
+        return EINVAL;
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME &&
+        clock != CLOCK_PROCESS_CPUTIME_ID)
+        return clock_ns(clock).is_error() ? EINVAL : ENOTSUP;
+    if (clock == CLOCK_PROCESS_CPUTIME_ID)
+        return ENOTSUP; // sleeping on CPU time: not yet
+    uint64_t ns = TRY(read_timespec(args.arg[2]));
+    uint64_t deadline;
+    if (flags & TIMER_ABSTIME) {
+        if (clock == CLOCK_REALTIME) {
+            uint64_t now = task::realtime_ns();
+            deadline = monotonic_ns() + (ns > now ? ns - now : 0);
+        } else {
+            deadline = ns;
+        }
+        // An absolute sleep is restarted as is; no remaining time.
+        auto r = sleep_until_deadline(deadline, 0);
+        return r;
+    }
+    deadline = monotonic_ns() + ns;
+    return sleep_until_deadline(deadline, args.arg[3]);
+}
+
+CHARON_SYSCALL(96, gettimeofday, sys_gettimeofday);
+static Result<long> sys_gettimeofday(SyscallArgs const& args) {
+    if (args.arg[0]) {
+        uint64_t ns = task::realtime_ns();
+        TimeVal tv{static_cast<int64_t>(ns / ns_per_s), static_cast<int64_t>(ns % ns_per_s / 1000)};
+        TRY(copy_to_user(args.arg[0], &tv, sizeof(tv)));
+    }
+    if (args.arg[1]) {
+        int32_t tz[2] = {0, 0};
+        TRY(copy_to_user(args.arg[1], tz, sizeof(tz)));
+    }
+    return 0;
+}
+
+CHARON_SYSCALL(201, time, sys_time);
+static Result<long> sys_time(SyscallArgs const& args) {
+    int64_t seconds = static_cast<int64_t>(task::realtime_ns() / ns_per_s);
+    if (args.arg[0])
+        TRY(copy_to_user(args.arg[0], &seconds, sizeof(seconds)));
+    return seconds;
+}
+
+} // namespace charon

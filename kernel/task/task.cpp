@@ -1,0 +1,235 @@
+// The LifecycleHost and the per-process/per-thread kernel objects (task.h).
+#include "task/task.h"
+
+#include <new>
+
+#include "arch/x86_64/context.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/user_entry.h"
+#include "exec/initial_stack.h"
+#include "init/initramfs.h"
+#include "lib/log.h"
+#include "mm/address_space.h"
+#include "mm/exec_image.h"
+#include "sched/scheduler.h"
+#include "sched/thread.h"
+#include "syscall/user_ptr.h"
+#include "task/current.h"
+
+namespace charon::task {
+
+namespace {
+
+uint64_t g_live_tasks;
+uint64_t g_live_file_tables;
+
+class KernelLifecycleHost final : public proc::LifecycleHost {
+public:
+    void signal_wake(proc::Thread& thread, bool fatal) override {
+        auto* kthread = static_cast<sched::Thread*>(thread.kernel_thread());
+        if (!kthread)
+            return;
+        sched::interrupt_sleep(*kthread, fatal);
+        // A thread that is not asleep (preempted, or the caller itself)
+        // reaches the return-to-user hook on its own way out; make sure the
+        // hook runs again even if it already ran for this return.
+        sched::request_return_work(*kthread);
+    }
+
+    void stop_timers(proc::Process&, uint64_t timers) override {
+        // No interval timers yet: the handle is the ProcessExtra whose life
+        // ends with the group (task.h).
+        delete ProcessExtra::from_handle(timers);
+    }
+
+    void clear_child_tid(proc::Thread&, uint64_t uaddr) override {
+        // Runs on the dying thread, still on its own address space.
+        uint32_t zero = 0;
+        if (copy_to_user(uaddr, &zero, sizeof(zero)).is_error())
+            return; // Linux ignores the fault too
+        futex_wake(mm::current_address_space(), uaddr, 1, ~0u);
+    }
+
+    void leave_address_space(proc::Thread&, uint64_t handle) override {
+        // exit: the dying thread still runs on these tables; execve: it
+        // already switched to the new ones, nothing to do.
+        mm::AddressSpace* space = mm::AddressSpace::from_handle(handle);
+        if (sched::current().context().root == space->root())
+            sched::set_current_root(0);
+    }
+
+    void free_address_space(uint64_t handle) override { mm::AddressSpace::from_handle(handle)->unref(); }
+
+    void release_tls(proc::Thread&, uint64_t) override {
+        // TLS is just the FS base in the thread context: nothing to free.
+    }
+
+    void free_file_table(uint64_t handle) override {
+        auto* files = reinterpret_cast<FdTable*>(handle);
+        files->close_all();
+        files->unref();
+        --g_live_file_tables;
+    }
+
+    void release_kernel_stack(proc::Thread& thread, uint64_t handle) override {
+        // The sched::Thread's stack is the reaper's after exit_current();
+        // what is ours is the Task.
+        thread.set_kernel_thread(nullptr);
+        delete Task::from_handle(handle);
+        --g_live_tasks;
+    }
+
+    void init_exited(int status_word) override { charon::init_exited(status_word); }
+
+    void on_event(const proc::ProcEvent& e) override {
+        log_debug("proc: event %u pid %d ppid %d tid %d code %#x signo %d sender %d", static_cast<unsigned>(e.kind),
+                  e.pid, e.ppid, e.tid, e.code, e.signo, e.sender);
+    }
+};
+
+KernelLifecycleHost g_host;
+proc::ProcessTable* g_table;
+
+bool signal_pending_hook(sched::Thread& kthread, bool fatal_only) {
+    proc::Thread* thread = kthread.proc_thread();
+    if (!thread || !g_table)
+        return false;
+    if (fatal_only)
+        return thread->kill_pending() || thread->process().is_group_exiting();
+    return g_table->signal_pending(*thread);
+}
+
+void on_return_to_user(arch::SyscallFrame& frame) { return_to_user(frame); }
+void on_user_fault(arch::SyscallFrame& frame, uint64_t address) { user_fault(frame, address); }
+
+} // namespace
+
+proc::ProcessTable& table() {
+    VERIFY(g_table);
+    return *g_table;
+}
+
+void init_processes() {
+    if (g_table)
+        return;
+    g_table = new (std::nothrow) proc::ProcessTable(g_host);
+    if (!g_table)
+        panic("no memory for the process table");
+    sched::set_signal_pending_hook(signal_pending_hook);
+    sched::set_return_to_user_hook(on_return_to_user);
+    arch::set_user_fault_handler(on_user_fault);
+}
+
+sched::Thread& kernel_thread_of(proc::Thread& thread) { return *static_cast<sched::Thread*>(thread.kernel_thread()); }
+Task& task_of(proc::Thread& thread) { return *Task::from_handle(thread.kernel_stack()); }
+Task& current_task() { return task_of(current_thread()); }
+FdTable& file_table_of(proc::Process& process) { return *reinterpret_cast<FdTable*>(process.file_table()); }
+ProcessExtra& extra_of(proc::Process& process) { return *ProcessExtra::from_handle(process.timers()); }
+
+uint64_t live_tasks() { return g_live_tasks; }
+uint64_t live_file_tables() { return g_live_file_tables; }
+
+void note_task_created() { ++g_live_tasks; }
+void note_file_table_created() { ++g_live_file_tables; }
+
+void set_comm(Task& task, const char* path) {
+    const char* name = path;
+    for (const char* p = path; *p; ++p)
+        if (*p == '/')
+            name = p + 1;
+    size_t i = 0;
+    for (; i < sizeof(task.comm) - 1 && name[i]; ++i)
+        task.comm[i] = name[i];
+    task.comm[i] = 0;
+}
+
+void default_limits(Rlimit* limits) {
+    for (int i = 0; i < RLIM_NLIMITS; ++i)
+        limits[i] = {RLIM_INFINITY, RLIM_INFINITY};
+    limits[RLIMIT_STACK] = {8ull << 20, RLIM_INFINITY};
+    limits[RLIMIT_CORE] = {0, RLIM_INFINITY};
+    limits[RLIMIT_NPROC] = {4096, 4096};
+    limits[RLIMIT_NOFILE] = {kDefaultNofileLimit, 4096};
+    limits[RLIMIT_MEMLOCK] = {8ull << 20, 8ull << 20};
+    limits[RLIMIT_SIGPENDING] = {1024, 1024};
+    limits[RLIMIT_MSGQUEUE] = {819200, 819200};
+    limits[RLIMIT_NICE] = {0, 0};
+    limits[RLIMIT_RTPRIO] = {0, 0};
+}
+
+Result<LoadedImage> load_image(Vfs& vfs, FsProcess& process, const ExecRequest& request, Vector<KString> argv,
+                               const Vector<KString>& envp, const proc::Credentials& credentials,
+                               uint64_t stack_limit) {
+    ExecTarget target = TRY(prepare_exec(vfs, process, request, std::move(argv)));
+
+    Vector<StringView> argv_views;
+    Vector<StringView> envp_views;
+    for (auto& s : target.argv)
+        TRY(argv_views.try_append(StringView(s.chars(), s.length())));
+    for (auto& s : envp)
+        TRY(envp_views.try_append(StringView(s.chars(), s.length())));
+
+    StackSpec spec;
+    spec.stack_top = mm::user_stack_top;
+    spec.argv = argv_views.data();
+    spec.argc = argv_views.size();
+    spec.envp = envp_views.data();
+    spec.envc = envp_views.size();
+    spec.execfn = StringView(target.execfn.chars(), target.execfn.length());
+    for (int i = 0; i < 2; ++i) {
+        // Not cryptographic: AT_RANDOM seeds musl's stack protector canary.
+        uint64_t r = arch::rdtsc() * 0x9e3779b97f4a7c15ull + i * 0x632be59bd9b4e019ull;
+        for (int b = 0; b < 8; ++b)
+            spec.random[i * 8 + b] = static_cast<uint8_t>(r >> (b * 8));
+    }
+    spec.aux.phdr = target.plan.phdr_address;
+    spec.aux.phent = target.plan.phdr_entry_size ? target.plan.phdr_entry_size : 56;
+    spec.aux.phnum = target.plan.phdr_count;
+    spec.aux.entry = target.plan.entry;
+    spec.aux.uid = credentials.uid;
+    spec.aux.euid = credentials.euid;
+    spec.aux.gid = credentials.gid;
+    spec.aux.egid = credentials.egid;
+    spec.aux.hwcap = arch::cpuid(1).edx;
+    spec.stack_limit = stack_limit;
+    InitialStack stack = TRY(build_initial_stack(spec));
+
+    InodeElfSource source(*target.binary);
+    mm::ExecLayout layout;
+    layout.stack_limit = stack_limit;
+    LoadedImage image;
+    image.space = TRY(mm::build_exec_address_space(source, target.plan, stack, layout));
+    image.entry = target.plan.entry;
+    image.rsp = stack.rsp;
+    image.execfn = std::move(target.execfn);
+    return image;
+}
+
+// --- current.h ----------------------------------------------------------------
+
+proc::Thread& current_thread() {
+    proc::Thread* thread = sched::current().proc_thread();
+    VERIFY(thread);
+    return *thread;
+}
+
+proc::Process& current_process() { return current_thread().process(); }
+
+mm::AddressSpace& current_address_space() {
+    return *mm::AddressSpace::from_handle(current_thread().address_space());
+}
+
+FsProcess current_fs_process() {
+    proc::Thread& thread = current_thread();
+    proc::Process& process = thread.process();
+    Task& task = task_of(thread);
+    // fs/inode.h has its own Credentials: convert at the boundary.
+    const proc::Credentials& c = process.credentials();
+    task.fs_credentials = Credentials{c.uid, c.gid, c.euid, c.egid, nullptr, 0};
+    uint64_t nofile = kDefaultNofileLimit;
+    if (process.timers())
+        nofile = extra_of(process).limits[RLIMIT_NOFILE].cur;
+    return FsProcess{task.fs_credentials, file_table_of(process), task.fs->cwd, nofile};
+}
+
+} // namespace charon::task

@@ -1,0 +1,124 @@
+// The kernel-side glue around the lifecycle core (kernel/proc): the one
+// ProcessTable, the LifecycleHost that acts on its decisions, and the kernel
+// objects each process and thread owns, stored behind the core's opaque
+// handles (docs/proc-api.md):
+//
+//   core handle              what it points to here
+//   Thread::kernel_stack     Task (per thread: its sched::Thread, fs state,
+//                            name); the sched::Thread's own stack is freed
+//                            by the scheduler's reaper after the final switch
+//   Thread::address_space    mm::AddressSpace (one reference held by the core)
+//   Process::file_table      FdTable (one reference held by the core)
+//   Process::timers          ProcessExtra (rlimits; interval timers later):
+//                            the core drops it when the whole group dies,
+//                            which is exactly the lifetime these need
+#pragma once
+
+#include <cstdint>
+
+#include "exec/exec.h"
+#include "fs/fd_table.h"
+#include "fs/vfs.h"
+#include "lib/ref_ptr.h"
+#include "lib/result.h"
+#include "proc/lifecycle.h"
+
+namespace charon::arch {
+struct SyscallFrame;
+}
+namespace charon::sched {
+class Thread;
+}
+namespace charon::mm {
+class AddressSpace;
+}
+
+namespace charon::task {
+
+// Linux's fs_struct: shared by threads/processes cloned with CLONE_FS.
+struct FsState final : public RefCounted {
+    RefPtr<Inode> cwd;
+    uint32_t umask = 022;
+};
+
+// Resource limits (Linux RLIMIT_* numbering).
+inline constexpr int RLIMIT_CPU = 0, RLIMIT_FSIZE = 1, RLIMIT_DATA = 2, RLIMIT_STACK = 3, RLIMIT_CORE = 4,
+                     RLIMIT_RSS = 5, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MEMLOCK = 8, RLIMIT_AS = 9,
+                     RLIMIT_LOCKS = 10, RLIMIT_SIGPENDING = 11, RLIMIT_MSGQUEUE = 12, RLIMIT_NICE = 13,
+                     RLIMIT_RTPRIO = 14, RLIMIT_RTTIME = 15, RLIM_NLIMITS = 16;
+inline constexpr uint64_t RLIM_INFINITY = ~0ull;
+struct Rlimit {
+    uint64_t cur;
+    uint64_t max;
+};
+
+// Per process (Linux keeps rlimits in signal_struct): copied at fork.
+struct ProcessExtra {
+    Rlimit limits[RLIM_NLIMITS];
+    int dumpable = 1; // PR_SET_DUMPABLE (Linux keeps it per mm; per process is enough without ptrace)
+    static ProcessExtra* from_handle(uint64_t h) { return reinterpret_cast<ProcessExtra*>(h); }
+    uint64_t handle() { return reinterpret_cast<uint64_t>(this); }
+};
+
+// Per thread.
+struct Task {
+    sched::Thread* kthread = nullptr;
+    RefPtr<FsState> fs;
+    char comm[16] = {}; // PR_SET_NAME, NUL-terminated
+    Credentials fs_credentials; // fs/inode.h's view of the process credentials (refreshed per call)
+    // rt_sigsuspend: the mask to restore once a handler frame is built.
+    uint64_t saved_mask = 0;
+    bool has_saved_mask = false;
+    static Task* from_handle(uint64_t h) { return reinterpret_cast<Task*>(h); }
+    uint64_t handle() { return reinterpret_cast<uint64_t>(this); }
+};
+
+// The one process table (created by init_processes()).
+proc::ProcessTable& table();
+// Hooks into the scheduler and the arch fault path, the table. Idempotent.
+void init_processes();
+
+Task& task_of(proc::Thread&);
+Task& current_task();
+FdTable& file_table_of(proc::Process&);
+ProcessExtra& extra_of(proc::Process&);
+sched::Thread& kernel_thread_of(proc::Thread&);
+
+void set_comm(Task&, const char* path); // the last path component, 15 bytes
+
+// A new program image, ready to switch to (execve and init share this).
+struct LoadedImage {
+    mm::AddressSpace* space = nullptr; // one reference, the caller's
+    uint64_t entry = 0;
+    uint64_t rsp = 0;
+    KString execfn;
+};
+// prepare_exec + build_initial_stack + build_exec_address_space. Touches
+// nothing of the caller; on error nothing is left allocated.
+Result<LoadedImage> load_image(Vfs& vfs, FsProcess& process, const ExecRequest& request, Vector<KString> argv,
+                               const Vector<KString>& envp, const proc::Credentials& credentials,
+                               uint64_t stack_limit);
+
+// Counters for charon_stats (creators call the note_ functions).
+uint64_t live_tasks();
+uint64_t live_file_tables();
+void note_task_created();
+void note_file_table_created();
+
+// CLOCK_REALTIME in ns since the epoch (time.cpp: the CMOS clock at boot +
+// the monotonic clock).
+uint64_t realtime_ns();
+
+// futex wake (futex.cpp), used by clear_child_tid.
+int futex_wake(mm::AddressSpace* space, uint64_t uaddr, int count, uint32_t bitset);
+
+// Default rlimits of init (Linux's INIT_RLIMITS, nofile as a typical host).
+void default_limits(Rlimit* limits);
+
+// The return-to-user signal path (signal.cpp).
+void return_to_user(arch::SyscallFrame& frame);
+void user_fault(arch::SyscallFrame& frame, uint64_t address);
+// Where the calling thread's life ends after the core's exit decision.
+[[noreturn]] void finish_exit();
+
+} // namespace charon::task
