@@ -2,8 +2,12 @@
 // calling thread runs in (mm::current_address_space(): the one CR3 holds).
 // The Linux semantics live in mm/address_space.cpp; this file only unpacks
 // arguments. See docs/memory.md.
+#include "fs/fd_table.h"
+#include "fs/open_file.h"
 #include "mm/address_space.h"
+#include "mm/inode_backing.h"
 #include "syscall/syscall.h"
+#include "task/current.h"
 
 namespace charon {
 
@@ -36,16 +40,22 @@ static Result<long> sys_mmap(SyscallArgs const& args) {
     request.prot = static_cast<int>(args.arg[2]);
     request.flags = static_cast<unsigned>(args.arg[3]);
     request.offset = args.arg[5];
+    // x86_64's sys_mmap checks the offset first, before the fd.
+    if (request.offset & (page_size - 1))
+        return EINVAL;
     if (!(request.flags & mm::MAP_ANONYMOUS)) {
-        // File mappings need the calling process's descriptor table, which
-        // the process wiring provides: it looks the fd up, checks the open
-        // mode (EACCES: not readable; MAP_SHARED+PROT_WRITE needs O_RDWR),
-        // and passes the file's VmBacking. Until then: ENODEV, "this file
-        // cannot be mapped", which programs handle by reading instead.
-        int fd = static_cast<int>(args.arg[4]);
-        if (fd < 0)
+        // The file: open for reading (EACCES otherwise, as Linux); a shared
+        // writable mapping needs O_RDWR too (checked by mmap through
+        // backing_writable). Pipes, directories and devices: ENODEV.
+        FsProcess process = task::current_fs_process();
+        RefPtr<OpenFile> file = TRY(process.fds.get(static_cast<int>(args.arg[4])));
+        if (file->is_path_only())
             return EBADF;
-        return ENODEV;
+        int mode = file->status_flags() & O_ACCMODE;
+        if (mode == O_WRONLY)
+            return EACCES;
+        request.backing = TRY(mm::InodeBacking::create(file->inode()));
+        request.backing_writable = mode == O_RDWR;
     }
     uint64_t address = TRY(space->mmap(request));
     return static_cast<long>(address);
