@@ -24,7 +24,16 @@ UserMemory& user_memory() {
     return memory;
 }
 
+namespace {
+FsProcess* g_test_process;
+}
+
+void set_fs_process_for_tests(FsProcess* process) { g_test_process = process; }
+
 Result<FsProcess> fs_process() {
+    if (g_test_process)
+        return FsProcess{g_test_process->credentials, g_test_process->fds, g_test_process->cwd,
+                         g_test_process->nofile_limit};
     if (!&task::current_fs_process)
         return ENOSYS;
     return task::current_fs_process();

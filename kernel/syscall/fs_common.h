@@ -41,6 +41,10 @@ UserMemory& user_memory();
 // The calling process's credentials, descriptors, cwd and RLIMIT_NOFILE.
 // ENOSYS while the process wiring (kernel/task) is not linked in.
 Result<FsProcess> fs_process();
+// In-kernel tests (tests/kernel/test_fs_syscalls.cpp) run the handlers from a
+// kernel thread with a process of their own: while set, fs_process() answers
+// this. Null restores the real one.
+void set_fs_process_for_tests(FsProcess* process);
 
 // A path argument: copied with PATH_MAX (4096 bytes with the NUL) as Linux's
 // getname(): EFAULT for a bad pointer, ENAMETOOLONG when no NUL comes within

@@ -1,0 +1,252 @@
+// poll(2) and ppoll(2) over pipes, the console and files that are always
+// ready (regular files, directories, /dev/null: Linux's DEFAULT_POLLMASK).
+//
+// Waiting without lost wake-ups on several queues: each round takes a
+// reference on every file (so no pipe can be freed while our Waiter sits on
+// its queue), puts one Waiter per file on the queue its readiness changes
+// on, *then* checks readiness, and sleeps only if nothing was ready and no
+// Waiter was woken since it was queued (sched::sleep_on_any). A wake between
+// the check and the sleep marks its Waiter, so the sleep does not start.
+// Readiness reads a pipe's counters without the pipe lock: on one CPU with
+// the reference held they are consistent snapshots (an SMP port takes the
+// lock as Linux's pipe_poll does).
+#include <new>
+
+#include "drivers/serial_console.h"
+#include "fs/abi.h"
+#include "fs/device.h"
+#include "fs/inode.h"
+#include "fs/pipe.h"
+#include "sched/wait.h"
+#include "syscall/fs_common.h"
+
+namespace charon {
+
+namespace {
+
+// Linux's POLL* bits (named apart from fs/abi.h's, which may define them too).
+constexpr uint16_t kPollIn = 0x001, kPollOut = 0x004, kPollErr = 0x008, kPollHup = 0x010, kPollNval = 0x020,
+                   kPollRdNorm = 0x040, kPollWrNorm = 0x100;
+constexpr uint16_t kDefaultPollMask = kPollIn | kPollOut | kPollRdNorm | kPollWrNorm;
+
+struct LinuxPollFd {
+    int32_t fd;
+    int16_t events;
+    int16_t revents;
+};
+static_assert(sizeof(LinuxPollFd) == 8);
+
+struct Readiness {
+    uint16_t mask = 0;
+    WaitQueue* queue = nullptr; // where a change of `mask` is announced
+};
+
+bool is_console(Inode& inode) {
+    return inode.type() == InodeType::CharDevice && inode.rdev_major() == kConsoleMajor &&
+           inode.rdev_minor() == kConsoleMinor;
+}
+
+// Linux's f_op->poll for the files Charon has.
+Readiness poll_file(OpenFile& file) {
+    Readiness r;
+    Inode& inode = file.inode();
+    if (inode.type() == InodeType::Fifo) {
+        Pipe& pipe = static_cast<PipeFile&>(file).pipe();
+        // pipe_poll: readers see data or a hang-up, writers room (Linux: a
+        // free page slot; here PIPE_BUF bytes, so a small write will not
+        // block) or an error when no reader is left.
+        if (file.can_read()) {
+            r.queue = &pipe.read_queue();
+            if (pipe.bytes_buffered() > 0)
+                r.mask |= kPollIn | kPollRdNorm;
+            if (pipe.writers() == 0)
+                r.mask |= kPollHup;
+        } else if (file.can_write()) {
+            r.queue = &pipe.write_queue();
+            if (pipe.capacity() - pipe.bytes_buffered() >= PIPE_BUF)
+                r.mask |= kPollOut | kPollWrNorm;
+            if (pipe.readers() == 0)
+                r.mask |= kPollErr;
+        }
+        return r;
+    }
+    if (is_console(inode)) {
+        ConsoleDevice& console = drivers::serial_console();
+        r.queue = &console.input_queue();
+        r.mask = kPollOut | kPollWrNorm; // output is written synchronously
+        if (console.input_available() > 0)
+            r.mask |= kPollIn | kPollRdNorm;
+        return r;
+    }
+    r.mask = kDefaultPollMask;
+    return r;
+}
+
+class PollState {
+public:
+    explicit PollState(size_t count) : m_count(count) {}
+    ~PollState() {
+        release();
+        delete[] m_user;
+        delete[] m_slots;
+        delete[] m_waiter_list;
+    }
+    PollState(const PollState&) = delete;
+    PollState& operator=(const PollState&) = delete;
+
+    Result<void> allocate() {
+        if (m_count == 0)
+            return {};
+        m_user = new (std::nothrow) LinuxPollFd[m_count];
+        m_slots = new (std::nothrow) Slot[m_count];
+        m_waiter_list = new (std::nothrow) Waiter*[m_count];
+        if (!m_user || !m_slots || !m_waiter_list)
+            return ENOMEM;
+        return {};
+    }
+    LinuxPollFd* entries() { return m_user; }
+
+    // One scan: references every file, queues a Waiter where readiness can
+    // change, then fills revents. Returns how many entries have revents.
+    size_t scan(FsProcess& process) {
+        release();
+        for (size_t i = 0; i < m_count; ++i) {
+            if (m_user[i].fd < 0)
+                continue;
+            auto file = process.fds.get(m_user[i].fd);
+            // fdget() does not see O_PATH descriptors: kPollNval as a closed fd.
+            if (!file.is_error() && !file.value()->is_path_only())
+                m_slots[i].file = file.release_value();
+        }
+        {
+            sched::detail::InterruptsOff off;
+            for (size_t i = 0; i < m_count; ++i) {
+                Slot& slot = m_slots[i];
+                if (!slot.file)
+                    continue;
+                WaitQueue* queue = poll_file(*slot.file).queue;
+                if (!queue)
+                    continue;
+                fsys::prepare_waiter(slot.waiter);
+                queue->add(slot.waiter);
+                slot.queue = queue;
+                m_waiter_list[m_queued++] = &slot.waiter;
+            }
+        }
+        size_t ready = 0;
+        for (size_t i = 0; i < m_count; ++i) {
+            LinuxPollFd& entry = m_user[i];
+            entry.revents = 0;
+            if (entry.fd < 0)
+                continue;
+            if (!m_slots[i].file) {
+                entry.revents = kPollNval;
+            } else {
+                uint16_t filter = static_cast<uint16_t>(entry.events) | kPollErr | kPollHup;
+                entry.revents = static_cast<int16_t>(poll_file(*m_slots[i].file).mask & filter);
+            }
+            if (entry.revents)
+                ++ready;
+        }
+        return ready;
+    }
+
+    // Until a queued Waiter is woken, the deadline (ETIMEDOUT) or a signal
+    // (ERESTARTSYS).
+    Result<void> sleep(sched::Deadline deadline) {
+        if (m_queued == 0)
+            return sched::sleep_until([] { return false; }, sched::BlockMode::Interruptible, deadline);
+        return sched::sleep_on_any(m_waiter_list, m_queued, sched::BlockMode::Interruptible, deadline);
+    }
+
+    // Takes every Waiter off its queue, then drops the file references.
+    void release() {
+        if (!m_slots)
+            return;
+        {
+            sched::detail::InterruptsOff off;
+            for (size_t i = 0; i < m_count; ++i) {
+                if (m_slots[i].queue) {
+                    m_slots[i].queue->remove(m_slots[i].waiter);
+                    m_slots[i].queue = nullptr;
+                }
+            }
+        }
+        m_queued = 0;
+        for (size_t i = 0; i < m_count; ++i)
+            m_slots[i].file = nullptr;
+    }
+
+private:
+    struct Slot {
+        RefPtr<OpenFile> file;
+        Waiter waiter;
+        WaitQueue* queue = nullptr;
+    };
+
+    size_t m_count;
+    LinuxPollFd* m_user = nullptr;
+    Slot* m_slots = nullptr;
+    Waiter** m_waiter_list = nullptr;
+    size_t m_queued = 0;
+};
+
+// The body of poll and ppoll. `zero_timeout`: scan once, never sleep.
+Result<long> do_poll(uint64_t user_fds, uint64_t count, bool has_deadline, sched::Deadline deadline,
+                     bool zero_timeout) {
+    FsProcess process = TRY(fsys::fs_process());
+    // Linux: more entries than RLIMIT_NOFILE is EINVAL.
+    if (count > process.nofile_limit)
+        return EINVAL;
+    PollState state(count);
+    TRY(state.allocate());
+    if (count)
+        TRY(copy_from_user(state.entries(), user_fds, count * sizeof(LinuxPollFd)));
+
+    long ready_count = 0;
+    Errno failure = Errno(0);
+    bool timed_out = zero_timeout;
+    for (;;) {
+        size_t ready = state.scan(process);
+        if (ready || timed_out) {
+            ready_count = static_cast<long>(ready);
+            break;
+        }
+        auto slept = state.sleep(has_deadline ? deadline : sched::Deadline::never());
+        state.release();
+        if (slept.is_error()) {
+            if (slept.error().code() == ETIMEDOUT) {
+                timed_out = true; // one last scan, as Linux's do_poll
+                continue;
+            }
+            // poll is never restarted after a handler (Linux: ERESTARTNOHAND,
+            // or ERESTART_RESTARTBLOCK with the remaining time for poll).
+            failure = slept.error().code() == ERESTARTSYS ? ERESTARTNOHAND : slept.error().code();
+            break;
+        }
+    }
+    state.release();
+    // Linux writes every revents back, also when returning an error.
+    for (size_t i = 0; i < count; ++i) {
+        uint64_t address = user_fds + i * sizeof(LinuxPollFd) + offsetof(LinuxPollFd, revents);
+        TRY(copy_to_user(address, &state.entries()[i].revents, sizeof(int16_t)));
+    }
+    if (failure)
+        return failure;
+    return ready_count;
+}
+
+} // namespace
+
+// poll(struct pollfd* fds, nfds_t nfds, int timeout_ms): a negative timeout
+// waits for ever, 0 scans once.
+CHARON_SYSCALL(7, poll, sys_poll);
+static Result<long> sys_poll(SyscallArgs const& args) {
+    int timeout_ms = fsys::arg_int(args, 2);
+    sched::Deadline deadline = sched::Deadline::never();
+    if (timeout_ms > 0)
+        deadline = sched::Deadline::after(uint64_t(timeout_ms) * 1000000);
+    return do_poll(args.arg[0], args.arg[1], timeout_ms > 0, deadline, timeout_ms == 0);
+}
+
+} // namespace charon
