@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #undef O_ACCMODE
@@ -81,6 +82,14 @@
 #undef PIPE_BUF
 #undef NAME_MAX
 #undef PATH_MAX
+#undef POLLIN
+#undef POLLPRI
+#undef POLLOUT
+#undef POLLERR
+#undef POLLHUP
+#undef POLLNVAL
+#undef POLLRDNORM
+#undef POLLWRNORM
 #endif
 
 namespace charon {
@@ -162,6 +171,16 @@ inline constexpr uint8_t DT_BLK = 6;
 inline constexpr uint8_t DT_REG = 8;
 inline constexpr uint8_t DT_LNK = 10;
 inline constexpr uint8_t DT_SOCK = 12;
+
+// poll(2) events.
+inline constexpr uint32_t POLLIN = 0x001;
+inline constexpr uint32_t POLLPRI = 0x002;
+inline constexpr uint32_t POLLOUT = 0x004;
+inline constexpr uint32_t POLLERR = 0x008;
+inline constexpr uint32_t POLLHUP = 0x010;
+inline constexpr uint32_t POLLNVAL = 0x020;
+inline constexpr uint32_t POLLRDNORM = 0x040;
+inline constexpr uint32_t POLLWRNORM = 0x100;
 
 inline constexpr size_t PIPE_BUF = 4096;     // writes up to this size are atomic
 inline constexpr size_t kPipeCapacity = 65536; // Linux default pipe size (16 pages)

@@ -46,6 +46,15 @@ Result<size_t> ConsoleDevice::write(OpenFile&, const IoBuffer& buffer, size_t le
     return done;
 }
 
+uint32_t ConsoleDevice::poll(IoContext& context) {
+    SpinlockGuard guard(m_lock);
+    uint32_t events = POLLOUT | POLLWRNORM;
+    if (m_used > 0)
+        events |= POLLIN | POLLRDNORM;
+    context.enqueue(m_readers, m_lock);
+    return events;
+}
+
 size_t ConsoleDevice::push_input(const char* chars, size_t length) {
     SpinlockGuard guard(m_lock);
     size_t kept = 0;

@@ -33,6 +33,11 @@ public:
     // as a UART would overrun) and wakes readers. Returns the bytes kept.
     size_t push_input(const char* chars, size_t length);
     size_t input_available() const { return m_used; }
+    // poll(2): POLLIN|POLLRDNORM with input, POLLOUT|POLLWRNORM always
+    // (output never waits); queues `context.waiter` on the input queue under
+    // the input lock, so an interrupt's push_input cannot be missed or race
+    // the queue update. Cancel with context.cancel_wait().
+    uint32_t poll(IoContext& context);
     WaitQueue& input_queue() { return m_readers; }
 
 private:

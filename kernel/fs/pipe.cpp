@@ -78,6 +78,28 @@ Result<size_t> Pipe::write(const IoBuffer& buffer, size_t length, bool nonblocki
     return count;
 }
 
+uint32_t Pipe::poll(bool read_end, bool write_end, IoContext& context) {
+    SpinlockGuard guard(m_lock);
+    uint32_t events = 0;
+    if (read_end) {
+        if (m_used > 0)
+            events |= POLLIN | POLLRDNORM;
+        if (m_writers == 0)
+            events |= POLLHUP;
+    }
+    if (write_end) {
+        if (m_capacity - m_used >= PIPE_BUF)
+            events |= POLLOUT | POLLWRNORM;
+        if (m_readers == 0)
+            events |= POLLERR;
+    }
+    if (read_end)
+        context.enqueue(m_read_queue, m_lock);
+    else if (write_end)
+        context.enqueue(m_write_queue, m_lock);
+    return events;
+}
+
 void Pipe::attach_reader() {
     SpinlockGuard guard(m_lock);
     ++m_readers;

@@ -36,6 +36,15 @@ public:
     Result<size_t> read(IoBuffer& buffer, size_t length, bool nonblocking, IoContext& context);
     Result<size_t> write(const IoBuffer& buffer, size_t length, bool nonblocking, IoContext& context);
 
+    // poll(2) for an end open for reading and/or writing: Linux's
+    // pipe_poll events (POLLIN|POLLRDNORM with data, POLLHUP with no writer
+    // left; POLLOUT|POLLWRNORM with room for an atomic write, POLLERR with
+    // no reader left). If `context.waiter` is set it is queued, under the
+    // same lock, where a change of those events is announced (the read
+    // queue for a read end, else the write queue); cancel with
+    // context.cancel_wait(). No change can be missed between the two.
+    uint32_t poll(bool read_end, bool write_end, IoContext& context);
+
     void attach_reader();
     void attach_writer();
     void detach_reader();

@@ -371,6 +371,17 @@ TEST_F(FsOps, ConsoleDeviceOverASink) {
         EXPECT_EQ(std::string(buffer, 5), "echo ");
         EXPECT_EQ(file->read(in, 8, retry).value(), 3u);
         EXPECT_EQ(std::string(buffer, 3), "hi\n");
+        IoContext none;
+        EXPECT_EQ(console.poll(none), POLLOUT | POLLWRNORM);
+        Waiter poller;
+        IoContext poll_context;
+        poll_context.waiter = &poller;
+        EXPECT_EQ(console.poll(poll_context), POLLOUT | POLLWRNORM);
+        EXPECT_EQ(console.push_input("k", 1), 1u);
+        EXPECT_TRUE(poller.woken);
+        poll_context.cancel_wait();
+        EXPECT_EQ(console.poll(none), POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
+        EXPECT_EQ(file->read(in, 8, retry).value(), 1u);
         // Overrun: what does not fit is dropped.
         std::string flood(ConsoleDevice::kInputCapacity + 10, 'f');
         EXPECT_EQ(console.push_input(flood.data(), flood.size()), ConsoleDevice::kInputCapacity);

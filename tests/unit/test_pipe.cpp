@@ -331,3 +331,45 @@ TEST(PipeLeaks, PipesAreFreedWithTheirLastEnd) {
     }
     baseline.expect_back();
 }
+
+TEST_F(PipeTest, PollEventsAndWakeups) {
+    make_pipe();
+    IoContext none;
+    EXPECT_EQ(pipe->poll(true, false, none), 0u);                  // empty, writer present
+    EXPECT_EQ(pipe->poll(false, true, none), POLLOUT | POLLWRNORM); // room
+    Waiter waiter;
+    IoContext context;
+    context.waiter = &waiter;
+    EXPECT_EQ(pipe->poll(true, false, context), 0u);
+    EXPECT_EQ(context.queued_on, &pipe->read_queue());
+    ASSERT_EQ(write("x").value(), 1u);
+    EXPECT_TRUE(waiter.woken); // the data announced itself to the poller
+    context.cancel_wait();
+    EXPECT_EQ(pipe->poll(true, false, none), POLLIN | POLLRDNORM);
+    // Full: no POLLOUT; fewer than PIPE_BUF bytes free still counts as full.
+    ASSERT_EQ(write(std::string(kPipeCapacity - 1 - 100, 'f')).value(), kPipeCapacity - 101);
+    EXPECT_EQ(pipe->poll(false, true, none), 0u);
+    // Hang-up and error.
+    writer = nullptr;
+    ASSERT_FALSE(fds->close(wfd).is_error());
+    EXPECT_EQ(pipe->poll(true, false, none), POLLIN | POLLRDNORM | POLLHUP);
+    while (pipe->bytes_buffered())
+        read(65536).value();
+    EXPECT_EQ(pipe->poll(true, false, none), POLLHUP);
+    EXPECT_FALSE(pipe->read_queue().has_waiters());
+}
+
+TEST_F(PipeTest, PollWriteEndSeesBrokenPipe) {
+    make_pipe();
+    Waiter waiter;
+    IoContext context;
+    context.waiter = &waiter;
+    EXPECT_EQ(pipe->poll(false, true, context), POLLOUT | POLLWRNORM);
+    EXPECT_EQ(context.queued_on, &pipe->write_queue());
+    reader = nullptr;
+    ASSERT_FALSE(fds->close(rfd).is_error());
+    EXPECT_TRUE(waiter.woken);
+    context.cancel_wait();
+    IoContext none;
+    EXPECT_EQ(pipe->poll(false, true, none), POLLOUT | POLLWRNORM | POLLERR);
+}
