@@ -40,4 +40,11 @@ void note_release(LockRank rank) {
         held_mask_high &= ~(1ull << (r - 64));
 }
 
+bool holds_only(LockRank rank) {
+    auto r = static_cast<unsigned>(rank);
+    uint64_t low = r < 64 ? 1ull << r : 0;
+    uint64_t high = r < 64 ? 0 : 1ull << (r - 64);
+    return held_mask_low == low && held_mask_high == high;
+}
+
 } // namespace charon::lock_debug

@@ -37,6 +37,10 @@ namespace lock_debug {
 // Bitmask of ranks held on this CPU (rank values < 128 map to bits / 2).
 void note_acquire(LockRank rank, const char* name);
 void note_release(LockRank rank);
+// Whether `rank` is the only rank held: the scheduler switches threads
+// holding its own lock and nothing else (a thread that sleeps or yields
+// holding a spinlock would leave it locked for everyone else).
+bool holds_only(LockRank rank);
 } // namespace lock_debug
 
 class Spinlock {

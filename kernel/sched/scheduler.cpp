@@ -148,6 +148,9 @@ public:
     // thread runs again, still holding the lock (the thread that switched
     // back to it took it; the lock is handed over with the CPU).
     static void schedule_locked(bool involuntary) {
+        if (!lock_debug::holds_only(LockRank::Scheduler))
+            panic("schedule: thread %lu (%s) switches away holding a spinlock", current_thread->m_id,
+                  current_thread->m_name);
         Thread* previous = current_thread;
         need_resched = false;
         switch (previous->m_state) {

@@ -73,8 +73,16 @@ KERNEL_TEST(sched_yield_switches_between_kernel_threads) {
     AllReaped all_reaped;
     PingPong state;
     uint64_t switches = context_switch_count();
-    KASSERT(spawn("ping", [](void* a) { ping_pong_thread(a, 'A'); }, &state));
-    KASSERT(spawn("pong", [](void* a) { ping_pong_thread(a, 'B'); }, &state));
+    auto ping = create_kernel_thread("ping", [](void* a) { ping_pong_thread(a, 'A'); }, &state);
+    auto pong = create_kernel_thread("pong", [](void* a) { ping_pong_thread(a, 'B'); }, &state);
+    KASSERT(!ping.is_error() && !pong.is_error());
+    {
+        // Both runnable before either runs (a tick between the two starts
+        // could let the first one run alone).
+        detail::InterruptsOff off;
+        start(*ping.value());
+        start(*pong.value());
+    }
     KASSERT(wait_for([&] { return state.finished == 2; }));
     KASSERT_EQ(state.length, 6);
     // Each yield hands the CPU to the other thread: strictly alternating.
@@ -238,15 +246,21 @@ KERNEL_TEST(sched_sleep_timeouts_fire_in_deadline_order) {
     static volatile int done;
     done = 0;
     struct Arg {
-        uint64_t delay;
+        uint64_t delay; // then the absolute deadline
         int id;
     };
     static Arg args[3] = {{30 * ms, 2}, {10 * ms, 0}, {20 * ms, 1}};
+    // Absolute deadlines, fixed before any thread runs: how late each
+    // thread starts (a loaded host) cannot reorder them.
+    uint64_t base = monotonic_ns();
+    for (auto& arg : args)
+        arg.delay += base;
     for (auto& arg : args) {
         KASSERT(spawn("timed",
                       [](void* a) {
                           auto* p = static_cast<Arg*>(a);
-                          (void)sleep_for(p->delay);
+                          (void)sleep_until([] { return false; }, BlockMode::Uninterruptible,
+                                            Deadline::at(p->delay));
                           order[done] = p->id;
                           done = done + 1;
                       },
