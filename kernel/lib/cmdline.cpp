@@ -7,7 +7,9 @@ namespace charon {
 namespace {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n'; }
 
-// Calls visit(key, key_length, value_or_null, value_length) per word.
+// Calls visit(key, key_length, value_or_null, value_length) per kernel word.
+// As on Linux, a bare "--" ends the kernel's options: what follows belongs to
+// init (kernel/init passes it on as init's arguments).
 template <typename Visit>
 void for_each_word(const char* line, Visit visit) {
     if (!line)
@@ -22,6 +24,8 @@ void for_each_word(const char* line, Visit visit) {
         while (*p && !is_space(*p))
             ++p;
         size_t word_length = static_cast<size_t>(p - word);
+        if (word_length == 2 && word[0] == '-' && word[1] == '-')
+            return;
         size_t key_length = 0;
         while (key_length < word_length && word[key_length] != '=')
             ++key_length;

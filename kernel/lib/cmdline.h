@@ -1,6 +1,7 @@
 // The kernel command line: words separated by spaces, each either a flag
 // ("selftest") or key=value ("loglevel=debug"). Parsing is allocation-free;
-// values are returned as views into the line.
+// values are returned as views into the line. Words after a bare "--" are
+// init's, not the kernel's: has_flag and find_value never see them.
 #pragma once
 
 #include <stddef.h>

@@ -37,6 +37,17 @@ TEST(CommandLine, BareWordHasEmptyValueAndLastWins) {
     EXPECT_EQ(value.length(), 0u);
 }
 
+TEST(CommandLine, WordsAfterDoubleDashBelongToInit) {
+    CommandLine cmdline("loglevel=info -- selftest debug loglevel=debug");
+    StringView value;
+    EXPECT_FALSE(cmdline.has_flag("selftest"));
+    EXPECT_FALSE(cmdline.has_flag("debug"));
+    ASSERT_TRUE(cmdline.find_value("loglevel", value));
+    EXPECT_TRUE(value == StringView("info"));
+    // "--x" is an ordinary word, not the separator.
+    EXPECT_TRUE(CommandLine("--x selftest").has_flag("selftest"));
+}
+
 TEST(CommandLine, EmptyAndNull) {
     CommandLine empty("");
     CommandLine none;
