@@ -81,6 +81,12 @@ public:
     // finalizer); this call hands over that duty exactly once per thread.
     virtual void release_kernel_stack(Thread& thread, uint64_t kernel_stack) = 0;
 
+    // --- Core dumps --------------------------------------------------------
+    // A core-dumping default action kills the process: write the dump (Linux
+    // do_coredump). The status word reports WCOREDUMP only if it did. The
+    // default (tests) pretends it did.
+    virtual bool dump_core(Thread&, int /*sig*/) { return true; }
+
     // --- Init ------------------------------------------------------------
     // The last thread of init (pid 1) is exiting with `status_word` (as
     // wait4 would report it). Called under the ProcessTree lock, before any

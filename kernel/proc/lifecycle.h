@@ -194,6 +194,14 @@ public:
     // rt_sigprocmask: returns the old mask; EINVAL for a bad `how`.
     Result<SigSet> sigprocmask(Thread& thread, int how, const SigSet* set);
     SigSet sigpending(Thread& thread);
+    // rt_sigtimedwait: takes the first pending signal of `set` (the thread's
+    // queue first, then the process's); 0 if none.
+    int dequeue_signal(Thread& thread, SigSet set, SigInfo& info);
+    // rt_sigtimedwait's sleep: `set` is unblocked so its signals wake the
+    // thread, yet none of them counts as ignored (Linux real_blocked);
+    // end_signal_wait restores the mask.
+    void begin_signal_wait(Thread& thread, SigSet set);
+    void end_signal_wait(Thread& thread);
     // sigreturn / sigsuspend: SIGKILL and SIGSTOP are silently removed.
     void set_signal_mask(Thread& thread, SigSet mask);
     // Whether get_signal() has something to do (TIF_SIGPENDING).
@@ -218,6 +226,8 @@ public:
     // --- prctl --------------------------------------------------------------
     Result<void> set_pdeath_signal(Thread& thread, int sig); // 0 clears
     void set_child_subreaper(Thread& thread, bool enable);
+    // setrlimit(RLIMIT_SIGPENDING): the process's limit on queued signals.
+    void set_sigpending_limit(Process& process, int limit);
     // set_tid_address(2): the CLONE_CHILD_CLEARTID address of the thread (0 clears).
     void set_clear_child_tid(Thread& thread, uint64_t address);
 

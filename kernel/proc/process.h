@@ -162,6 +162,7 @@ private:
     ThreadState m_run_state = ThreadState::Runnable; // as the scheduler last reported
     ThreadState m_counted_state = ThreadState::Runnable; // the state the statistics hold
     SigSet m_blocked;
+    SigSet m_real_blocked; // rt_sigtimedwait: the mask before its set was unblocked
     PendingSet m_pending;
     bool m_stop_pending = false; // JOBCTL_STOP_PENDING: must join the group stop
     bool m_stopped = false;      // parked in a group stop until SIGCONT/SIGKILL

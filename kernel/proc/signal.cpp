@@ -87,7 +87,8 @@ bool ProcessTable::prepare_signal(int sig, Process& p, Thread* thread, bool forc
 // it has no handler for, except SIGKILL/SIGSTOP forced by the kernel.
 bool ProcessTable::signal_ignored(int sig, Process& p, Thread* thread, bool force) {
     Thread* t = thread ? thread : p.m_leader;
-    if (t->m_blocked.contains(sig))
+    // A signal blocked, or waited for by rt_sigtimedwait, is never ignored.
+    if (t->m_blocked.contains(sig) || t->m_real_blocked.contains(sig))
         return false;
     uint64_t handler = p.m_sighand->action[sig - 1].handler;
     if (p.m_unkillable && handler == SIG_DFL && !(force && kUncatchable.contains(sig)))
@@ -134,6 +135,10 @@ void ProcessTable::complete_signal(int sig, Process& p, Thread* thread) {
     const KSigaction& action = p.m_sighand->action[sig - 1];
     DefaultAction da = default_action(sig);
     bool fatal = action.handler == SIG_DFL && (da == DefaultAction::Terminate || da == DefaultAction::CoreDump);
+    // Linux complete_signal: not fatal at once for a thread that waits for
+    // it in rt_sigtimedwait (real_blocked): it is taken there instead.
+    if (fatal && t->m_real_blocked.contains(sig))
+        fatal = false;
     if (fatal && !p.m_group_exit && da != DefaultAction::CoreDump) {
         // The core-dumping kind dies in get_signal (it needs the dumping thread).
         start_group_exit(p, signal_status_word(sig, false), nullptr);
@@ -440,6 +445,23 @@ SigSet ProcessTable::sigpending(Thread& thread) {
     return (thread.m_pending.signals | thread.process().m_shared_pending.signals) & thread.m_blocked;
 }
 
+void ProcessTable::begin_signal_wait(Thread& thread, SigSet set) {
+    SpinlockGuard guard(m_lock);
+    thread.m_real_blocked = thread.m_blocked;
+    set_blocked(thread, thread.m_blocked.without(set));
+}
+
+void ProcessTable::end_signal_wait(Thread& thread) {
+    SpinlockGuard guard(m_lock);
+    set_blocked(thread, thread.m_real_blocked);
+    thread.m_real_blocked = SigSet();
+}
+
+int ProcessTable::dequeue_signal(Thread& thread, SigSet set, SigInfo& info) {
+    SpinlockGuard guard(m_lock);
+    return dequeue(thread, set.without(kUncatchable), info);
+}
+
 bool ProcessTable::signal_pending(Thread& thread) {
     SpinlockGuard guard(m_lock);
     Process& p = thread.process();
@@ -592,7 +614,7 @@ SignalDecision ProcessTable::get_signal(Thread& t) {
             do_signal_stop(t, sig);
             continue; // now m_stopped (or the stop completed): report Stop
         }
-        start_group_exit(p, signal_status_word(sig, da == DefaultAction::CoreDump), &t);
+        start_group_exit(p, signal_status_word(sig, da == DefaultAction::CoreDump && m_host.dump_core(t, sig)), &t);
         d.kind = SignalDecision::Kind::Exit;
         d.signo = sig;
         d.info = info;

@@ -716,6 +716,11 @@ void ProcessTable::set_child_subreaper(Thread& thread, bool enable) {
     thread.process().m_is_subreaper = enable;
 }
 
+void ProcessTable::set_sigpending_limit(Process& process, int limit) {
+    SpinlockGuard guard(m_lock);
+    process.m_rlimit_sigpending = limit;
+}
+
 void ProcessTable::set_clear_child_tid(Thread& thread, uint64_t address) {
     SpinlockGuard guard(m_lock);
     thread.m_clear_child_tid = address;

@@ -104,7 +104,7 @@ private:
     }
     Process* random_process() {
         std::vector<Process*> all;
-        m_table.for_each_process([&](Process& p) { all.push_back(&p); });
+        m_table.for_each_process([](Process& p, void* c) { static_cast<std::vector<Process*>*>(c)->push_back(&p); }, &all);
         return all[rand(static_cast<uint32_t>(all.size()))];
     }
     pid_t random_target() {
@@ -600,7 +600,10 @@ void Simulation::check_invariants() {
     int thread_states[static_cast<unsigned>(ThreadState::Count)] = {};
     int process_states[5] = {};
     bool failed = false;
-    m_table.for_each_process([&](Process& p) {
+    std::vector<Process*> all;
+    m_table.for_each_process([](Process& p, void* c) { static_cast<std::vector<Process*>*>(c)->push_back(&p); }, &all);
+    for (Process* pp : all) {
+        Process& p = *pp;
         if (failed)
             return;
         ++processes;
@@ -679,7 +682,7 @@ void Simulation::check_invariants() {
             failed = true;
             return;
         }
-    });
+    }
     if (failed)
         return;
     for (auto& [pid, model] : m_model)
