@@ -49,8 +49,9 @@ guest-test: build
 coverage: deps
 	cmake -S . -B $(COVBUILD) -G Ninja -DCHARON_BUILD_KERNEL=OFF -DCHARON_COVERAGE=ON
 	cmake --build $(COVBUILD)
-	ctest --test-dir $(COVBUILD) -j"$$(nproc)" --output-on-failure
-	gcovr -r . --filter kernel/proc/ --object-directory $(COVBUILD) --print-summary
+	@# Report coverage even when a test fails, then fail with ctest's status.
+	ctest --test-dir $(COVBUILD) -j"$$(nproc)" --output-on-failure; status=$$?; \
+	gcovr -r . --filter kernel/proc/ --object-directory $(COVBUILD) --print-summary; exit $$status
 
 clean:
 	rm -rf $(BUILD) $(COVBUILD)
