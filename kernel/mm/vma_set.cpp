@@ -17,26 +17,94 @@ VmaSet::~VmaSet() {
     }
 }
 
-Vma* VmaSet::find(uint64_t address) const {
-    // Start from the last hit when it is at or below the address: faults
-    // and syscalls tend to hit the same or the next area.
-    Vma* vma = (m_cache && m_cache->start <= address) ? m_cache : m_first;
-    for (; vma && vma->start <= address; vma = vma->next) {
-        if (address < vma->end) {
-            m_cache = vma;
-            return vma;
+namespace {
+
+// Treap primitives on subtrees: split by key, merge two key-ordered trees.
+// Recursion depth is the tree's depth (expected O(log n)).
+void split_tree(Vma* node, uint64_t key, Vma*& below, Vma*& at_or_above) {
+    if (!node) {
+        below = at_or_above = nullptr;
+        return;
+    }
+    if (node->start < key) {
+        split_tree(node->tree_right, key, node->tree_right, at_or_above);
+        below = node;
+    } else {
+        split_tree(node->tree_left, key, below, node->tree_left);
+        at_or_above = node;
+    }
+}
+
+Vma* merge_trees(Vma* low, Vma* high) {
+    if (!low)
+        return high;
+    if (!high)
+        return low;
+    if (low->tree_priority > high->tree_priority) {
+        low->tree_right = merge_trees(low->tree_right, high);
+        return low;
+    }
+    high->tree_left = merge_trees(low, high->tree_left);
+    return high;
+}
+
+} // namespace
+
+Vma* VmaSet::floor(uint64_t address) const {
+    Vma* best = nullptr;
+    for (Vma* node = m_root; node;) {
+        if (node->start <= address) {
+            best = node;
+            node = node->tree_right;
+        } else {
+            node = node->tree_left;
         }
+    }
+    return best;
+}
+
+void VmaSet::tree_insert(Vma* vma) {
+    // xorshift32: priorities only need to be unpredictable to the
+    // insertion order, not to an adversary.
+    m_seed ^= m_seed << 13;
+    m_seed ^= m_seed >> 17;
+    m_seed ^= m_seed << 5;
+    vma->tree_priority = m_seed;
+    vma->tree_left = vma->tree_right = nullptr;
+    Vma *below, *above;
+    split_tree(m_root, vma->start, below, above);
+    m_root = merge_trees(merge_trees(below, vma), above);
+}
+
+void VmaSet::tree_erase(Vma* vma) {
+    Vma** link = &m_root;
+    while (*link != vma) {
+        VERIFY(*link);
+        link = vma->start < (*link)->start ? &(*link)->tree_left : &(*link)->tree_right;
+    }
+    *link = merge_trees(vma->tree_left, vma->tree_right);
+    vma->tree_left = vma->tree_right = nullptr;
+}
+
+Vma* VmaSet::find(uint64_t address) const {
+    // The last hit first: faults and syscalls tend to hit the same area.
+    if (m_cache && m_cache->contains(address))
+        return m_cache;
+    Vma* vma = floor(address);
+    if (vma && address < vma->end) {
+        m_cache = vma;
+        return vma;
     }
     return nullptr;
 }
 
 Vma* VmaSet::first_ending_after(uint64_t address) const {
-    Vma* vma = (m_cache && m_cache->start <= address) ? m_cache : m_first;
-    for (; vma; vma = vma->next) {
-        if (vma->end > address)
-            return vma;
-    }
-    return nullptr;
+    // Areas do not overlap: it is the one containing the address, or the
+    // first one starting above it.
+    Vma* vma = floor(address);
+    if (vma && vma->end > address)
+        return vma;
+    return vma ? vma->next : m_first;
 }
 
 bool VmaSet::is_free(uint64_t start, uint64_t end) const {
@@ -56,22 +124,20 @@ bool VmaSet::is_fully_mapped(uint64_t start, uint64_t end) const {
 
 void VmaSet::insert(Vma* vma) {
     VERIFY(vma && vma->start < vma->end && !vma->prev && !vma->next);
-    Vma* after = m_first; // the first area starting above the new one
-    if (m_cache && m_cache->start < vma->start)
-        after = m_cache;
-    while (after && after->start < vma->start)
-        after = after->next;
-    Vma* before = after ? after->prev : m_last;
+    Vma* before = floor(vma->start);
+    Vma* after = before ? before->next : m_first;
     VERIFY(!before || before->end <= vma->start);
     VERIFY(!after || vma->end <= after->start);
     vma->prev = before;
     vma->next = after;
     (before ? before->next : m_first) = vma;
     (after ? after->prev : m_last) = vma;
+    tree_insert(vma);
     ++m_count;
 }
 
 void VmaSet::erase(Vma& vma) {
+    tree_erase(&vma);
     (vma.prev ? vma.prev->next : m_first) = vma.next;
     (vma.next ? vma.next->prev : m_last) = vma.prev;
     if (m_cache == &vma)
@@ -96,6 +162,7 @@ Result<Vma*> VmaSet::split(Vma& vma, uint64_t at) {
     upper->next = vma.next;
     (vma.next ? vma.next->prev : m_last) = upper;
     vma.next = upper;
+    tree_insert(upper);
     ++m_count;
     return upper;
 }

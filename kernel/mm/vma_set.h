@@ -80,6 +80,9 @@ struct Vma {
     uint64_t offset = 0;       // backing offset of `start`
     Vma* prev = nullptr;       // the set's sorted list (owned by VmaSet)
     Vma* next = nullptr;
+    Vma* tree_left = nullptr;  // the set's search tree (a treap keyed by start)
+    Vma* tree_right = nullptr;
+    uint32_t tree_priority = 0;
 
     uint64_t length() const { return end - start; }
     bool contains(uint64_t address) const { return address >= start && address < end; }
@@ -127,12 +130,21 @@ public:
     Result<uint64_t> find_free_top_down(uint64_t length, uint64_t low, uint64_t high) const;
 
 private:
-    // A sorted list: processes have tens of areas, and find() starts from
-    // the last hit. A balanced tree can replace it behind this interface.
+    // Greatest start <= address, or null: O(log n) expected.
+    Vma* floor(uint64_t address) const;
+    void tree_insert(Vma* vma);
+    void tree_erase(Vma* vma);
+
+    // The areas twice: a sorted doubly linked list for walking neighbours,
+    // and a treap (random priorities, so expected O(log n) depth whatever
+    // the insertion order) for lookups, so a fault's cost does not grow
+    // with the number of areas (thread stacks, guard pages, many mmaps).
     Vma* m_first = nullptr;
     Vma* m_last = nullptr;
+    Vma* m_root = nullptr;
     size_t m_count = 0;
-    mutable Vma* m_cache = nullptr;        // last find() hit: faults cluster
+    uint32_t m_seed = 0x9e3779b9;
+    mutable Vma* m_cache = nullptr; // last find() hit: faults cluster
 };
 
 } // namespace charon::mm

@@ -254,3 +254,28 @@ TEST(VmaSet, RandomizedAgainstAPageMap) {
             ASSERT_FALSE(VmaSet::can_merge(*vma, *vma->next)) << "step " << step;
     }
 }
+
+TEST(VmaSet, ManyAreasInAnyOrder) {
+    // Thousands of areas (thread stacks and their guard pages, say),
+    // inserted in a scrambled order: every lookup still lands, and erasing
+    // every other one keeps the rest reachable.
+    VmaSet set;
+    constexpr uint64_t n = 5000;
+    for (uint64_t i = 0; i < n; ++i) {
+        uint64_t slot = (i * 2654435761u) % n; // a permutation of 0..n-1 (n and the factor are coprime)
+        set.insert(make((2 * slot + 1) * P, (2 * slot + 2) * P));
+    }
+    check_links(set);
+    for (uint64_t slot = 0; slot < n; ++slot) {
+        ASSERT_NE(set.find((2 * slot + 1) * P + 5), nullptr);
+        ASSERT_EQ(set.find((2 * slot + 1) * P)->start, (2 * slot + 1) * P);
+        ASSERT_EQ(set.find(2 * slot * P), nullptr);
+        ASSERT_EQ(set.first_ending_after(2 * slot * P)->start, (2 * slot + 1) * P);
+    }
+    for (uint64_t slot = 0; slot < n; slot += 2)
+        set.erase(*set.find((2 * slot + 1) * P));
+    check_links(set);
+    EXPECT_EQ(set.count(), n / 2);
+    for (uint64_t slot = 0; slot < n; ++slot)
+        ASSERT_EQ(set.find((2 * slot + 1) * P) != nullptr, slot % 2 == 1) << slot;
+}
