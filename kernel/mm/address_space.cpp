@@ -815,7 +815,11 @@ Result<void> AddressSpace::map_anonymous_fixed(uint64_t start, uint64_t end, int
 void AddressSpace::set_stack_limit(uint64_t limit) {
     SpinlockGuard guard(m_lock);
     m_stack_limit = limit;
-    m_mmap_base = mmap_base_for(limit);
+}
+
+void AddressSpace::set_mmap_base(uint64_t base) {
+    SpinlockGuard guard(m_lock);
+    m_mmap_base = align_down(base, page_size);
 }
 
 Result<void> AddressSpace::write(uint64_t address, const void* source, size_t length, bool force) {

@@ -149,7 +149,11 @@ public:
     // (EFAULT).
     Result<void> write(uint64_t address, const void* source, size_t length, bool force = false);
     Result<void> read(uint64_t address, void* destination, size_t length);
+    // RLIMIT_STACK's soft limit: how far the stack may grow. setrlimit
+    // calls this (Linux checks the limit at each growth); fork copies it.
     void set_stack_limit(uint64_t limit);
+    // Where top-down mmap allocation starts (exec: mmap_base_for(limit)).
+    void set_mmap_base(uint64_t base);
     uint64_t mmap_base() const { return m_mmap_base; }
 
     // --- introspection (tests, /proc later) -------------------------------

@@ -14,6 +14,9 @@ Result<void> fill(AddressSpace& space, const ElfSource& file, const LoadPlan& pl
         layout.stack_top - stack.rsp != stack.image.size())
         return EINVAL;
     space.set_stack_limit(layout.stack_limit);
+    // The mmap area starts below the stack's reservation (Linux's
+    // mmap_base, computed once at exec from RLIMIT_STACK).
+    space.set_mmap_base(mmap_base_for(layout.stack_limit));
 
     LoadRegion regions[kMaxLoadRegions];
     size_t count = plan.regions(regions, kMaxLoadRegions);

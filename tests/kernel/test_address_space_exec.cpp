@@ -109,6 +109,8 @@ void exec_image_scenario(ktest::Context& ktest_context) {
         KEXPECT(vma.flags & VmaGrowsDown);
         KEXPECT_EQ(vma.prot, VmProtRead | VmProtWrite);
         KEXPECT_LE(vma.start, align_down(stack.rsp, P) - 128 * 1024);
+        // mmap allocates below the stack's reservation.
+        KEXPECT_EQ(space->mmap_base(), mmap_base_for(default_stack_limit));
         // brk starts at the end of the image.
         KEXPECT_EQ(space->brk(0), plan.brk_start);
         KEXPECT_EQ(plan.brk_start, data_vaddr + 0x3000);
