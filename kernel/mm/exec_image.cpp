@@ -1,5 +1,7 @@
 #include "exec_image.h"
 
+#include <new>
+
 namespace charon::mm {
 
 namespace {
@@ -25,17 +27,28 @@ Result<void> fill(AddressSpace& space, const ElfSource& file, const LoadPlan& pl
 
     // The file bytes; the rest of each region stays zero (the bss, and the
     // tail of the last file page).
-    uint8_t chunk[512];
-    for (size_t i = 0; i < plan.segment_count; ++i) {
+    // Large chunks: the per-chunk cost (a lock, a page lookup) is paid per
+    // 16 KiB, not per few hundred bytes, for a megabyte-sized busybox.
+    constexpr size_t chunk_size = 4 * page_size;
+    auto* chunk = new (std::nothrow) uint8_t[chunk_size];
+    if (!chunk)
+        return ENOMEM;
+    Result<void> copied;
+    for (size_t i = 0; i < plan.segment_count && !copied.is_error(); ++i) {
         const LoadSegment& segment = plan.segments[i];
         for (uint64_t done = 0; done < segment.file_size;) {
             uint64_t left = segment.file_size - done;
-            size_t length = left < sizeof chunk ? static_cast<size_t>(left) : sizeof chunk;
-            TRY(file.read(segment.file_offset + done, chunk, length));
-            TRY(space.write(segment.vaddr + done, chunk, length, /*force=*/true));
+            size_t length = left < chunk_size ? static_cast<size_t>(left) : chunk_size;
+            copied = file.read(segment.file_offset + done, chunk, length);
+            if (!copied.is_error())
+                copied = space.write(segment.vaddr + done, chunk, length, /*force=*/true);
+            if (copied.is_error())
+                break;
             done += length;
         }
     }
+    delete[] chunk;
+    TRY(copied);
 
     uint64_t stack_low = align_down(stack.rsp, page_size);
     uint64_t stack_start = stack_low > initial_stack_expand ? stack_low - initial_stack_expand : 0;
