@@ -478,3 +478,68 @@ KERNEL_TEST(as_msync_checks) {
     KEXPECT_EQ(error_of(s->msync(base + 1, P, MS_SYNC)), EINVAL);
     KEXPECT_EQ(error_of(s->msync(base, P, 0x100)), EINVAL);
 }
+
+namespace {
+// Takes frames until only `keep` are free; the hoard is a list threaded
+// through the frames themselves. Returns its head.
+PhysAddr hoard_frames_until(size_t keep) {
+    PhysAddr head = 0;
+    while (free_frame_count() > keep) {
+        PhysAddr frame = allocate_frame(FrameFill::Uninitialized).value();
+        *phys_to_virt<PhysAddr>(frame) = head;
+        head = frame;
+    }
+    return head;
+}
+void release_hoard(PhysAddr head) {
+    while (head) {
+        PhysAddr next = *phys_to_virt<PhysAddr>(head);
+        free_frame(head);
+        head = next;
+    }
+}
+} // namespace
+
+KERNEL_TEST(as_out_of_memory_fork_and_fault_leave_no_trace) {
+    // Warm the heap up first (slab frames are kept, not returned).
+    {
+        Space warm{KASSERT_OK(AddressSpace::create())};
+        KASSERT_OK(warm->mmap(anonymous(base, P, RW)));
+        Space child{KASSERT_OK(warm->clone_for_fork())};
+    }
+    size_t frames = free_frame_count();
+    uint64_t tables = arch::page_table_page_count();
+    uint64_t live = mm_stats().live_address_spaces;
+    int fork_failures = 0, fault_failures = 0;
+    for (size_t keep = 0; keep <= 12; ++keep) {
+        Space s{KASSERT_OK(AddressSpace::create())};
+        KASSERT_OK(s->mmap(anonymous(base, 64 * P, RW)));
+        KASSERT_OK(s->mmap(anonymous(0x7f0000000000, 4 * P, RW)));
+        for (uint64_t i = 0; i < 64; i += 8)
+            KASSERT_OK(s->write(base + i * P, &i, sizeof i));
+        KASSERT_OK(s->write(0x7f0000000000, &keep, sizeof keep));
+        PhysAddr hoard = hoard_frames_until(keep);
+        auto child = s->clone_for_fork();
+        auto fault = s->handle_page_fault(base + 3 * P, FaultAccess{.write = true, .user = true});
+        release_hoard(hoard);
+        if (child.is_error()) {
+            KEXPECT_EQ(child.error().code(), ENOMEM);
+            ++fork_failures;
+        } else {
+            child.value()->unref();
+        }
+        if (fault.is_error()) {
+            KEXPECT_EQ(fault.error().code(), ENOMEM);
+            ++fault_failures;
+        }
+        // The parent is intact either way.
+        for (uint64_t i = 0; i < 64; i += 8)
+            KEXPECT_EQ(read_u64(*s, base + i * P), i);
+        KEXPECT_EQ(read_u64(*s, 0x7f0000000000), keep);
+    }
+    KEXPECT_GT(fork_failures, 0);
+    KEXPECT_GT(fault_failures, 0);
+    KEXPECT_EQ(free_frame_count(), frames);
+    KEXPECT_EQ(arch::page_table_page_count(), tables);
+    KEXPECT_EQ(mm_stats().live_address_spaces, live);
+}
