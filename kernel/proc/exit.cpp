@@ -74,7 +74,7 @@ void ProcessTable::start_group_exit(Process& p, int status, Thread* except) {
 }
 
 int ProcessTable::process_status(Process& p) {
-    return p.m_group_exit ? p.m_group_exit_status : p.m_leader->m_exit_status;
+    return p.m_group_exit || p.m_live_threads == 0 ? p.m_group_exit_status : p.m_leader->m_exit_status;
 }
 
 SigInfo ProcessTable::child_siginfo(Process& p, int code, int status) {
@@ -137,6 +137,10 @@ void ProcessTable::do_exit(Thread& t, int status) {
             p.m_exec_thread = nullptr;
         --p.m_live_threads;
         group_dead = p.m_live_threads == 0;
+        // Linux 6.x synchronize_group_exit: without a group exit, the last
+        // thread to exit decides the process's status (not the leader).
+        if (group_dead && !p.m_group_exit)
+            p.m_group_exit_status = status;
         if (group_dead && &p == m_init)
             m_host.init_exited(status);
         // Process-wide signals this thread might have been chosen for.

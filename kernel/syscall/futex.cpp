@@ -1,7 +1,8 @@
-// futex(2): WAIT/WAKE (and the BITSET variants), keyed by (address space,
-// user address). That is Linux's key for private futexes, and for shared
-// ones on private memory; shared futexes across processes on MAP_SHARED
-// memory (Linux keys those by the backing page) are not distinguished yet.
+// futex(2): WAIT/WAKE (and the BITSET variants, REQUEUE). Keys as Linux's
+// get_futex_key: a private futex (FUTEX_PRIVATE_FLAG, or any futex on
+// private memory) is (address space, address); a shared futex on a
+// MAP_SHARED mapping is (backing object, offset), so processes mapping the
+// same memory meet on it.
 //
 // No lost wake-up: the waiter is on the list before it reads the futex
 // word, so a FUTEX_WAKE issued after the value changed finds it.
@@ -25,8 +26,8 @@ constexpr uint32_t FUTEX_BITSET_MATCH_ANY = ~0u;
 
 struct FutexWaiter {
     FutexWaiter* next = nullptr;
-    mm::AddressSpace* space = nullptr;
-    uint64_t address = 0;
+    const void* space = nullptr; // Key.object
+    uint64_t address = 0;        // Key.offset
     uint32_t bitset = 0;
     sched::Thread* thread = nullptr;
     bool woken = false;
@@ -34,6 +35,20 @@ struct FutexWaiter {
 
 // Guarded by interrupts off (one CPU, see sched/wait.h).
 FutexWaiter* g_waiters;
+
+struct Key {
+    const void* object;
+    uint64_t offset;
+};
+
+Key key_for(mm::AddressSpace* space, uint64_t address, bool shared) {
+    if (shared && space) {
+        mm::Vma vma = space->vma_at(address);
+        if (vma.end && vma.is_shared() && vma.backing)
+            return Key{vma.backing.ptr(), vma.offset_of(address)};
+    }
+    return Key{space, address};
+}
 
 void unlink(FutexWaiter& w) {
     for (FutexWaiter** p = &g_waiters; *p; p = &(*p)->next) {
@@ -50,7 +65,7 @@ struct TimeSpec {
 };
 
 Result<long> futex_wait(uint64_t address, uint32_t value, uint64_t timeout_address, uint32_t bitset, bool absolute,
-                        bool realtime) {
+                        bool realtime, bool shared) {
     if (bitset == 0)
         return EINVAL;
     sched::Deadline deadline = sched::Deadline::never();
@@ -71,8 +86,9 @@ Result<long> futex_wait(uint64_t address, uint32_t value, uint64_t timeout_addre
         }
     }
     FutexWaiter w;
-    w.space = mm::current_address_space();
-    w.address = address;
+    Key key = key_for(mm::current_address_space(), address, shared);
+    w.space = key.object;
+    w.address = key.offset;
     w.bitset = bitset;
     w.thread = &sched::current();
     {
@@ -107,13 +123,14 @@ Result<long> futex_wait(uint64_t address, uint32_t value, uint64_t timeout_addre
 
 } // namespace
 
-int task::futex_wake(mm::AddressSpace* space, uint64_t address, int count, uint32_t bitset) {
+namespace {
+int wake_key(Key key, int count, uint32_t bitset) {
     int woken = 0;
     sched::detail::InterruptsOff off;
     FutexWaiter** p = &g_waiters;
     while (*p && woken < count) {
         FutexWaiter& w = **p;
-        if (w.space == space && w.address == address && (w.bitset & bitset)) {
+        if (w.space == key.object && w.address == key.offset && (w.bitset & bitset)) {
             *p = w.next;
             w.woken = true;
             sched::wake(*w.thread);
@@ -124,15 +141,22 @@ int task::futex_wake(mm::AddressSpace* space, uint64_t address, int count, uint3
     }
     return woken;
 }
+} // namespace
+
+// CLONE_CHILD_CLEARTID: Linux wakes with a shared key.
+int task::futex_wake(mm::AddressSpace* space, uint64_t address, int count, uint32_t bitset) {
+    return wake_key(key_for(space, address, true), count, bitset);
+}
 
 namespace {
 // Moves up to `count` waiters of (space, from) to (space, to).
-int futex_requeue(mm::AddressSpace* space, uint64_t from, uint64_t to, int count) {
+int futex_requeue(Key from, Key to, int count) {
     int moved = 0;
     sched::detail::InterruptsOff off;
     for (FutexWaiter* w = g_waiters; w && moved < count; w = w->next) {
-        if (w->space == space && w->address == from) {
-            w->address = to;
+        if (w->space == from.object && w->address == from.offset) {
+            w->space = to.object;
+            w->address = to.offset;
             ++moved;
         }
     }
@@ -153,18 +177,19 @@ static Result<long> sys_futex(SyscallArgs const& args) {
     if (realtime && command != FUTEX_WAIT_BITSET)
         return ENOSYS; // Linux: only the BITSET wait takes a clock
     mm::AddressSpace* space = mm::current_address_space();
+    bool shared = !(op & FUTEX_PRIVATE_FLAG);
     int count = static_cast<int>(value) < 0 ? 0x7fffffff : static_cast<int>(value);
     switch (command) {
     case FUTEX_WAIT:
-        return futex_wait(address, value, args.arg[3], FUTEX_BITSET_MATCH_ANY, false, false);
+        return futex_wait(address, value, args.arg[3], FUTEX_BITSET_MATCH_ANY, false, false, shared);
     case FUTEX_WAIT_BITSET:
-        return futex_wait(address, value, args.arg[3], static_cast<uint32_t>(args.arg[5]), true, realtime);
+        return futex_wait(address, value, args.arg[3], static_cast<uint32_t>(args.arg[5]), true, realtime, shared);
     case FUTEX_WAKE:
-        return task::futex_wake(space, address, count, FUTEX_BITSET_MATCH_ANY);
+        return wake_key(key_for(space, address, shared), count, FUTEX_BITSET_MATCH_ANY);
     case FUTEX_WAKE_BITSET:
         if (static_cast<uint32_t>(args.arg[5]) == 0)
             return EINVAL;
-        return task::futex_wake(space, address, count, static_cast<uint32_t>(args.arg[5]));
+        return wake_key(key_for(space, address, shared), count, static_cast<uint32_t>(args.arg[5]));
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE: {
         if (command == FUTEX_CMP_REQUEUE) {
@@ -174,8 +199,8 @@ static Result<long> sys_futex(SyscallArgs const& args) {
                 return EAGAIN;
         }
         int requeue = static_cast<int>(args.arg[3]) < 0 ? 0x7fffffff : static_cast<int>(args.arg[3]);
-        int woken = task::futex_wake(space, address, count, FUTEX_BITSET_MATCH_ANY);
-        return woken + futex_requeue(space, address, args.arg[4], requeue);
+        int woken = wake_key(key_for(space, address, shared), count, FUTEX_BITSET_MATCH_ANY);
+        return woken + futex_requeue(key_for(space, address, shared), key_for(space, args.arg[4], shared), requeue);
     }
     default:
         return ENOSYS;

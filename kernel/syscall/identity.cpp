@@ -1,6 +1,7 @@
 // Identity and process attributes: credentials, process groups and
 // sessions, prctl, resource limits, usage, uname.
 #include "lib/kstring.h"
+#include "mm/frame_allocator.h"
 #include "sched/scheduler.h"
 #include "syscall/syscall.h"
 #include "syscall/user_ptr.h"
@@ -100,6 +101,8 @@ Result<long> do_prlimit(proc::pid_t pid, int resource, uint64_t new_address, uin
         if (resource == task::RLIMIT_NOFILE && fresh.max > kNrOpen)
             return EPERM;
         limit = fresh;
+        if (resource == task::RLIMIT_SIGPENDING)
+            table().set_sigpending_limit(*p, fresh.cur > 0x7fffffff ? 0x7fffffff : static_cast<int>(fresh.cur));
     }
     if (old_address)
         TRY(copy_to_user(old_address, &old, sizeof(old)));
@@ -235,6 +238,7 @@ static Result<long> sys_setrlimit(SyscallArgs const& args) {
 
 CHARON_SYSCALL(98, getrusage, sys_getrusage);
 static Result<long> sys_getrusage(SyscallArgs const& args) {
+    task::sync_accounting();
     proc::RUsage usage = TRY(table().getrusage(current_thread(), static_cast<int>(args.arg[0])));
     TRY(copy_to_user(args.arg[1], &usage, sizeof(usage)));
     return 0;
@@ -244,6 +248,7 @@ static Result<long> sys_getrusage(SyscallArgs const& args) {
 CHARON_SYSCALL(100, times, sys_times);
 static Result<long> sys_times(SyscallArgs const& args) {
     auto ticks = [](const proc::TimeVal& tv) { return tv.tv_sec * 100 + tv.tv_usec / 10000; };
+    task::sync_accounting();
     if (args.arg[0]) {
         proc::RUsage self = TRY(table().getrusage(current_thread(), proc::RUSAGE_SELF));
         proc::RUsage children = TRY(table().getrusage(current_thread(), proc::RUSAGE_CHILDREN));
@@ -252,6 +257,29 @@ static Result<long> sys_times(SyscallArgs const& args) {
         TRY(copy_to_user(args.arg[0], tms, sizeof(tms)));
     }
     return static_cast<long>(monotonic_ns() / 10000000ull);
+}
+
+// sysinfo(info): uptime, memory from the frame allocator, process count.
+CHARON_SYSCALL(99, sysinfo, sys_sysinfo);
+static Result<long> sys_sysinfo(SyscallArgs const& args) {
+    struct SysInfo {
+        int64_t uptime;
+        uint64_t loads[3];
+        uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+        uint16_t procs, pad;
+        uint32_t pad2;
+        uint64_t totalhigh, freehigh;
+        uint32_t mem_unit;
+        char reserved[4];
+    } info{};
+    static_assert(sizeof(SysInfo) == 112);
+    info.uptime = static_cast<int64_t>(monotonic_ns() / 1000000000ull);
+    info.totalram = mm::usable_frame_count();
+    info.freeram = mm::free_frame_count();
+    info.procs = static_cast<uint16_t>(table().stats().threads);
+    info.mem_unit = 4096;
+    TRY(copy_to_user(args.arg[0], &info, sizeof(info)));
+    return 0;
 }
 
 CHARON_SYSCALL(63, uname, sys_uname);

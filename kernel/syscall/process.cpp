@@ -42,6 +42,25 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
     if ((flags & proc::CLONE_FS) && (flags & proc::CLONE_NEWNS))
         return EINVAL;
 
+    // RLIMIT_NPROC: processes of the caller's real uid, for a new process
+    // (Linux counts threads too; root is exempt as with CAP_SYS_RESOURCE).
+    if (!(flags & proc::CLONE_THREAD) && process.credentials().euid != 0) {
+        uint64_t limit = extra_of(process).limits[RLIMIT_NPROC].cur;
+        struct Count {
+            proc::uid_t uid;
+            uint64_t threads = 0;
+        } count{process.credentials().uid};
+        table().for_each_process(
+            [](proc::Process& p, void* context) {
+                auto& c = *static_cast<Count*>(context);
+                if (!p.is_zombie() && p.credentials().uid == c.uid)
+                    c.threads += static_cast<uint64_t>(p.live_threads());
+            },
+            &count);
+        if (count.threads >= limit)
+            return EAGAIN;
+    }
+
     mm::AddressSpace* space = nullptr;
     PhysAddr root = parent_kthread.context().root;
     if (!(flags & proc::CLONE_VM)) {
@@ -99,6 +118,13 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
     }
     for (size_t i = 0; i < sizeof(child_task->comm); ++i)
         child_task->comm[i] = parent_task.comm[i];
+    // Linux: a thread sharing the memory (but not vfork) starts without the
+    // alternate signal stack; anything else inherits it.
+    if (!(flags & proc::CLONE_VM) || (flags & proc::CLONE_VFORK)) {
+        child_task->altstack_sp = parent_task.altstack_sp;
+        child_task->altstack_size = parent_task.altstack_size;
+        child_task->altstack_flags = parent_task.altstack_flags;
+    }
     sched::Thread& child_kthread = *created;
     child_task->kthread = &child_kthread;
     arch::ThreadContext& context = child_kthread.context();
@@ -220,6 +246,7 @@ Result<long> do_execve(SyscallArgs const& args, int dirfd, uint64_t path_address
             image.space->unref();
             if (prepared.error().code() == EAGAIN) {
                 // The group is exiting (another thread's exit_group or exec won).
+                sync_accounting();
                 table().exit_dying(thread);
                 finish_exit();
             }
@@ -244,6 +271,8 @@ Result<long> do_execve(SyscallArgs const& args, int dirfd, uint64_t path_address
     // in place (Linux unshares a CLONE_FILES table first: not yet).
     file_table_of(process).close_on_exec();
     set_comm(task_of(thread), path);
+    task_of(thread).altstack_sp = task_of(thread).altstack_size = 0;
+    task_of(thread).altstack_flags = 0;
     delete[] path;
     arch::ThreadContext& context = sched::current().context();
     arch::load_fs_base(context, 0);
@@ -272,12 +301,14 @@ static Result<long> sys_execveat(SyscallArgs const& args) {
 
 CHARON_SYSCALL(60, exit, sys_exit);
 static Result<long> sys_exit(SyscallArgs const& args) {
+    sync_accounting();
     table().exit(current_thread(), static_cast<int>(args.arg[0] & 0xff));
     finish_exit();
 }
 
 CHARON_SYSCALL(231, exit_group, sys_exit_group);
 static Result<long> sys_exit_group(SyscallArgs const& args) {
+    sync_accounting();
     table().exit_group(current_thread(), static_cast<int>(args.arg[0] & 0xff));
     finish_exit();
 }

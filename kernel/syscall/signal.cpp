@@ -1,12 +1,14 @@
 // Signal syscalls: sending, dispositions, the mask, and rt_sigreturn. The
 // core (kernel/proc/signal.cpp) decides; delivery happens on the way back
 // to user mode (kernel/task/delivery.cpp).
+#include "arch/x86_64/user_entry.h"
 #include "sched/wait.h"
 #include "syscall/syscall.h"
 #include "syscall/user_ptr.h"
 #include "task/current.h"
 #include "task/signal_frame.h"
 #include "task/task.h"
+#include "time/clock.h"
 
 namespace charon {
 
@@ -107,6 +109,87 @@ CHARON_SYSCALL(34, pause, sys_pause);
 static Result<long> sys_pause(SyscallArgs const&) {
     (void)sched::sleep_until([] { return false; }, sched::BlockMode::Interruptible);
     return ERESTARTNOHAND;
+}
+
+// rt_sigtimedwait(set, info, timeout, sigsetsize)
+CHARON_SYSCALL(128, rt_sigtimedwait, sys_rt_sigtimedwait);
+static Result<long> sys_rt_sigtimedwait(SyscallArgs const& args) {
+    if (args.arg[3] != sizeof(uint64_t))
+        return EINVAL;
+    uint64_t raw;
+    TRY(copy_from_user(&raw, args.arg[0], sizeof(raw)));
+    proc::SigSet set(raw);
+    sched::Deadline deadline = sched::Deadline::never();
+    if (args.arg[2]) {
+        int64_t ts[2];
+        TRY(copy_from_user(ts, args.arg[2], sizeof(ts)));
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return EINVAL;
+        deadline = sched::Deadline::after(static_cast<uint64_t>(ts[0]) * 1000000000ull + static_cast<uint64_t>(ts[1]));
+    }
+    proc::Thread& thread = current_thread();
+    proc::SigInfo info;
+    int sig = table().dequeue_signal(thread, set, info);
+    if (!sig && (!args.arg[2] || deadline.ns > monotonic_ns())) {
+        // Linux: the waited-for signals are unblocked for the sleep, so
+        // their arrival wakes us; any other unblocked signal interrupts.
+        table().begin_signal_wait(thread, set);
+        auto slept = sched::sleep_until([] { return false; }, sched::BlockMode::Interruptible, deadline);
+        table().end_signal_wait(thread);
+        sig = table().dequeue_signal(thread, set, info);
+        if (!sig)
+            return slept.is_error() && slept.error().code() == ETIMEDOUT ? EAGAIN : EINTR;
+    }
+    if (!sig)
+        return EAGAIN;
+    if (args.arg[1])
+        TRY(copy_to_user(args.arg[1], &info, sizeof(info)));
+    return sig;
+}
+
+// sigaltstack(ss, old_ss)
+CHARON_SYSCALL(131, sigaltstack, sys_sigaltstack);
+static Result<long> sys_sigaltstack(SyscallArgs const& args) {
+    constexpr int32_t SS_ONSTACK = 1, SS_DISABLE = 2;
+    constexpr uint32_t SS_AUTODISARM = 1u << 31;
+    constexpr uint64_t MINSIGSTKSZ = 2048;
+    struct StackT {
+        uint64_t ss_sp;
+        int32_t ss_flags;
+        int32_t pad;
+        uint64_t ss_size;
+    };
+    task::Task& t = task::current_task();
+    uint64_t sp = args.frame->rsp;
+    bool on_stack = t.altstack_size && sp - t.altstack_sp <= t.altstack_size;
+    StackT old{};
+    old.ss_sp = t.altstack_sp;
+    old.ss_size = t.altstack_size;
+    old.ss_flags = on_stack ? SS_ONSTACK : (t.altstack_size ? 0 : SS_DISABLE);
+    old.ss_flags |= static_cast<int32_t>(t.altstack_flags);
+    if (args.arg[0]) {
+        StackT fresh;
+        TRY(copy_from_user(&fresh, args.arg[0], sizeof(fresh)));
+        if (on_stack)
+            return EPERM;
+        uint32_t mode = static_cast<uint32_t>(fresh.ss_flags) & ~SS_AUTODISARM;
+        if (mode != 0 && mode != static_cast<uint32_t>(SS_DISABLE) && mode != static_cast<uint32_t>(SS_ONSTACK))
+            return EINVAL;
+        if (mode == static_cast<uint32_t>(SS_DISABLE)) {
+            t.altstack_sp = 0;
+            t.altstack_size = 0;
+            t.altstack_flags = 0;
+        } else {
+            if (fresh.ss_size < MINSIGSTKSZ)
+                return ENOMEM;
+            t.altstack_sp = fresh.ss_sp;
+            t.altstack_size = fresh.ss_size;
+            t.altstack_flags = static_cast<uint32_t>(fresh.ss_flags) & SS_AUTODISARM;
+        }
+    }
+    if (args.arg[1])
+        TRY(copy_to_user(args.arg[1], &old, sizeof(old)));
+    return 0;
 }
 
 CHARON_SYSCALL(15, rt_sigreturn, sys_rt_sigreturn);

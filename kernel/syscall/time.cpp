@@ -63,6 +63,7 @@ uint64_t g_boot_epoch_ns;
 bool g_boot_epoch_known;
 
 uint64_t cpu_ns(int who) {
+    task::sync_accounting();
     auto usage = task::table().getrusage(task::current_thread(), who);
     if (usage.is_error())
         return 0;

@@ -68,12 +68,14 @@ void return_to_user(arch::SyscallFrame& frame) {
         return;
     }
     proc::ProcessTable& t = table();
+    sync_accounting();
     while (t.signal_pending(*thread)) {
         proc::SignalDecision d = t.get_signal(*thread);
         switch (d.kind) {
         case proc::SignalDecision::Kind::None:
             goto out;
         case proc::SignalDecision::Kind::Exit:
+            sync_accounting();
             t.exit_dying(*thread);
             finish_exit();
         case proc::SignalDecision::Kind::Stop:

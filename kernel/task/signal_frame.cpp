@@ -59,7 +59,11 @@ Result<void> build_signal_frame(arch::SyscallFrame& frame, int signo, const proc
                                 const proc::KSigaction& action, proc::SigSet saved_mask) {
     if (!(action.flags & proc::SA_RESTORER))
         return EFAULT; // x86_64 has no vDSO restorer to fall back on
+    Task& task = current_task();
     uint64_t sp = frame.rsp - redzone;
+    bool on_alt = task.altstack_size && frame.rsp - task.altstack_sp <= task.altstack_size;
+    if ((action.flags & proc::SA_ONSTACK) && task.altstack_size && !on_alt)
+        sp = task.altstack_sp + task.altstack_size; // no red zone on a fresh stack
     // FPU state: the registers hold this thread's user state (the kernel
     // never touches them), so fxsave takes it as the handler interrupted it.
     uint64_t fp = (sp - sizeof(arch::FpuState)) & ~63ull;
@@ -70,7 +74,11 @@ Result<void> build_signal_frame(arch::SyscallFrame& frame, int signo, const proc
     RtSigframe f{};
     f.pretcode = action.restorer;
     f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-    f.uc.uc_stack.ss_flags = SS_DISABLE;
+    // uc_stack: what sigaltstack would have said (sigreturn ignores it here).
+    f.uc.uc_stack.ss_sp = task.altstack_sp;
+    f.uc.uc_stack.ss_size = task.altstack_size;
+    f.uc.uc_stack.ss_flags = task.altstack_size ? (on_alt ? 1 : 0) : SS_DISABLE;
+    f.uc.uc_stack.ss_flags |= static_cast<int32_t>(task.altstack_flags);
     SigContext& c = f.uc.uc_mcontext;
     c.r8 = frame.r8, c.r9 = frame.r9, c.r10 = frame.r10, c.r11 = frame.r11;
     c.r12 = frame.r12, c.r13 = frame.r13, c.r14 = frame.r14, c.r15 = frame.r15;
@@ -103,6 +111,11 @@ Result<void> build_signal_frame(arch::SyscallFrame& frame, int signo, const proc
     frame.cs = arch::user_code_selector;
     frame.ss = arch::user_data_selector;
     frame.forget_syscall();
+    if ((action.flags & proc::SA_ONSTACK) && (task.altstack_flags & (1u << 31)) && !on_alt) {
+        // SS_AUTODISARM: the handler owns the stack until sigreturn.
+        task.altstack_sp = task.altstack_size = 0;
+        task.altstack_flags = 0;
+    }
     // A new handler starts with the default FPU control state (Linux fpu__clear_user_states).
     arch::FpuState fresh;
     arch::fpu_reset_state(fresh);
@@ -138,8 +151,23 @@ Result<long> restore_signal_frame(arch::SyscallFrame& frame) {
     frame.rflags = (frame.rflags & ~fix_eflags) | (c.eflags & fix_eflags);
     frame.cs = arch::user_code_selector;
     frame.ss = arch::user_data_selector;
+    // Linux forces RPL 3 on the saved selectors; anything but the user
+    // segments then makes the IRET fault, and so does a return address
+    // outside user space: SIGSEGV either way.
+    if ((c.cs | 3) != arch::user_code_selector || (c.ss | 3) != arch::user_data_selector ||
+        c.rip >= arch::user_address_limit) {
+        frame.rip = 0;
+        table().force_fault_signal(current_thread(), proc::SIGSEGV, proc::SI_KERNEL, 0);
+    }
     frame.forget_syscall(); // Linux sets orig_ax = -1: no restart of what it interrupted
     table().set_signal_mask(current_thread(), proc::SigSet(f.uc.uc_sigmask));
+    // SS_AUTODISARM: sigreturn restores the alternate stack from uc_stack.
+    if (static_cast<uint32_t>(f.uc.uc_stack.ss_flags) & (1u << 31)) {
+        Task& task = current_task();
+        task.altstack_sp = f.uc.uc_stack.ss_sp;
+        task.altstack_size = f.uc.uc_stack.ss_size;
+        task.altstack_flags = 1u << 31;
+    }
     return static_cast<long>(c.rax);
 }
 

@@ -79,6 +79,10 @@ public:
         --g_live_tasks;
     }
 
+    // No core files yet (no writable file system): the status word says
+    // "killed", not "dumped", as Linux with RLIMIT_CORE 0.
+    bool dump_core(proc::Thread&, int) override { return false; }
+
     void init_exited(int status_word) override { charon::init_exited(status_word); }
 
     void on_event(const proc::ProcEvent& e) override {
@@ -131,6 +135,24 @@ uint64_t live_file_tables() { return g_live_file_tables; }
 
 void note_task_created() { ++g_live_tasks; }
 void note_file_table_created() { ++g_live_file_tables; }
+
+void sync_accounting() {
+    sched::Thread& kthread = sched::current();
+    proc::Thread* thread = kthread.proc_thread();
+    if (!thread || !g_table)
+        return;
+    Task& task = task_of(*thread);
+    uint64_t user = kthread.user_ns(), system = kthread.system_ns();
+    if (user != task.reported_user_ns || system != task.reported_system_ns) {
+        g_table->account_cpu(*thread, user - task.reported_user_ns, system - task.reported_system_ns);
+        task.reported_user_ns = user;
+        task.reported_system_ns = system;
+    }
+    for (; task.reported_voluntary < kthread.voluntary_switches(); ++task.reported_voluntary)
+        g_table->account_context_switch(*thread, true);
+    for (; task.reported_involuntary < kthread.involuntary_switches(); ++task.reported_involuntary)
+        g_table->account_context_switch(*thread, false);
+}
 
 void set_comm(Task& task, const char* path) {
     const char* name = path;

@@ -66,6 +66,13 @@ struct Task {
     RefPtr<FsState> fs;
     char comm[16] = {}; // PR_SET_NAME, NUL-terminated
     Credentials fs_credentials; // fs/inode.h's view of the process credentials (refreshed per call)
+    // sigaltstack(2): the alternate signal stack (size 0: none).
+    uint64_t altstack_sp = 0;
+    uint64_t altstack_size = 0;
+    uint32_t altstack_flags = 0; // SS_AUTODISARM
+    // What the core has been told of this thread's CPU time and switches.
+    uint64_t reported_user_ns = 0, reported_system_ns = 0;
+    uint64_t reported_voluntary = 0, reported_involuntary = 0;
     // rt_sigsuspend: the mask to restore once a handler frame is built.
     uint64_t saved_mask = 0;
     bool has_saved_mask = false;
@@ -98,6 +105,10 @@ struct LoadedImage {
 Result<LoadedImage> load_image(Vfs& vfs, FsProcess& process, const ExecRequest& request, Vector<KString> argv,
                                const Vector<KString>& envp, const proc::Credentials& credentials,
                                uint64_t stack_limit);
+
+// Feeds the core the CPU time and context switches the scheduler counted
+// for the calling thread since the last call (rusage, times, CPU clocks).
+void sync_accounting();
 
 // Counters for charon_stats (creators call the note_ functions).
 uint64_t live_tasks();
