@@ -6,16 +6,9 @@
 #include "proc/abi.h"
 #include "proc/lifecycle.h"
 #include "sched/wait.h"
+#include "sched/scheduler.h"
 #include "task/current.h"
-
-namespace charon::task {
-// The process wiring (kernel/task) provides these. Weak references keep the
-// kernel linking while it is being written: until then every file syscall
-// is ENOSYS and nothing is signalled.
-[[gnu::weak]] FsProcess current_fs_process();
-[[gnu::weak]] proc::Thread& current_thread();
-[[gnu::weak]] proc::ProcessTable& table();
-} // namespace charon::task
+#include "task/task.h"
 
 namespace charon::fsys {
 
@@ -34,22 +27,16 @@ Result<FsProcess> fs_process() {
     if (g_test_process)
         return FsProcess{g_test_process->credentials, g_test_process->fds, g_test_process->cwd,
                          g_test_process->nofile_limit};
-    if (!&task::current_fs_process)
+    // A kernel thread has no process (and makes no system calls but tests').
+    if (!sched::current().proc_thread())
         return ENOSYS;
     return task::current_fs_process();
 }
 
-proc::ProcessTable* lifecycle() {
-    if (!&task::table)
-        return nullptr;
-    return &task::table();
-}
+// A thread with a process implies the table exists (it made the process).
+proc::ProcessTable* lifecycle() { return current_proc_thread() ? &task::table() : nullptr; }
 
-proc::Thread* current_proc_thread() {
-    if (!&task::current_thread)
-        return nullptr;
-    return &task::current_thread();
-}
+proc::Thread* current_proc_thread() { return sched::current().proc_thread(); }
 
 UserPath::~UserPath() { delete[] m_chars; }
 
@@ -90,14 +77,13 @@ Result<size_t> write_file(OpenFile& file, const IoBuffer& buffer, size_t length)
 }
 
 void send_sigpipe_to_current() {
-    proc::ProcessTable* table = lifecycle();
     proc::Thread* thread = current_proc_thread();
-    if (!table || !thread)
-        return;
+    if (!thread)
+        return; // a kernel thread (tests) has no one to signal
     // Linux's pipe_write does send_sig(SIGPIPE, current, 0): directed at
     // this thread. tkill to oneself passes every permission check; the
     // si_code it records is SI_TKILL where Linux's is SI_USER.
-    (void)table->tkill(*thread, thread->tid(), proc::SIGPIPE);
+    (void)task::table().tkill(*thread, thread->tid(), proc::SIGPIPE);
 }
 
 } // namespace charon::fsys

@@ -38,8 +38,8 @@ public:
 };
 UserMemory& user_memory();
 
-// The calling process's credentials, descriptors, cwd and RLIMIT_NOFILE.
-// ENOSYS while the process wiring (kernel/task) is not linked in.
+// The calling process's credentials, descriptors, cwd and RLIMIT_NOFILE
+// (ENOSYS for a kernel thread, which has no process).
 Result<FsProcess> fs_process();
 // In-kernel tests (tests/kernel/test_fs_syscalls.cpp) run the handlers from a
 // kernel thread with a process of their own: while set, fs_process() answers
@@ -79,8 +79,7 @@ Result<size_t> write_file(OpenFile& file, const IoBuffer& buffer, size_t length)
 // Thread-directed SIGPIPE (Linux's send_sig(SIGPIPE, current, 0)).
 void send_sigpipe_to_current();
 
-// The lifecycle core and the calling thread, or null while the process
-// wiring is not linked in.
+// The lifecycle core and the calling thread (both null for a kernel thread).
 proc::ProcessTable* lifecycle();
 proc::Thread* current_proc_thread();
 

@@ -18,7 +18,10 @@
 #include "fs/inode.h"
 #include "fs/pipe.h"
 #include "sched/wait.h"
+#include "proc/lifecycle.h"
+#include "proc/process.h"
 #include "syscall/fs_common.h"
+#include "task/task.h"
 
 namespace charon {
 
@@ -247,6 +250,58 @@ static Result<long> sys_poll(SyscallArgs const& args) {
     if (timeout_ms > 0)
         deadline = sched::Deadline::after(uint64_t(timeout_ms) * 1000000);
     return do_poll(args.arg[0], args.arg[1], timeout_ms > 0, deadline, timeout_ms == 0);
+}
+
+// ppoll(struct pollfd* fds, nfds_t nfds, const struct timespec* timeout,
+//       const sigset_t* sigmask, size_t sigsetsize)
+// poll with a timespec (NULL: no limit) and, if `sigmask` is given, that
+// signal mask for the duration of the call: as rt_sigsuspend, the original
+// mask is restored after a handler runs for a signal that ended the wait,
+// or at once when the call returns without being interrupted.
+CHARON_SYSCALL(271, ppoll, sys_ppoll);
+static Result<long> sys_ppoll(SyscallArgs const& args) {
+    bool has_deadline = false, zero_timeout = false;
+    sched::Deadline deadline = sched::Deadline::never();
+    if (args.arg[2]) {
+        struct {
+            int64_t seconds;
+            int64_t nanoseconds;
+        } timeout;
+        TRY(copy_from_user(&timeout, args.arg[2], sizeof(timeout)));
+        if (timeout.seconds < 0 || timeout.nanoseconds < 0 || timeout.nanoseconds >= 1000000000)
+            return EINVAL;
+        uint64_t ns = timeout.seconds > int64_t(~0ull / 2000000000)
+                          ? ~0ull
+                          : uint64_t(timeout.seconds) * 1000000000 + uint64_t(timeout.nanoseconds);
+        zero_timeout = ns == 0;
+        has_deadline = !zero_timeout;
+        deadline = sched::Deadline::after(ns);
+    }
+    proc::Thread* thread = fsys::current_proc_thread();
+    bool masked = false;
+    if (args.arg[3]) {
+        if (args.arg[4] != sizeof(uint64_t))
+            return EINVAL;
+        if (!thread)
+            return ENOSYS;
+        uint64_t raw;
+        TRY(copy_from_user(&raw, args.arg[3], sizeof(raw)));
+        task::Task& task = task::task_of(*thread);
+        task.saved_mask = thread->blocked().raw();
+        task.has_saved_mask = true;
+        task::table().set_signal_mask(*thread, proc::SigSet(raw));
+        masked = true;
+    }
+    auto result = do_poll(args.arg[0], args.arg[1], has_deadline, deadline, zero_timeout);
+    bool interrupted = result.is_error() && result.error().code() == ERESTARTNOHAND;
+    if (masked && !interrupted) {
+        // Linux's restore_saved_sigmask_unless(): no signal to deliver with
+        // the temporary mask, so the original one comes back now.
+        task::Task& task = task::task_of(*thread);
+        task.has_saved_mask = false;
+        task::table().set_signal_mask(*thread, proc::SigSet(task.saved_mask));
+    }
+    return result;
 }
 
 } // namespace charon
