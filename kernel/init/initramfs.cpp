@@ -183,6 +183,7 @@ Result<void> launch_init(Vfs& vfs, InitCommand& command) {
         return thread.error();
     }
     task::note_task_created();
+    extra->pid = 1;
     task::note_file_table_created();
     kthread.value()->set_proc_thread(thread.value());
     sched::start(*kthread.value());

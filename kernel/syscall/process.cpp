@@ -84,6 +84,9 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
     if (ok && !(flags & proc::CLONE_THREAD)) {
         extra = new (std::nothrow) ProcessExtra(extra_of(process));
         ok = extra;
+        if (extra) // interval timers are not inherited (POSIX fork)
+            extra->itimer_next = nullptr, extra->real_deadline = 0, extra->real_interval = 0,
+            extra->armed = false;
     }
     if (ok && !(flags & proc::CLONE_FS)) {
         fs = new (std::nothrow) FsState;
@@ -154,6 +157,8 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
     }
     proc::Thread& child = *cloned.value();
     note_task_created();
+    if (extra)
+        extra->pid = child.tid();
     if (files)
         note_file_table_created();
     proc::pid_t tid = child.tid();
@@ -366,10 +371,10 @@ static Result<long> sys_waitid(SyscallArgs const& args) {
             TRY(copy_to_user(args.arg[4], &d.report.rusage, sizeof(proc::RUsage)));
         return 0;
     case proc::WaitDecision::Kind::NothingYet:
+        // Linux zeroes the siginfo but copies the rusage only for a
+        // reported child.
         if (args.arg[2])
             TRY(clear_user(args.arg[2], sizeof(proc::SigInfo)));
-        if (args.arg[4])
-            TRY(clear_user(args.arg[4], sizeof(proc::RUsage)));
         return 0;
     default:
         return d.error;

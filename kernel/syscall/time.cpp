@@ -201,6 +201,87 @@ static Result<long> sys_gettimeofday(SyscallArgs const& args) {
     return 0;
 }
 
+namespace {
+
+constexpr int ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
+
+struct ITimerVal {
+    TimeVal interval;
+    TimeVal value;
+};
+
+TimeVal to_timeval(uint64_t ns) {
+    return TimeVal{static_cast<int64_t>(ns / ns_per_s), static_cast<int64_t>(ns % ns_per_s / 1000)};
+}
+
+// The current ITIMER_REAL as getitimer reports it (a just-expired timer
+// reports 1 us, never 0, as Linux).
+ITimerVal current_real(task::ProcessExtra& extra) {
+    ITimerVal v{};
+    if (extra.armed) {
+        uint64_t now = monotonic_ns();
+        uint64_t left = extra.real_deadline > now ? extra.real_deadline - now : 1000;
+        v.value = to_timeval(left);
+        if (v.value.tv_sec == 0 && v.value.tv_usec == 0)
+            v.value.tv_usec = 1;
+        v.interval = to_timeval(extra.real_interval);
+    }
+    return v;
+}
+
+Result<uint64_t> timeval_ns(const TimeVal& tv) {
+    if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+        return EINVAL;
+    return static_cast<uint64_t>(tv.tv_sec) * ns_per_s + static_cast<uint64_t>(tv.tv_usec) * 1000;
+}
+
+} // namespace
+
+// getitimer(which, value)
+CHARON_SYSCALL(36, getitimer, sys_getitimer);
+static Result<long> sys_getitimer(SyscallArgs const& args) {
+    if (static_cast<int>(args.arg[0]) != ITIMER_REAL)
+        return static_cast<int>(args.arg[0]) == ITIMER_VIRTUAL || static_cast<int>(args.arg[0]) == ITIMER_PROF
+                   ? ENOTSUP
+                   : EINVAL;
+    ITimerVal v = current_real(task::extra_of(task::current_process()));
+    TRY(copy_to_user(args.arg[1], &v, sizeof(v)));
+    return 0;
+}
+
+// setitimer(which, new, old)
+CHARON_SYSCALL(38, setitimer, sys_setitimer);
+static Result<long> sys_setitimer(SyscallArgs const& args) {
+    int which = static_cast<int>(args.arg[0]);
+    if (which != ITIMER_REAL)
+        return which == ITIMER_VIRTUAL || which == ITIMER_PROF ? ENOTSUP : EINVAL;
+    ITimerVal fresh{};
+    if (args.arg[1])
+        TRY(copy_from_user(&fresh, args.arg[1], sizeof(fresh)));
+    uint64_t value = TRY(timeval_ns(fresh.value));
+    uint64_t interval = TRY(timeval_ns(fresh.interval));
+    task::ProcessExtra& extra = task::extra_of(task::current_process());
+    ITimerVal old = current_real(extra);
+    task::set_real_timer(extra, value ? monotonic_ns() + value : 0, interval);
+    if (args.arg[2])
+        TRY(copy_to_user(args.arg[2], &old, sizeof(old)));
+    return 0;
+}
+
+// alarm(seconds): returns the seconds left on the previous alarm, rounded
+// to nearest, at least 1 if one was pending (Linux alarm_setitimer).
+CHARON_SYSCALL(37, alarm, sys_alarm);
+static Result<long> sys_alarm(SyscallArgs const& args) {
+    task::ProcessExtra& extra = task::extra_of(task::current_process());
+    ITimerVal old = current_real(extra);
+    uint64_t seconds = static_cast<uint32_t>(args.arg[0]);
+    task::set_real_timer(extra, seconds ? monotonic_ns() + seconds * ns_per_s : 0, 0);
+    long left = old.value.tv_sec;
+    if ((!left && old.value.tv_usec) || old.value.tv_usec >= 500000)
+        left++;
+    return left;
+}
+
 CHARON_SYSCALL(201, time, sys_time);
 static Result<long> sys_time(SyscallArgs const& args) {
     int64_t seconds = static_cast<int64_t>(task::realtime_ns() / ns_per_s);

@@ -37,9 +37,11 @@ public:
     }
 
     void stop_timers(proc::Process&, uint64_t timers) override {
-        // No interval timers yet: the handle is the ProcessExtra whose life
-        // ends with the group (task.h).
-        delete ProcessExtra::from_handle(timers);
+        // The handle is the ProcessExtra whose life ends with the group
+        // (task.h): its ITIMER_REAL goes with it.
+        ProcessExtra* extra = ProcessExtra::from_handle(timers);
+        cancel_real_timer(*extra);
+        delete extra;
     }
 
     void clear_child_tid(proc::Thread&, uint64_t uaddr) override {

@@ -56,6 +56,13 @@ struct Rlimit {
 struct ProcessExtra {
     Rlimit limits[RLIM_NLIMITS];
     int dumpable = 1; // PR_SET_DUMPABLE (Linux keeps it per mm; per process is enough without ptrace)
+    // ITIMER_REAL (alarm, setitimer): monotonic deadline and reload, on the
+    // timer thread's list while armed (itimer.cpp).
+    proc::pid_t pid = 0;
+    uint64_t real_deadline = 0;
+    uint64_t real_interval = 0;
+    bool armed = false;
+    ProcessExtra* itimer_next = nullptr;
     static ProcessExtra* from_handle(uint64_t h) { return reinterpret_cast<ProcessExtra*>(h); }
     uint64_t handle() { return reinterpret_cast<uint64_t>(this); }
 };
@@ -125,6 +132,10 @@ int futex_wake(mm::AddressSpace* space, uint64_t uaddr, int count, uint32_t bits
 
 // Default rlimits of init (Linux's INIT_RLIMITS, nofile as a typical host).
 void default_limits(Rlimit* limits);
+
+// ITIMER_REAL (itimer.cpp): arm (deadline 0 disarms) and disarm at group death.
+void set_real_timer(ProcessExtra&, uint64_t deadline, uint64_t interval);
+void cancel_real_timer(ProcessExtra&);
 
 // The return-to-user signal path (signal.cpp).
 void return_to_user(arch::SyscallFrame& frame);

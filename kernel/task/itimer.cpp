@@ -1,0 +1,114 @@
+// ITIMER_REAL: one kernel thread sleeps until the earliest armed deadline
+// and sends SIGALRM (kernel-generated, as Linux's it_real_fn). Sending from
+// a thread rather than the timer interrupt keeps the core's locks out of
+// interrupt context.
+#include "lib/log.h"
+#include "sched/scheduler.h"
+#include "sched/wait.h"
+#include "task/task.h"
+#include "time/clock.h"
+
+namespace charon::task {
+
+namespace {
+
+// Guarded by interrupts off (one CPU).
+ProcessExtra* g_armed;
+sched::Thread* g_timer_thread;
+bool g_changed;
+
+void unlink_locked(ProcessExtra& extra) {
+    for (ProcessExtra** p = &g_armed; *p; p = &(*p)->itimer_next) {
+        if (*p == &extra) {
+            *p = extra.itimer_next;
+            break;
+        }
+    }
+    extra.itimer_next = nullptr;
+    extra.armed = false;
+}
+
+void timer_main(void*) {
+    for (;;) {
+        uint64_t earliest = ~0ull;
+        {
+            sched::detail::InterruptsOff off;
+            for (ProcessExtra* e = g_armed; e; e = e->itimer_next)
+                if (e->real_deadline < earliest)
+                    earliest = e->real_deadline;
+            g_changed = false;
+        }
+        (void)sched::sleep_until([] { return g_changed; }, sched::BlockMode::Uninterruptible,
+                                 earliest == ~0ull ? sched::Deadline::never() : sched::Deadline::at(earliest));
+        uint64_t now = monotonic_ns();
+        for (;;) {
+            proc::pid_t pid = 0;
+            {
+                sched::detail::InterruptsOff off;
+                for (ProcessExtra* e = g_armed; e; e = e->itimer_next) {
+                    if (e->real_deadline <= now) {
+                        pid = e->pid;
+                        if (e->real_interval) {
+                            // Linux advances by whole intervals (overruns coalesce).
+                            while (e->real_deadline <= now)
+                                e->real_deadline += e->real_interval;
+                        } else {
+                            unlink_locked(*e);
+                            e->real_deadline = 0;
+                        }
+                        break;
+                    }
+                }
+            }
+            if (!pid)
+                break;
+            // No preemption between the lookup and the send: the process
+            // cannot be reaped (and freed) in between.
+            sched::preempt_disable();
+            if (proc::Process* p = table().find_process(pid))
+                (void)table().send_kernel_signal(*p, proc::SIGALRM);
+            sched::preempt_enable();
+        }
+    }
+}
+
+void ensure_thread() {
+    if (g_timer_thread)
+        return;
+    auto thread = sched::create_kernel_thread("itimer", timer_main, nullptr);
+    if (thread.is_error()) {
+        log_error("itimer: cannot create the timer thread: alarms will not fire");
+        return;
+    }
+    g_timer_thread = thread.value();
+    sched::start(*g_timer_thread);
+}
+
+} // namespace
+
+void set_real_timer(ProcessExtra& extra, uint64_t deadline, uint64_t interval) {
+    ensure_thread();
+    sched::detail::InterruptsOff off;
+    if (extra.armed)
+        unlink_locked(extra);
+    extra.real_deadline = deadline;
+    extra.real_interval = deadline ? interval : 0;
+    if (deadline) {
+        extra.itimer_next = g_armed;
+        g_armed = &extra;
+        extra.armed = true;
+    }
+    g_changed = true;
+    if (g_timer_thread)
+        sched::wake(*g_timer_thread);
+}
+
+void cancel_real_timer(ProcessExtra& extra) {
+    sched::detail::InterruptsOff off;
+    if (extra.armed)
+        unlink_locked(extra);
+    extra.real_deadline = 0;
+    extra.real_interval = 0;
+}
+
+} // namespace charon::task
