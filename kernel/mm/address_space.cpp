@@ -62,21 +62,31 @@ bool vma_permits(const Vma& vma, FaultAccess access) {
 // (and every fork child) maps, allocated on first touch.
 class SharedAnonymousMemory final : public VmBacking {
 public:
+    // Sparse: a frame's worth of frame addresses (512) is allocated when
+    // the first page in its range is touched, so a large reservation costs
+    // one pointer per 2 MiB until used.
     static Result<RefPtr<SharedAnonymousMemory>> create(uint64_t length) {
         auto* object = new (std::nothrow) SharedAnonymousMemory;
         if (!object)
             return ENOMEM;
         auto ref = adopt_ref(object);
-        size_t pages = length / page_size;
-        TRY(object->m_frames.try_ensure_capacity(pages));
-        for (size_t i = 0; i < pages; ++i)
-            TRY(object->m_frames.try_append(0));
+        object->m_pages = length / page_size;
+        size_t leaves = (object->m_pages + entries_per_leaf - 1) / entries_per_leaf;
+        TRY(object->m_leaves.try_ensure_capacity(leaves));
+        for (size_t i = 0; i < leaves; ++i)
+            TRY(object->m_leaves.try_append(0));
         return ref;
     }
     ~SharedAnonymousMemory() override {
-        for (PhysAddr frame : m_frames) {
-            if (frame)
-                free_frame(frame);
+        for (PhysAddr leaf : m_leaves) {
+            if (!leaf)
+                continue;
+            const PhysAddr* frames = phys_to_virt<PhysAddr>(leaf);
+            for (size_t i = 0; i < entries_per_leaf; ++i) {
+                if (frames[i])
+                    free_frame(frames[i]);
+            }
+            free_frame(leaf);
         }
     }
     Result<void> read_page(uint64_t offset, void* page) override {
@@ -88,17 +98,23 @@ public:
     bool can_share() const override { return true; }
     Result<uint64_t> shared_frame(uint64_t offset) override {
         size_t index = offset / page_size;
-        if (index >= m_frames.size())
-            return EIO; // beyond the object: SIGBUS, as Linux
-        if (!m_frames[index])
-            m_frames[index] = TRY(allocate_frame(FrameFill::Zero));
-        ref_frame(m_frames[index]);
-        return m_frames[index];
+        if (index >= m_pages)
+            return EIO; // beyond the object (after an mremap that grew the mapping): SIGBUS, as Linux
+        PhysAddr& leaf = m_leaves[index / entries_per_leaf];
+        if (!leaf)
+            leaf = TRY(allocate_frame(FrameFill::Zero));
+        PhysAddr& frame = phys_to_virt<PhysAddr>(leaf)[index % entries_per_leaf];
+        if (!frame)
+            frame = TRY(allocate_frame(FrameFill::Zero));
+        ref_frame(frame);
+        return frame;
     }
 
 private:
+    static constexpr size_t entries_per_leaf = page_size / sizeof(PhysAddr);
     SharedAnonymousMemory() = default;
-    Vector<PhysAddr> m_frames;
+    size_t m_pages = 0;
+    Vector<PhysAddr> m_leaves;
 };
 
 } // namespace

@@ -543,3 +543,36 @@ KERNEL_TEST(as_out_of_memory_fork_and_fault_leave_no_trace) {
     KEXPECT_EQ(arch::page_table_page_count(), tables);
     KEXPECT_EQ(mm_stats().live_address_spaces, live);
 }
+
+namespace {
+void large_shared_anonymous(ktest::Context& ktest_context) {
+    Space s{KASSERT_OK(AddressSpace::create())};
+    MmapRequest request = anonymous(0, 16ull << 30, RW, 0);
+    request.flags = MAP_SHARED | MAP_ANONYMOUS;
+    uint64_t start = KASSERT_OK(s->mmap(request));
+    Space child{KASSERT_OK(s->clone_for_fork())};
+    uint64_t far = start + (15ull << 30) + 5 * P, value = 0xfeed;
+    KASSERT_OK(child->write(far, &value, sizeof value));
+    KEXPECT_EQ(read_u64(*s, far), value);
+    KASSERT_OK(s->write(start, &value, sizeof value));
+    KEXPECT_EQ(read_u64(*child, start), value);
+    // An mremap that grows the mapping past the object: SIGBUS there.
+    uint64_t grown = KASSERT_OK(s->mremap(start, 16ull << 30, (16ull << 30) + P, MREMAP_MAYMOVE, 0));
+    auto beyond = s->handle_page_fault(grown + (16ull << 30), FaultAccess{.user = true});
+    KEXPECT(beyond.is_error() && beyond.error().code() == EIO);
+    KEXPECT_EQ(read_u64(*s, grown + (15ull << 30) + 5 * P), value);
+}
+} // namespace
+
+KERNEL_TEST(as_large_shared_anonymous_is_sparse) {
+    // 16 GiB of MAP_SHARED|MAP_ANONYMOUS: cheap until touched (its index is
+    // one pointer per 2 MiB), shared with a fork child page by page, and
+    // fully returned at the end. Once to warm the kernel heap up (its large
+    // blocks keep their kernel page tables), then against the baseline.
+    large_shared_anonymous(ktest_context);
+    size_t frames = free_frame_count();
+    uint64_t tables = arch::page_table_page_count();
+    large_shared_anonymous(ktest_context);
+    KEXPECT_EQ(free_frame_count(), frames);
+    KEXPECT_EQ(arch::page_table_page_count(), tables);
+}
