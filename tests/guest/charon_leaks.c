@@ -1,0 +1,109 @@
+/* Charon only: fork/exit/wait, pipes across fork, threads and execve give
+ * back every kernel object they took (processes, threads, kernel stacks,
+ * descriptor tables, open files, pipes, address spaces, frames). Reads the
+ * kernel's counters with charon_stats (511); on Linux that is ENOSYS and
+ * the test skips. */
+#include "t.h"
+
+#define SYS_charon_stats 511
+
+struct charon_stats {
+    unsigned long long version, free_frames, usable_frames, live_kernel_stacks, live_kernel_threads, processes,
+        zombies, threads, tasks, file_tables, open_files, pipes, inodes, address_spaces, mapped_user_pages,
+        page_table_pages;
+};
+
+static void stats(struct charon_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    long r = syscall(SYS_charon_stats, s, sizeof *s);
+    if (r == -1 && errno == ENOSYS) {
+        printf("SKIP: no charon_stats (not Charon)\n");
+        exit(77);
+    }
+    CHECK_EQ(r, (long)sizeof *s);
+    CHECK_EQ(s->version, 1);
+}
+
+static int thread_fn(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+static void workload(const char *self)
+{
+    for (int i = 0; i < 20; i++) {
+        int p[2];
+        t_pipe(p);
+        pid_t pid = t_fork();
+        if (pid == 0) {
+            close(p[0]);
+            CHECK_EQ(write(p[1], "x", 1), 1);
+            _exit(3);
+        }
+        close(p[1]);
+        char c;
+        CHECK_EQ(read(p[0], &c, 1), 1);
+        close(p[0]);
+        CHECK_EQ(t_wait(pid), 3 << 8);
+    }
+    for (int i = 0; i < 10; i++) {
+        struct t_thread t;
+        t_thread_start(&t, thread_fn, NULL);
+        t_thread_join(&t);
+    }
+    for (int i = 0; i < 5; i++) {
+        pid_t pid = t_fork();
+        if (pid == 0) {
+            char *a[] = {(char *)self, "child", NULL};
+            execv(self, a);
+            _exit(127);
+        }
+        CHECK_EQ(t_wait(pid), 5 << 8);
+    }
+}
+
+/* Dead threads are freed by the kernel's reaper thread a little later. */
+static int settled(const struct charon_stats *base, struct charon_stats *now)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        stats(now);
+        if (now->live_kernel_stacks == base->live_kernel_stacks &&
+            now->live_kernel_threads == base->live_kernel_threads && now->free_frames == base->free_frames)
+            return 1;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "child") == 0)
+        return 5;
+    const char *self = t_self_path(argv[0]);
+    struct charon_stats base, now;
+    stats(&base);
+    /* Warm-up: lets the kernel heap grow to its working size first. */
+    workload(self);
+    struct charon_stats dummy;
+    settled(&base, &dummy);
+    stats(&base);
+    workload(self);
+    if (!settled(&base, &now))
+        FAIL("not back to baseline: free frames %llu -> %llu, kernel stacks %llu -> %llu, kernel threads %llu -> %llu",
+             base.free_frames, now.free_frames, base.live_kernel_stacks, now.live_kernel_stacks,
+             base.live_kernel_threads, now.live_kernel_threads);
+    CHECK_EQ(now.processes, base.processes);
+    CHECK_EQ(now.zombies, base.zombies);
+    CHECK_EQ(now.threads, base.threads);
+    CHECK_EQ(now.tasks, base.tasks);
+    CHECK_EQ(now.file_tables, base.file_tables);
+    CHECK_EQ(now.open_files, base.open_files);
+    CHECK_EQ(now.pipes, base.pipes);
+    CHECK_EQ(now.address_spaces, base.address_spaces);
+    CHECK_EQ(now.mapped_user_pages, base.mapped_user_pages);
+    CHECK_EQ(now.page_table_pages, base.page_table_pages);
+    return 0;
+}
