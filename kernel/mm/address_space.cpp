@@ -422,6 +422,8 @@ Result<void> AddressSpace::remove_range_locked(uint64_t start, uint64_t end) {
         m_vmas.erase(*vma);
         vma = next;
     }
+    // Page-table pages that now map nothing go too (Linux's free_pgtables).
+    arch::prune_empty_tables(m_root, start, end);
     return {};
 }
 

@@ -576,3 +576,28 @@ KERNEL_TEST(as_large_shared_anonymous_is_sparse) {
     KEXPECT_EQ(free_frame_count(), frames);
     KEXPECT_EQ(arch::page_table_page_count(), tables);
 }
+
+KERNEL_TEST(as_munmap_frees_empty_page_tables) {
+    Space s{KASSERT_OK(AddressSpace::create())};
+    KASSERT_OK(s->mmap(anonymous(base, P, RW)));
+    KASSERT_OK(s->write(base, &base, sizeof base));
+    uint64_t tables = arch::page_table_page_count();
+    // Far away (another PML4 slot): three new table pages, gone with munmap.
+    constexpr uint64_t far = 0x600000000000;
+    KASSERT_OK(s->mmap(anonymous(far, 2 * P, RW)));
+    KASSERT_OK(s->write(far + P, &far, sizeof far));
+    KEXPECT_EQ(arch::page_table_page_count(), tables + 3);
+    KASSERT_OK(s->munmap(far, 2 * P));
+    KEXPECT_EQ(arch::page_table_page_count(), tables);
+    // A table still mapping something stays: unmapping a neighbour keeps
+    // the page at `base` and the tables leading to it.
+    KASSERT_OK(s->mmap(anonymous(base + P, P, RW)));
+    KASSERT_OK(s->write(base + P, &base, sizeof base));
+    KASSERT_OK(s->munmap(base + P, P));
+    KEXPECT_EQ(arch::page_table_page_count(), tables);
+    KEXPECT_EQ(read_u64(*s, base), base);
+    // And the same place can be mapped and used again.
+    KASSERT_OK(s->mmap(anonymous(far, P, RW)));
+    KASSERT_OK(s->write(far, &far, sizeof far));
+    KEXPECT_EQ(read_u64(*s, far), far);
+}

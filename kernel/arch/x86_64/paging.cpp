@@ -187,6 +187,57 @@ VirtAddr next_mapped_page(PhysAddr root, VirtAddr from, VirtAddr end) {
     return end;
 }
 
+namespace {
+// Prunes the tables below `table` (a level `level` table covering the
+// addresses from `table_base`) that lie under [start, end); returns whether
+// `table` is empty afterwards.
+bool prune_below(PhysAddr table, int level, VirtAddr table_base, VirtAddr start, VirtAddr end) {
+    uint64_t* entries = table_at(table);
+    uint64_t span = 1ull << (12 + 9 * (level - 1)); // what one entry covers
+    for (size_t i = 0; i < 512; ++i) {
+        VirtAddr entry_base = table_base + i * span;
+        if (entry_base >= end || entry_base + span <= start)
+            continue;
+        uint64_t entry = entries[i];
+        if (level == 1 || !(entry & pte_present) || (entry & pte_huge))
+            continue;
+        PhysAddr child = entry & pte_address_mask;
+        if (prune_below(child, level - 1, entry_base, start, end)) {
+            entries[i] = 0;
+            free_table(child);
+        }
+    }
+    for (size_t i = 0; i < 512; ++i) {
+        if (entries[i])
+            return false;
+    }
+    return true;
+}
+} // namespace
+
+void prune_empty_tables(PhysAddr root, VirtAddr start, VirtAddr end) {
+    VERIFY(start <= end && end <= user_space_end);
+    uint64_t* entries = table_at(root);
+    constexpr uint64_t span = 1ull << 39;
+    bool freed = false;
+    for (size_t i = 0; i < kernel_half_first_slot; ++i) {
+        VirtAddr entry_base = i * span;
+        if (entry_base >= end || entry_base + span <= start || !(entries[i] & pte_present))
+            continue;
+        PhysAddr child = entries[i] & pte_address_mask;
+        uint64_t pdpt_count = g_table_pages;
+        if (prune_below(child, 3, entry_base, start, end)) {
+            entries[i] = 0;
+            free_table(child);
+        }
+        freed = freed || g_table_pages != pdpt_count;
+    }
+    // The CPU may cache upper-level entries (paging-structure caches): a
+    // freed table must not be walked again, so reload CR3 if it is live.
+    if (freed && root == current_root())
+        write_cr3(root);
+}
+
 PhysAddr kernel_root() { return g_kernel_root; }
 PhysAddr current_root() { return read_cr3() & pte_address_mask; }
 void switch_root(PhysAddr root) { write_cr3(root); }

@@ -43,6 +43,10 @@ Result<Translation> translate(PhysAddr root, VirtAddr virt);
 // half), or `end`: absent tables are skipped whole, so walking a sparse
 // range costs its mapped pages, not its length (fork, munmap, teardown).
 VirtAddr next_mapped_page(PhysAddr root, VirtAddr from, VirtAddr end);
+// Frees the user-half page-table pages under [start, end) that no longer
+// map anything (munmap), so a process's tables track what it maps now, not
+// everything it ever mapped. The root itself stays.
+void prune_empty_tables(PhysAddr root, VirtAddr start, VirtAddr end);
 
 // Builds the kernel's tables (direct map of all RAM, the image with per-
 // section permissions, the shared kernel-half slots) and switches to them;
