@@ -1,7 +1,9 @@
 // stat(2), lstat(2), fstat(2), newfstatat(2), access(2), faccessat(2),
-// faccessat2(2), readlink(2), readlinkat(2). Paths are copied in here; the
+// faccessat2(2), readlink(2), readlinkat(2), statx(2). Paths are copied in here; the
 // semantics live in fs/vfs.cpp. struct stat is copied out with one checked
 // copy (the x86_64 layout, 144 bytes).
+#include <cstddef>
+
 #include "drivers/root_fs.h"
 #include "fs/abi.h"
 #include "syscall/fs_common.h"
@@ -39,7 +41,93 @@ Result<long> do_readlink_at(int dirfd, uint64_t user_path, uint64_t user_buffer,
     return static_cast<long>(TRY(drivers::root_vfs().readlink_at(process, dirfd, path.view(), buffer, size)));
 }
 
+// struct statx (include/uapi/linux/stat.h), 256 bytes.
+struct StatxTimestamp {
+    int64_t tv_sec;
+    uint32_t tv_nsec;
+    int32_t reserved;
+};
+struct LinuxStatx {
+    uint32_t stx_mask;
+    uint32_t stx_blksize;
+    uint64_t stx_attributes;
+    uint32_t stx_nlink;
+    uint32_t stx_uid;
+    uint32_t stx_gid;
+    uint16_t stx_mode;
+    uint16_t spare0;
+    uint64_t stx_ino;
+    uint64_t stx_size;
+    uint64_t stx_blocks;
+    uint64_t stx_attributes_mask;
+    StatxTimestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+    uint32_t stx_rdev_major;
+    uint32_t stx_rdev_minor;
+    uint32_t stx_dev_major;
+    uint32_t stx_dev_minor;
+    uint64_t spare[14];
+};
+static_assert(sizeof(LinuxStatx) == 256);
+static_assert(offsetof(LinuxStatx, stx_atime) == 64);
+static_assert(offsetof(LinuxStatx, stx_rdev_major) == 128);
+
+constexpr uint32_t STATX_BASIC_STATS = 0x7ff; // type, mode, nlink, uid, gid, times (not btime), ino, size, blocks
+constexpr uint32_t STATX__RESERVED = 0x80000000u;
+constexpr int AT_STATX_SYNC_TYPE = 0x6000;
+
+// new_decode_dev, the inverse of fs/abi.h's encode_device.
+uint32_t device_major(uint64_t dev) { return uint32_t((dev & 0xfff00) >> 8); }
+uint32_t device_minor(uint64_t dev) { return uint32_t((dev & 0xff) | ((dev >> 12) & 0xfff00)); }
+
+StatxTimestamp statx_time(uint64_t seconds, uint64_t nanoseconds) {
+    return StatxTimestamp{int64_t(seconds), uint32_t(nanoseconds), 0};
+}
+
 } // namespace
+
+// statx(int dirfd, const char* path, int flags, unsigned int mask, struct statx* buf)
+// The basic fields from the same inode data stat shows; the mask asked for
+// does not change what is filled (Linux may fill more than asked, too). No
+// birth time (STATX_BTIME is not in stx_mask), no attributes.
+CHARON_SYSCALL(332, statx, sys_statx);
+static Result<long> sys_statx(SyscallArgs const& args) {
+    int dirfd = fsys::arg_int(args, 0);
+    int flags = fsys::arg_int(args, 2);
+    uint32_t mask = static_cast<uint32_t>(args.arg[3]);
+    // Linux's statx checks: unknown flags, both sync types at once, the
+    // reserved mask bit.
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE))
+        return EINVAL;
+    if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
+        return EINVAL;
+    if (mask & STATX__RESERVED)
+        return EINVAL;
+    FsProcess process = TRY(fsys::fs_process());
+    fsys::UserPath path;
+    TRY(fsys::UserPath::copy_in(path, args.arg[1]));
+    LinuxStat stat{};
+    // The sync type only matters for network file systems.
+    TRY(drivers::root_vfs().stat_at(process, dirfd, path.view(), flags & ~AT_STATX_SYNC_TYPE, stat));
+    LinuxStatx out{};
+    out.stx_mask = STATX_BASIC_STATS;
+    out.stx_blksize = uint32_t(stat.st_blksize);
+    out.stx_nlink = uint32_t(stat.st_nlink);
+    out.stx_uid = stat.st_uid;
+    out.stx_gid = stat.st_gid;
+    out.stx_mode = uint16_t(stat.st_mode);
+    out.stx_ino = stat.st_ino;
+    out.stx_size = uint64_t(stat.st_size);
+    out.stx_blocks = uint64_t(stat.st_blocks);
+    out.stx_atime = statx_time(stat.st_atime_sec, stat.st_atime_nsec);
+    out.stx_mtime = statx_time(stat.st_mtime_sec, stat.st_mtime_nsec);
+    out.stx_ctime = statx_time(stat.st_ctime_sec, stat.st_ctime_nsec);
+    out.stx_rdev_major = device_major(stat.st_rdev);
+    out.stx_rdev_minor = device_minor(stat.st_rdev);
+    out.stx_dev_major = device_major(stat.st_dev);
+    out.stx_dev_minor = device_minor(stat.st_dev);
+    TRY(copy_to_user(args.arg[4], &out, sizeof(out)));
+    return 0;
+}
 
 // stat(const char* path, struct stat* buf)
 CHARON_SYSCALL(4, stat, sys_stat);

@@ -500,6 +500,15 @@ KERNEL_TEST(fs_syscalls_regular_files_and_read_only_root) {
             KEXPECT_EQ(st.st_mode, S_IFREG | 0644);
             KEXPECT_EQ(st.st_size, 12);
             KEXPECT_EQ(sys(NR_getdents64, fd, at(1024), 1024), -ENOTDIR);
+            // statx: the same inode data in struct statx.
+            KEXPECT_EQ(sys(332 /* statx */, uint64_t(AT_FDCWD), at(0), 0, 0x7ff, at(1024)), 0);
+            KEXPECT_EQ(get<uint32_t>(at(1024)), 0x7ffu);                 // stx_mask
+            KEXPECT_EQ(get<uint16_t>(at(1024 + 28)), S_IFREG | 0644);    // stx_mode
+            KEXPECT_EQ(get<uint64_t>(at(1024 + 32)), st.st_ino);         // stx_ino
+            KEXPECT_EQ(get<uint64_t>(at(1024 + 40)), 12u);               // stx_size
+            KEXPECT_EQ(sys(332, uint64_t(AT_FDCWD), at(0), 0x6000, 0x7ff, at(1024)), -EINVAL);
+            KEXPECT_EQ(sys(332, uint64_t(AT_FDCWD), at(0), 0, 0x80000000u, at(1024)), -EINVAL);
+            KEXPECT_EQ(sys(332, uint64_t(AT_FDCWD), at(0), 0, 0x7ff, unmapped_page), -EFAULT);
             KEXPECT_EQ(sys(NR_close, fd), 0);
             // The read-only root.
             KEXPECT_EQ(sys(NR_open, at(0), O_WRONLY), -EROFS);
