@@ -485,6 +485,19 @@ uint64_t context_switch_count() { return Scheduler::switch_count; }
 uint64_t reaped_thread_count() { return Scheduler::reaped_count; }
 size_t live_thread_count() { return Scheduler::live_count; }
 
+void wait_for_reaper() {
+    for (;;) {
+        {
+            SpinlockGuard guard(Scheduler::lock);
+            // The reaper sleeps only with the dead list empty and nothing in hand.
+            if (Scheduler::dead_threads->is_empty() &&
+                Scheduler::reaper_thread->state() == ThreadState::Sleeping)
+                return;
+        }
+        (void)sleep_for(100000); // 0.1 ms: the reaper runs meanwhile
+    }
+}
+
 void set_tick_observer(void (*observer)()) { Scheduler::tick_observer = observer; }
 
 void preempt_disable() { ++Scheduler::preempt_count; }

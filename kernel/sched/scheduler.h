@@ -100,6 +100,11 @@ using ReturnToUserHook = void (*)(arch::SyscallFrame& frame);
 void set_return_to_user_hook(ReturnToUserHook);
 void request_return_work(Thread&);
 
+// Returns once every thread that has exited so far has been freed by the
+// reaper (sleeps meanwhile). For leak checks: a counter read right after a
+// thread's exit may otherwise still include its stack and Thread.
+void wait_for_reaper();
+
 // Counters for tests and statistics.
 uint64_t context_switch_count();
 uint64_t reaped_thread_count();

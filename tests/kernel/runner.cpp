@@ -7,6 +7,7 @@
 #include "lib/string_util.h"
 #include "lib/string_view.h"
 #include "lib/verify.h"
+#include "sched/scheduler.h"
 
 extern "C" const charon::ktest::TestCase* const __kernel_tests_start[];
 extern "C" const charon::ktest::TestCase* const __kernel_tests_end[];
@@ -55,6 +56,9 @@ bool runs_before(const TestCase& a, const TestCase& b) {
             continue;
         // Announced first, so a test that hangs or crashes the kernel is
         // named by the last RUN line without a verdict.
+        // Threads an earlier test let exit are freed before this one
+        // measures anything.
+        sched::wait_for_reaper();
         log_info("KTEST RUN %s", test->name);
         Context context(test->name);
         test->function(context);
