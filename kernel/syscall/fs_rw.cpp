@@ -22,9 +22,19 @@ Result<RefPtr<OpenFile>> file_for(int fd) {
     return process.fds.get(fd);
 }
 
+// Linux's access_ok(): the whole range must lie below TASK_SIZE_MAX, or the
+// call is EFAULT before anything is transferred (read(fd, buf, SIZE_MAX) is
+// EFAULT even on an empty file).
+constexpr uint64_t kTaskSizeMax = 0x00007ffffffff000;
+Result<void> check_user_range(uint64_t address, uint64_t count) {
+    if (address > kTaskSizeMax || count > kTaskSizeMax - address)
+        return EFAULT;
+    return {};
+}
+
 // The iovec array, copied in and validated like import_iovec (EINVAL past
 // UIO_MAXIOV or for a length that does not fit in ssize_t, EFAULT for the
-// array itself).
+// array itself, and for a segment not below TASK_SIZE_MAX).
 Result<void> copy_iovecs(Vector<LinuxIoVec>& vectors, uint64_t user_vectors, uint64_t count) {
     if (count > UIO_MAXIOV)
         return EINVAL;
@@ -40,16 +50,10 @@ Result<void> copy_iovecs(Vector<LinuxIoVec>& vectors, uint64_t user_vectors, uin
         if (total > uint64_t(INT64_MAX))
             return EINVAL;
     }
-    return {};
-}
-
-// Linux's access_ok(): the whole range must lie below TASK_SIZE_MAX, or the
-// call is EFAULT before anything is transferred (read(fd, buf, SIZE_MAX) is
-// EFAULT even on an empty file).
-constexpr uint64_t kTaskSizeMax = 0x00007ffffffff000;
-Result<void> check_user_range(uint64_t address, uint64_t count) {
-    if (address > kTaskSizeMax || count > kTaskSizeMax - address)
-        return EFAULT;
+    // Then access_ok() on every segment, empty ones included: a kernel
+    // address with length 0 is EFAULT (checked on the host).
+    for (size_t i = 0; i < count; ++i)
+        TRY(check_user_range(vectors[i].base, vectors[i].length));
     return {};
 }
 

@@ -271,6 +271,14 @@ KERNEL_TEST(fs_syscalls_bad_pointers_are_efault) {
         KASSERT_OK(copy_to_user(at(1024), bad, sizeof(bad)));
         KEXPECT_EQ(sys(NR_writev, write_fd, at(1024), 2), -EFAULT);
         KEXPECT_EQ(sys(NR_writev, write_fd, at(1024), 1025), -EINVAL); // > UIO_MAXIOV
+        KEXPECT_EQ(sys(NR_writev, write_fd, at(1024), uint64_t(-1)), -EINVAL);
+        KEXPECT_EQ(sys(NR_writev, write_fd, unmapped_page, 0), 0);
+        // Every segment must be a user range, even an empty one (Linux's access_ok).
+        LinuxIoVec empty_kernel[2] = {{kernel_address, 0}, {at(0), 1}};
+        KASSERT_OK(copy_to_user(at(1024), empty_kernel, sizeof(empty_kernel)));
+        KEXPECT_EQ(sys(NR_writev, write_fd, at(1024), 2), -EFAULT);
+        KEXPECT_EQ(sys(NR_read, read_fd, kernel_address, 0), -EFAULT);
+        KEXPECT_EQ(sys(NR_read, read_fd, at(0), 0), 0);
         // Paths.
         KEXPECT_EQ(sys(NR_open, unmapped_page, O_RDONLY), -EFAULT);
         KEXPECT_EQ(sys(NR_stat, kernel_address, at(0)), -EFAULT);
