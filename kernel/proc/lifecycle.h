@@ -181,6 +181,8 @@ public:
     // rt_sigqueueinfo: si_code >= 0 is EPERM unless sent to oneself; over the
     // receiver's RLIMIT_SIGPENDING a real-time signal is EAGAIN.
     Result<void> sigqueue(Thread& sender, pid_t pid, int sig, const SigInfo& info);
+    // rt_tgsigqueueinfo: the same rules, directed at thread `tid` of `tgid`.
+    Result<void> tgsigqueue(Thread& sender, pid_t tgid, pid_t tid, int sig, const SigInfo& info);
     // Kernel-generated (tty, timers): no permission check, si_code SI_KERNEL.
     Result<void> send_kernel_signal(Process& target, int sig);
     Result<void> kill_group_from_kernel(pid_t pgid, int sig);

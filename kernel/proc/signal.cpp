@@ -311,6 +311,29 @@ Result<void> ProcessTable::sigqueue(Thread& sender, pid_t pid, int sig, const Si
     return group_send(&sender, sig, copy, s->thread->process());
 }
 
+Result<void> ProcessTable::tgsigqueue(Thread& sender, pid_t tgid, pid_t tid, int sig, const SigInfo& info) {
+    if (tgid <= 0 || tid <= 0)
+        return EINVAL;
+    if (sig != 0 && !valid_signal(sig))
+        return EINVAL;
+    SpinlockGuard guard(m_lock);
+    // As sigqueue: si_code >= 0 (or SI_TKILL) only towards one's own group.
+    if ((info.si_code >= 0 || info.si_code == SI_TKILL) && tgid != sender.process().m_pid)
+        return EPERM;
+    PidSlot* s = slot(tid);
+    Thread* t = s ? s->thread : nullptr;
+    if (!t || t->process().m_pid != tgid)
+        return ESRCH;
+    Process& p = t->process();
+    TRY(check_kill_permission(sender, p, sig));
+    if (sig == 0 || t->m_life != Thread::Life::Alive)
+        return {};
+    emit(ProcEvent::Kind::Kill, p, 0, sig, sender.process().m_pid, tid);
+    SigInfo copy = info;
+    copy.si_signo = sig;
+    return send_signal(sig, copy, p, t, false);
+}
+
 Result<void> ProcessTable::send_kernel_signal(Process& target, int sig) {
     if (!valid_signal(sig))
         return EINVAL;

@@ -43,6 +43,16 @@ static Result<long> sys_rt_sigqueueinfo(SyscallArgs const& args) {
     return 0;
 }
 
+// rt_tgsigqueueinfo(tgid, tid, sig, info)
+CHARON_SYSCALL(297, rt_tgsigqueueinfo, sys_rt_tgsigqueueinfo);
+static Result<long> sys_rt_tgsigqueueinfo(SyscallArgs const& args) {
+    proc::SigInfo info;
+    TRY(copy_from_user(&info, args.arg[3], sizeof(info)));
+    TRY(table().tgsigqueue(current_thread(), static_cast<proc::pid_t>(args.arg[0]),
+                           static_cast<proc::pid_t>(args.arg[1]), static_cast<int>(args.arg[2]), info));
+    return 0;
+}
+
 // rt_sigaction(sig, act, oact, sigsetsize)
 CHARON_SYSCALL(13, rt_sigaction, sys_rt_sigaction);
 static Result<long> sys_rt_sigaction(SyscallArgs const& args) {
