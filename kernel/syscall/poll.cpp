@@ -3,13 +3,11 @@
 //
 // Waiting without lost wake-ups on several queues: each round takes a
 // reference on every file (so no pipe can be freed while our Waiter sits on
-// its queue), puts one Waiter per file on the queue its readiness changes
-// on, *then* checks readiness, and sleeps only if nothing was ready and no
-// Waiter was woken since it was queued (sched::sleep_on_any). A wake between
-// the check and the sleep marks its Waiter, so the sleep does not start.
-// Readiness reads a pipe's counters without the pipe lock: on one CPU with
-// the reference held they are consistent snapshots (an SMP port takes the
-// lock as Linux's pipe_poll does).
+// its queue) and asks it for its events with one Waiter per file: the fs
+// layer (Pipe::poll, ConsoleDevice::poll) computes them and queues the
+// Waiter under the same lock, so a change after the check wakes the Waiter.
+// The thread sleeps only if nothing was ready and no Waiter has been woken
+// since (sched::sleep_on_any), then scans again.
 #include <new>
 
 #include "drivers/serial_console.h"
@@ -27,10 +25,8 @@ namespace charon {
 
 namespace {
 
-// Linux's POLL* bits (named apart from fs/abi.h's, which may define them too).
-constexpr uint16_t kPollIn = 0x001, kPollOut = 0x004, kPollErr = 0x008, kPollHup = 0x010, kPollNval = 0x020,
-                   kPollRdNorm = 0x040, kPollWrNorm = 0x100;
-constexpr uint16_t kDefaultPollMask = kPollIn | kPollOut | kPollRdNorm | kPollWrNorm;
+// Linux's DEFAULT_POLLMASK: files without a poll method are always ready.
+constexpr uint32_t kDefaultPollMask = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 
 struct LinuxPollFd {
     int32_t fd;
@@ -39,50 +35,20 @@ struct LinuxPollFd {
 };
 static_assert(sizeof(LinuxPollFd) == 8);
 
-struct Readiness {
-    uint16_t mask = 0;
-    WaitQueue* queue = nullptr; // where a change of `mask` is announced
-};
-
 bool is_console(Inode& inode) {
     return inode.type() == InodeType::CharDevice && inode.rdev_major() == kConsoleMajor &&
            inode.rdev_minor() == kConsoleMinor;
 }
 
-// Linux's f_op->poll for the files Charon has.
-Readiness poll_file(OpenFile& file) {
-    Readiness r;
+// Linux's f_op->poll for the files Charon has; queues context.waiter where
+// the events can change.
+uint32_t poll_file(OpenFile& file, IoContext& context) {
     Inode& inode = file.inode();
-    if (inode.type() == InodeType::Fifo) {
-        Pipe& pipe = static_cast<PipeFile&>(file).pipe();
-        // pipe_poll: readers see data or a hang-up, writers room (Linux: a
-        // free page slot; here PIPE_BUF bytes, so a small write will not
-        // block) or an error when no reader is left.
-        if (file.can_read()) {
-            r.queue = &pipe.read_queue();
-            if (pipe.bytes_buffered() > 0)
-                r.mask |= kPollIn | kPollRdNorm;
-            if (pipe.writers() == 0)
-                r.mask |= kPollHup;
-        } else if (file.can_write()) {
-            r.queue = &pipe.write_queue();
-            if (pipe.capacity() - pipe.bytes_buffered() >= PIPE_BUF)
-                r.mask |= kPollOut | kPollWrNorm;
-            if (pipe.readers() == 0)
-                r.mask |= kPollErr;
-        }
-        return r;
-    }
-    if (is_console(inode)) {
-        ConsoleDevice& console = drivers::serial_console();
-        r.queue = &console.input_queue();
-        r.mask = kPollOut | kPollWrNorm; // output is written synchronously
-        if (console.input_available() > 0)
-            r.mask |= kPollIn | kPollRdNorm;
-        return r;
-    }
-    r.mask = kDefaultPollMask;
-    return r;
+    if (inode.type() == InodeType::Fifo)
+        return static_cast<PipeFile&>(file).pipe().poll(file.can_read(), file.can_write(), context);
+    if (is_console(inode))
+        return drivers::serial_console().poll(context);
+    return kDefaultPollMask;
 }
 
 class PollState {
@@ -113,41 +79,29 @@ public:
     // change, then fills revents. Returns how many entries have revents.
     size_t scan(FsProcess& process) {
         release();
-        for (size_t i = 0; i < m_count; ++i) {
-            if (m_user[i].fd < 0)
-                continue;
-            auto file = process.fds.get(m_user[i].fd);
-            // fdget() does not see O_PATH descriptors: kPollNval as a closed fd.
-            if (!file.is_error() && !file.value()->is_path_only())
-                m_slots[i].file = file.release_value();
-        }
-        {
-            sched::detail::InterruptsOff off;
-            for (size_t i = 0; i < m_count; ++i) {
-                Slot& slot = m_slots[i];
-                if (!slot.file)
-                    continue;
-                WaitQueue* queue = poll_file(*slot.file).queue;
-                if (!queue)
-                    continue;
-                fsys::prepare_waiter(slot.waiter);
-                queue->add(slot.waiter);
-                slot.queue = queue;
-                m_waiter_list[m_queued++] = &slot.waiter;
-            }
-        }
         size_t ready = 0;
         for (size_t i = 0; i < m_count; ++i) {
             LinuxPollFd& entry = m_user[i];
             entry.revents = 0;
             if (entry.fd < 0)
                 continue;
-            if (!m_slots[i].file) {
-                entry.revents = kPollNval;
-            } else {
-                uint16_t filter = static_cast<uint16_t>(entry.events) | kPollErr | kPollHup;
-                entry.revents = static_cast<int16_t>(poll_file(*m_slots[i].file).mask & filter);
+            auto file = process.fds.get(entry.fd);
+            // fdget() does not see O_PATH descriptors: POLLNVAL as a closed fd.
+            if (file.is_error() || file.value()->is_path_only()) {
+                entry.revents = POLLNVAL;
+                ++ready;
+                continue;
             }
+            Slot& slot = m_slots[i];
+            slot.file = file.release_value();
+            fsys::prepare_waiter(slot.waiter);
+            slot.context = IoContext{};
+            slot.context.waiter = &slot.waiter;
+            uint32_t mask = poll_file(*slot.file, slot.context);
+            if (slot.context.queued_on)
+                m_waiter_list[m_queued++] = &slot.waiter;
+            uint32_t filter = static_cast<uint16_t>(entry.events) | POLLERR | POLLHUP;
+            entry.revents = static_cast<int16_t>(mask & filter);
             if (entry.revents)
                 ++ready;
         }
@@ -166,25 +120,18 @@ public:
     void release() {
         if (!m_slots)
             return;
-        {
-            sched::detail::InterruptsOff off;
-            for (size_t i = 0; i < m_count; ++i) {
-                if (m_slots[i].queue) {
-                    m_slots[i].queue->remove(m_slots[i].waiter);
-                    m_slots[i].queue = nullptr;
-                }
-            }
+        for (size_t i = 0; i < m_count; ++i) {
+            m_slots[i].context.cancel_wait();
+            m_slots[i].file = nullptr;
         }
         m_queued = 0;
-        for (size_t i = 0; i < m_count; ++i)
-            m_slots[i].file = nullptr;
     }
 
 private:
     struct Slot {
         RefPtr<OpenFile> file;
         Waiter waiter;
-        WaitQueue* queue = nullptr;
+        IoContext context; // where the waiter is queued, if anywhere
     };
 
     size_t m_count;
