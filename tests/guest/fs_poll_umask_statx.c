@@ -1,4 +1,4 @@
-/* Ad-hoc check of the file syscalls (not committed): umask, ppoll with a
+/* File syscalls beyond open/read/write: umask, ppoll with a
  * signal mask, poll on pipes, statx, readlink, getdents64, ioctl on a pipe,
  * dup3, EFAULT on getcwd. Must pass natively and in Charon. */
 #include "t.h"
