@@ -183,6 +183,24 @@ TEST(Kill, ZombieThreadOfALiveProcess) {
     EXPECT_TRUE(t->process().shared_pending().is_empty());
 }
 
+TEST(Kill, KernelSignalsNeedNoPermissionAndReachWholeGroups) {
+    Harness h;
+    Thread* a = h.fork(*h.init);
+    ASSERT_FALSE(h.table.set_credentials(a->process(), user(1000)).is_error());
+    ASSERT_FALSE(h.table.setpgid(*a, 0, 0).is_error());
+    Thread* b = h.fork(*a);
+    h.set_handler(*a, SIGUSR1, 0x1000);
+    h.set_handler(*b, SIGINT, 0x1000);
+    ASSERT_FALSE(h.table.send_kernel_signal(a->process(), SIGUSR1).is_error());
+    EXPECT_EQ(h.table.get_signal(*a).info.si_code, SI_KERNEL);
+    ASSERT_FALSE(h.table.kill_group_from_kernel(a->tid(), SIGINT).is_error()); // Ctrl-C
+    EXPECT_TRUE(b->process().shared_pending().contains(SIGINT));
+    EXPECT_EQ(h.return_to_user(*a).kind, SignalDecision::Kind::Exit); // SIGINT default: terminate
+    EXPECT_EQ(h.table.kill_group_from_kernel(4444, SIGINT).error().code(), ESRCH);
+    EXPECT_EQ(h.table.kill_group_from_kernel(a->tid(), 0).error().code(), EINVAL);
+    EXPECT_EQ(h.table.send_kernel_signal(b->process(), 70).error().code(), EINVAL);
+}
+
 TEST(Tgkill, ArgumentChecksAndThreadDirectedDelivery) {
     Harness h;
     Thread* p = h.fork(*h.init);
@@ -615,6 +633,41 @@ TEST(GroupStop, SigcontWithHandlerIsDeliveredAfterResuming) {
     h.return_to_user(*c);
     ASSERT_FALSE(h.table.kill(*parent, c->tid(), SIGCONT).is_error());
     EXPECT_EQ(h.return_to_user(*c).signo, SIGCONT);
+}
+
+TEST(Stats, SnapshotCountsProcessesAndThreadsByState) {
+    Harness h;
+    Thread* running = h.fork(*h.init);
+    Thread* stopped = h.fork(*h.init);
+    Thread* zombie = h.fork(*h.init);
+    Thread* sleeper = h.fork(*h.init);
+    h.spawn_thread(*running);
+    h.table.set_thread_run_state(*h.init, ThreadState::Sleeping);
+    h.table.set_thread_run_state(*running, ThreadState::Running);
+    h.table.set_thread_run_state(*sleeper, ThreadState::Sleeping);
+    ASSERT_FALSE(h.table.kill(*h.init, stopped->tid(), SIGSTOP).is_error());
+    h.return_to_user(*stopped);
+    h.table.account_cpu(*running, 5000, 7000);
+    h.table.note_rss(running->process(), 300);
+    h.table.exit(*zombie, 0);
+    ProcessStats s = h.table.stats();
+    EXPECT_EQ(s.processes, 5);
+    EXPECT_EQ(s.threads, 6);
+    EXPECT_EQ(s.running, 1);
+    EXPECT_EQ(s.runnable, 0);
+    EXPECT_EQ(s.sleeping, 2); // init and sleeper
+    EXPECT_EQ(s.stopped, 1);
+    EXPECT_EQ(s.zombie, 1);
+    EXPECT_EQ(s.threads_by_state[static_cast<unsigned>(ThreadState::Stopped)], 1);
+    EXPECT_EQ(s.threads_by_state[static_cast<unsigned>(ThreadState::Zombie)], 1);
+    EXPECT_EQ(s.threads_by_state[static_cast<unsigned>(ThreadState::Runnable)], 1); // the new thread
+    EXPECT_EQ(s.cpu_ns, 12000u);
+    EXPECT_EQ(s.memory_kb, 300);
+    ASSERT_GT(h.wait4(*h.init, -1, 0).ret, 0);
+    s = h.table.stats();
+    EXPECT_EQ(s.processes, 4);
+    EXPECT_EQ(s.zombie, 0);
+    EXPECT_EQ(s.reaps, 1u);
 }
 
 // --- execve -------------------------------------------------------------------------------
