@@ -159,6 +159,13 @@ public:
     // ignored, the mask stays), SIGHAND unshared, the vfork parent released,
     // the old address space dropped in favour of `new_address_space`.
     Result<void> exec_commit(Thread& thread, uint64_t new_address_space);
+    // execve's unshare_files: whether the process's descriptor table is
+    // shared with another process (CLONE_FILES); if so the kernel makes a
+    // copy and installs it with unshare_file_table(), which returns the old
+    // handle (still used by the others) or 0 when the table stopped being
+    // shared meanwhile (the caller then frees its copy).
+    bool file_table_shared(Process& process);
+    Result<uint64_t> unshare_file_table(Process& process, uint64_t copy);
 
     // --- exit ---------------------------------------------------------------
     // None of these returns to user mode: afterwards the kernel switches away

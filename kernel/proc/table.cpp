@@ -716,6 +716,29 @@ void ProcessTable::set_child_subreaper(Thread& thread, bool enable) {
     thread.process().m_is_subreaper = enable;
 }
 
+bool ProcessTable::file_table_shared(Process& process) {
+    SpinlockGuard guard(m_lock);
+    return process.m_file_table && process.m_file_table->users > 1;
+}
+
+Result<uint64_t> ProcessTable::unshare_file_table(Process& process, uint64_t copy) {
+    auto* files = proc_new<SharedRef>();
+    if (!files)
+        return ENOMEM;
+    SpinlockGuard guard(m_lock);
+    SharedRef* old = process.m_file_table;
+    if (!old || old->users == 1) {
+        proc_delete(files);
+        return 0;
+    }
+    // The other users keep the old table; the ledger's FileTableRef (one
+    // per process using a table) is unchanged.
+    --old->users;
+    files->handle = copy;
+    process.m_file_table = files;
+    return old->handle;
+}
+
 void ProcessTable::set_sigpending_limit(Process& process, int limit) {
     SpinlockGuard guard(m_lock);
     process.m_rlimit_sigpending = limit;

@@ -243,6 +243,32 @@ Result<long> do_execve(SyscallArgs const& args, int dirfd, uint64_t path_address
     }
     LoadedImage image = std::move(loaded.value());
 
+    // unshare_files (before the point of no return: it may fail): a table
+    // shared with another process (CLONE_FILES) must keep that process's
+    // descriptors, so close-on-exec acts on a private copy.
+    if (table().file_table_shared(process)) {
+        auto copy = file_table_of(process).clone();
+        if (copy.is_error()) {
+            delete[] path;
+            image.space->unref();
+            return copy.error();
+        }
+        FdTable* mine = copy.value().leak_ref();
+        auto old = table().unshare_file_table(process, reinterpret_cast<uint64_t>(mine));
+        if (old.is_error() || old.value() == 0) {
+            mine->unref();
+            if (old.is_error()) {
+                delete[] path;
+                image.space->unref();
+                return old.error();
+            }
+        } else {
+            // The old table (and the core's reference to it) stays with the
+            // other processes; ours is the copy.
+            note_file_table_created();
+        }
+    }
+
     // de_thread: the other threads die first.
     for (;;) {
         auto prepared = table().exec_prepare(thread);
@@ -272,8 +298,8 @@ Result<long> do_execve(SyscallArgs const& args, int dirfd, uint64_t path_address
         delete[] path;
         return committed.error();
     }
-    // Past the point of no return. The descriptor table is closed on exec
-    // in place (Linux unshares a CLONE_FILES table first: not yet).
+    // Past the point of no return: the (now private) table closes its
+    // FD_CLOEXEC descriptors.
     file_table_of(process).close_on_exec();
     set_comm(task_of(thread), path);
     task_of(thread).altstack_sp = task_of(thread).altstack_size = 0;
