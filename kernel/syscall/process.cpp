@@ -201,6 +201,37 @@ static Result<long> sys_clone(SyscallArgs const& args) {
     return do_clone(*args.frame, args.arg[0], args.arg[1], args.arg[2], args.arg[3], args.arg[4]);
 }
 
+// clone3(args, size): struct clone_args (Linux 5.3+; 64 bytes for version
+// 0, up to 88 with set_tid and cgroup).
+CHARON_SYSCALL(435, clone3, sys_clone3);
+static Result<long> sys_clone3(SyscallArgs const& args) {
+    struct CloneArgs3 {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+            cgroup;
+    } ca{};
+    size_t size = args.arg[1];
+    if (size < 64)
+        return EINVAL;
+    if (size > 4096)
+        return E2BIG;
+    // Bytes past what we know must be zero (Linux copy_struct_from_user).
+    for (size_t offset = sizeof(ca); offset < size; ++offset) {
+        uint8_t byte;
+        TRY(copy_from_user(&byte, args.arg[0] + offset, 1));
+        if (byte)
+            return E2BIG;
+    }
+    TRY(copy_from_user(&ca, args.arg[0], size < sizeof(ca) ? size : sizeof(ca)));
+    if ((ca.flags & proc::CSIGNAL) || ca.exit_signal > 64 || (ca.flags >> 32))
+        return EINVAL;
+    if (ca.set_tid || ca.set_tid_size || (ca.flags & (proc::CLONE_PIDFD | 0x200000000ull /* CLONE_INTO_CGROUP */)))
+        return EINVAL; // no pid namespaces, pidfds or cgroups yet
+    if ((ca.stack == 0) != (ca.stack_size == 0))
+        return EINVAL;
+    uint64_t sp = ca.stack ? ca.stack + ca.stack_size : 0;
+    return do_clone(*args.frame, ca.flags | ca.exit_signal, sp, ca.parent_tid, ca.child_tid, ca.tls);
+}
+
 namespace {
 
 Result<long> do_execve(SyscallArgs const& args, int dirfd, uint64_t path_address, uint64_t argv_address,
