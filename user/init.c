@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,12 +156,15 @@ static pid_t start_program(char **argv)
     }
     if (pid == 0) {
         setsid();
-        struct sigaction dfl;
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
+        /* The raw call, not sigaction(): libc refuses its reserved numbers
+         * (32-34), and one of them may arrive ignored from whoever started
+         * init (GNU make ignores 32 and 33, for one), which execve keeps. */
+        struct {
+            unsigned long handler, flags, restorer, mask;
+        } dfl = {0, 0, 0, 0}; /* SIG_DFL, the kernel's struct sigaction */
         for (int sig = 1; sig < _NSIG; sig++)
             if (sig != SIGKILL && sig != SIGSTOP)
-                sigaction(sig, &dfl, NULL);
+                syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
         execv(argv[0], argv);
         say("cannot run %s: %s", argv[0], strerror(errno));
         _exit(127);
