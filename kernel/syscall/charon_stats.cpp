@@ -5,6 +5,7 @@
 #include "fs/stats.h"
 #include "mm/address_space.h"
 #include "mm/frame_allocator.h"
+#include "mm/heap.h"
 #include "mm/kernel_vm.h"
 #include "sched/scheduler.h"
 #include "syscall/syscall.h"
@@ -31,6 +32,8 @@ struct CharonStats {
     uint64_t address_spaces;
     uint64_t mapped_user_pages;
     uint64_t page_table_pages;
+    uint64_t heap_bytes;          // kernel heap in use (objects, not slack)
+    uint64_t heap_slab_frames;    // frames the heap keeps for its slabs (never given back)
 };
 } // namespace
 
@@ -55,6 +58,8 @@ static Result<long> sys_charon_stats(SyscallArgs const& args) {
     s.address_spaces = ms.live_address_spaces;
     s.mapped_user_pages = ms.mapped_user_pages;
     s.page_table_pages = ms.page_table_pages;
+    s.heap_bytes = mm::heap_bytes_in_use();
+    s.heap_slab_frames = mm::heap_slab_frame_count();
     size_t size = args.arg[1] < sizeof(s) ? args.arg[1] : sizeof(s);
     TRY(copy_to_user(args.arg[0], &s, size));
     return static_cast<long>(sizeof(s));

@@ -500,4 +500,26 @@ static inline long t_tv_us(struct timeval tv)
     return tv.tv_sec * 1000000L + tv.tv_usec;
 }
 
+
+/* Charon's live-object counters (syscall 511, docs/syscalls/charon_stats.md)
+ * for the Charon-only leak checks. Returns 0 where the call does not exist
+ * (Linux: ENOSYS), 1 when *s was filled. */
+#define SYS_charon_stats 511
+struct t_charon_stats {
+    unsigned long long version, free_frames, usable_frames, live_kernel_stacks, live_kernel_threads, processes,
+        zombies, threads, tasks, file_tables, open_files, pipes, inodes, address_spaces, mapped_user_pages,
+        page_table_pages, heap_bytes, heap_slab_frames;
+};
+static inline int t_charon_stats(struct t_charon_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    errno = 0;
+    long r = syscall(SYS_charon_stats, s, sizeof *s);
+    if (r == -1 && errno == ENOSYS)
+        return 0;
+    CHECK_EQ(r, (long)sizeof *s);
+    CHECK_EQ(s->version, 1);
+    return 1;
+}
+
 #endif
