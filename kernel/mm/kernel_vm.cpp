@@ -18,18 +18,27 @@ uint64_t g_stack_slot_used[max_kernel_stacks / 64];
 size_t g_stack_search_hint;
 size_t g_live_stacks;
 
-// Large-block virtual ranges: a bump pointer plus a small first-fit list of
-// freed ranges. Freed ranges beyond the list's capacity are simply not
-// reused (virtual space is plentiful; frames are always returned).
-struct FreeRange {
-    VirtAddr base;
-    size_t pages;
-};
-constexpr size_t max_free_ranges = 64;
+// Large-block virtual ranges: a page bitmap over a bounded arena at the start
+// of the heap region, first fit from the lowest free page. Lowest-first keeps
+// the footprint (and so the kernel page tables that map it, which are never
+// freed) bounded by the peak of live large blocks, not by their history: a
+// bump pointer would leak page-table pages slowly over many process lives.
+constexpr size_t large_arena_pages = (4ull << 30) / page_size; // 4 GiB of address space
+constexpr size_t bits_per_word = 64;
 Spinlock g_pages_lock{"kernel pages", LockRank::KernelVm};
-VirtAddr g_pages_bump = heap_region_base;
-FreeRange g_free_ranges[max_free_ranges];
-size_t g_free_range_count;
+uint64_t g_page_used[large_arena_pages / bits_per_word];
+size_t g_lowest_free_hint; // no free page below it
+
+bool page_used(size_t page) { return (g_page_used[page / bits_per_word] >> (page % bits_per_word)) & 1; }
+void set_pages(size_t first, size_t count, bool used) {
+    for (size_t page = first; page < first + count; ++page) {
+        uint64_t bit = 1ull << (page % bits_per_word);
+        if (used)
+            g_page_used[page / bits_per_word] |= bit;
+        else
+            g_page_used[page / bits_per_word] &= ~bit;
+    }
+}
 
 void unmap_and_free(VirtAddr base, size_t pages) {
     for (size_t i = 0; i < pages; ++i) {
@@ -57,27 +66,34 @@ Result<void> map_fresh(VirtAddr base, size_t pages) {
 }
 
 VirtAddr take_range(size_t pages) {
-    for (size_t i = 0; i < g_free_range_count; ++i) {
-        FreeRange& range = g_free_ranges[i];
-        if (range.pages < pages)
+    size_t run_start = g_lowest_free_hint;
+    size_t run_length = 0;
+    for (size_t page = g_lowest_free_hint; page < large_arena_pages; ++page) {
+        if (run_length == 0 && page % bits_per_word == 0 && g_page_used[page / bits_per_word] == ~0ull) {
+            page += bits_per_word - 1; // a full word: skip it whole
             continue;
-        VirtAddr base = range.base;
-        range.base += pages * page_size;
-        range.pages -= pages;
-        if (range.pages == 0)
-            range = g_free_ranges[--g_free_range_count];
-        return base;
+        }
+        if (page_used(page)) {
+            run_length = 0;
+            continue;
+        }
+        if (run_length++ == 0)
+            run_start = page;
+        if (run_length == pages) {
+            set_pages(run_start, pages, true);
+            if (run_start == g_lowest_free_hint)
+                g_lowest_free_hint = run_start + pages;
+            return heap_region_base + run_start * page_size;
+        }
     }
-    VirtAddr base = g_pages_bump;
-    if (base + pages * page_size > heap_region_base + heap_region_size)
-        return 0;
-    g_pages_bump += pages * page_size;
-    return base;
+    return 0;
 }
 
 void give_back_range(VirtAddr base, size_t pages) {
-    if (g_free_range_count < max_free_ranges)
-        g_free_ranges[g_free_range_count++] = {base, pages};
+    size_t first = (base - heap_region_base) / page_size;
+    set_pages(first, pages, false);
+    if (first < g_lowest_free_hint)
+        g_lowest_free_hint = first;
 }
 
 } // namespace
