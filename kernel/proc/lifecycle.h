@@ -277,6 +277,7 @@ private:
 
     // tree
     Thread* new_thread(Process& process, pid_t tid, uint64_t kernel_stack, uint64_t tls, void* kernel_thread);
+    void install_first_thread(Process& process, Thread& thread, pid_t tid);
     void link_child(Process& child, Thread& parent_thread);
     void unlink_child(Process& child);
     void count_child(Process& child, int delta);

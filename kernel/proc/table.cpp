@@ -177,6 +177,22 @@ static void note_thread_resources(Ledger& ledger, Thread& t) {
         ledger.acquire(Resource::Tls);
 }
 
+// A new process enters the table with its one (runnable) thread: the pid
+// slot, the thread list, and every counter the statistics are built from.
+void ProcessTable::install_first_thread(Process& p, Thread& t, pid_t tid) {
+    m_slots[tid].thread = &t;
+    release_pid_if_unused(tid);
+    p.m_threads.push_back(t);
+    p.m_thread_count = 1;
+    p.m_live_threads = 1;
+    m_processes.push_back(p);
+    ++m_nr_processes;
+    ++m_nr_threads;
+    p.m_state_counts[static_cast<unsigned>(ThreadState::Runnable)]++;
+    m_thread_states[static_cast<unsigned>(ThreadState::Runnable)]++;
+    change_process_state_count(p, +1);
+}
+
 Result<Thread*> ProcessTable::create_init(const InitArgs& args) {
     SpinlockGuard guard(m_lock);
     VERIFY(!m_init);
@@ -239,17 +255,7 @@ Result<Thread*> ProcessTable::create_init(const InitArgs& args) {
     m_slots[pid].group = group;
     p->m_session_leader = true;
 
-    m_slots[pid].thread = t;
-    release_pid_if_unused(pid);
-    p->m_threads.push_back(*t);
-    p->m_thread_count = 1;
-    p->m_live_threads = 1;
-    m_processes.push_back(*p);
-    ++m_nr_processes;
-    ++m_nr_threads;
-    p->m_state_counts[static_cast<unsigned>(ThreadState::Runnable)]++;
-    m_thread_states[static_cast<unsigned>(ThreadState::Runnable)]++;
-    change_process_state_count(*p, +1);
+    install_first_thread(*p, *t, pid);
     join_group(*p, *group);
     m_init = p;
     ++m_forks;
@@ -382,17 +388,7 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
         c->m_ledger.acquire(Resource::VforkParent);
     }
 
-    m_slots[tid].thread = t;
-    release_pid_if_unused(tid);
-    c->m_threads.push_back(*t);
-    c->m_thread_count = 1;
-    c->m_live_threads = 1;
-    m_processes.push_back(*c);
-    ++m_nr_processes;
-    ++m_nr_threads;
-    c->m_state_counts[static_cast<unsigned>(ThreadState::Runnable)]++;
-    m_thread_states[static_cast<unsigned>(ThreadState::Runnable)]++;
-    change_process_state_count(*c, +1);
+    install_first_thread(*c, *t, tid);
 
     // The child's place in the tree and in its parent's job.
     c->m_parent = real_parent;
