@@ -52,46 +52,17 @@ static void workload(const char *self)
     }
 }
 
-/* Dead threads are freed by the kernel's reaper thread a little later. */
-static int settled(const struct t_charon_stats *base, struct t_charon_stats *now)
-{
-    for (int tries = 0; tries < 100; tries++) {
-        stats(now);
-        if (now->live_kernel_stacks == base->live_kernel_stacks &&
-            now->live_kernel_threads == base->live_kernel_threads && now->free_frames == base->free_frames)
-            return 1;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     if (argc == 2 && strcmp(argv[1], "child") == 0)
         return 5;
     const char *self = t_self_path(argv[0]);
-    struct t_charon_stats base, now;
+    struct t_charon_stats base;
     stats(&base);
     /* Warm-up: lets the kernel heap grow to its working size first. */
     workload(self);
-    struct t_charon_stats dummy;
-    settled(&base, &dummy);
-    stats(&base);
+    t_charon_stable_snapshot(&base);
     workload(self);
-    if (!settled(&base, &now))
-        FAIL("not back to baseline: free frames %llu -> %llu, kernel stacks %llu -> %llu, kernel threads %llu -> %llu",
-             base.free_frames, now.free_frames, base.live_kernel_stacks, now.live_kernel_stacks,
-             base.live_kernel_threads, now.live_kernel_threads);
-    CHECK_EQ(now.processes, base.processes);
-    CHECK_EQ(now.zombies, base.zombies);
-    CHECK_EQ(now.threads, base.threads);
-    CHECK_EQ(now.tasks, base.tasks);
-    CHECK_EQ(now.file_tables, base.file_tables);
-    CHECK_EQ(now.open_files, base.open_files);
-    CHECK_EQ(now.pipes, base.pipes);
-    CHECK_EQ(now.address_spaces, base.address_spaces);
-    CHECK_EQ(now.mapped_user_pages, base.mapped_user_pages);
-    CHECK_EQ(now.page_table_pages, base.page_table_pages);
+    t_charon_expect_baseline(&base);
     return 0;
 }

@@ -12,12 +12,6 @@
 
 static int have_stats;
 
-static void stats(struct t_charon_stats *s)
-{
-    if (have_stats)
-        t_charon_stats(s);
-}
-
 /* Exec'ed children: "exit" leaves at once; "hold" waits for the parent to
  * close the pipe (fd 3) so that CONCURRENT of them are alive together. */
 static int child_mode(const char *mode)
@@ -71,37 +65,6 @@ static void concurrent(const char *self)
     CHECK_ERR(wait4(-1, NULL, WNOHANG, NULL), ECHILD);
 }
 
-/* Dead threads are freed by the kernel's reaper thread a little later. */
-static int settled(const struct t_charon_stats *base, struct t_charon_stats *now)
-{
-    for (int tries = 0; tries < 200; tries++) {
-        stats(now);
-        if (now->live_kernel_stacks == base->live_kernel_stacks &&
-            now->live_kernel_threads == base->live_kernel_threads && now->free_frames == base->free_frames)
-            return 1;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    return 0;
-}
-
-/* Waits until the reaper has freed what the warm-up left behind: two
- * readings 10 ms apart that agree. */
-static void stable(struct t_charon_stats *s)
-{
-    struct t_charon_stats next;
-    stats(s);
-    for (int tries = 0; tries < 200; tries++) {
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-        stats(&next);
-        if (next.free_frames == s->free_frames && next.live_kernel_stacks == s->live_kernel_stacks &&
-            next.live_kernel_threads == s->live_kernel_threads)
-            return;
-        *s = next;
-    }
-}
-
 int main(int argc, char **argv)
 {
     if (argc == 2)
@@ -118,31 +81,14 @@ int main(int argc, char **argv)
         CHECK_EQ(wait4(-1, NULL, 0, NULL) > 0, 1);
     }
     concurrent(self);
-    struct t_charon_stats base, now;
-    stable(&base);
+    struct t_charon_stats base;
+    if (have_stats)
+        t_charon_stable_snapshot(&base);
 
     sequential(self);
     concurrent(self);
 
-    if (!have_stats)
-        return 0;
-    if (!settled(&base, &now))
-        FAIL("not back to baseline: free frames %llu -> %llu, kernel stacks %llu -> %llu, kernel threads %llu -> %llu, "
-             "heap bytes %llu -> %llu, heap slab frames %llu -> %llu, mapped user pages %llu -> %llu, "
-             "page-table pages %llu -> %llu",
-             base.free_frames, now.free_frames, base.live_kernel_stacks, now.live_kernel_stacks,
-             base.live_kernel_threads, now.live_kernel_threads, base.heap_bytes, now.heap_bytes,
-             base.heap_slab_frames, now.heap_slab_frames, base.mapped_user_pages, now.mapped_user_pages,
-             base.page_table_pages, now.page_table_pages);
-    CHECK_EQ(now.processes, base.processes);
-    CHECK_EQ(now.zombies, base.zombies);
-    CHECK_EQ(now.threads, base.threads);
-    CHECK_EQ(now.tasks, base.tasks);
-    CHECK_EQ(now.file_tables, base.file_tables);
-    CHECK_EQ(now.open_files, base.open_files);
-    CHECK_EQ(now.pipes, base.pipes);
-    CHECK_EQ(now.address_spaces, base.address_spaces);
-    CHECK_EQ(now.mapped_user_pages, base.mapped_user_pages);
-    CHECK_EQ(now.page_table_pages, base.page_table_pages);
+    if (have_stats)
+        t_charon_expect_baseline(&base);
     return 0;
 }

@@ -522,4 +522,57 @@ static inline int t_charon_stats(struct t_charon_stats *s)
     return 1;
 }
 
+
+/* A baseline once the system is quiet: readings 10 ms apart until two agree
+ * (the reaper frees dead threads a little after they are reaped). */
+static inline void t_charon_stable_snapshot(struct t_charon_stats *s)
+{
+    struct t_charon_stats next;
+    t_charon_stats(s);
+    for (int tries = 0; tries < 200; tries++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+        t_charon_stats(&next);
+        if (next.free_frames == s->free_frames && next.live_kernel_stacks == s->live_kernel_stacks &&
+            next.live_kernel_threads == s->live_kernel_threads)
+            return;
+        *s = next;
+    }
+}
+
+/* After a workload: waits (up to 2 s) for the kernel's reaper to free dead
+ * threads, then checks that every counter is back to `base` exactly. */
+static inline void t_charon_expect_baseline(const struct t_charon_stats *base)
+{
+    struct t_charon_stats now;
+    int settled = 0;
+    for (int tries = 0; tries < 200 && !settled; tries++) {
+        t_charon_stats(&now);
+        settled = now.live_kernel_stacks == base->live_kernel_stacks &&
+                  now.live_kernel_threads == base->live_kernel_threads && now.free_frames == base->free_frames;
+        if (!settled) {
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (!settled)
+        FAIL("not back to baseline: free frames %llu -> %llu, kernel stacks %llu -> %llu, kernel threads %llu -> %llu, "
+             "heap bytes %llu -> %llu, heap slab frames %llu -> %llu, mapped user pages %llu -> %llu, "
+             "page-table pages %llu -> %llu",
+             base->free_frames, now.free_frames, base->live_kernel_stacks, now.live_kernel_stacks,
+             base->live_kernel_threads, now.live_kernel_threads, base->heap_bytes, now.heap_bytes,
+             base->heap_slab_frames, now.heap_slab_frames, base->mapped_user_pages, now.mapped_user_pages,
+             base->page_table_pages, now.page_table_pages);
+    CHECK_EQ(now.processes, base->processes);
+    CHECK_EQ(now.zombies, base->zombies);
+    CHECK_EQ(now.threads, base->threads);
+    CHECK_EQ(now.tasks, base->tasks);
+    CHECK_EQ(now.file_tables, base->file_tables);
+    CHECK_EQ(now.open_files, base->open_files);
+    CHECK_EQ(now.pipes, base->pipes);
+    CHECK_EQ(now.address_spaces, base->address_spaces);
+    CHECK_EQ(now.mapped_user_pages, base->mapped_user_pages);
+    CHECK_EQ(now.page_table_pages, base->page_table_pages);
+}
+
 #endif
