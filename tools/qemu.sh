@@ -30,7 +30,12 @@ case $mode in
 run)
     # mon:stdio: Ctrl-A X quits, Ctrl-A C reaches the QEMU monitor.
     echo "qemu: Ctrl-A X to quit" >&2
-    exec qemu-system-x86_64 "${args[@]}" -serial mon:stdio
+    status=0
+    qemu-system-x86_64 "${args[@]}" -serial mon:stdio || status=$?
+    # isa-debug-exit status 65 is "init exited with status 0" (docs/userland.md):
+    # a clean end for an interactive run, as is quitting QEMU by hand (0).
+    [[ $status == 65 ]] && status=0
+    exit "$status"
     ;;
 debug)
     echo "qemu: waiting for gdb on localhost:1234 (run gdb from the repository root; .gdbinit connects)" >&2
