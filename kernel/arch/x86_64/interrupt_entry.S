@@ -10,6 +10,8 @@
 
 // Vectors where the CPU pushes an error code: #DF #TS #NP #SS #GP #PF #AC #CP
 // #VC #SX (8, 10-14, 17, 21, 29, 30).
+#include "trap_frame.inc"
+
 .macro stub vector
     .p2align 4
 interrupt_stub_\vector:
@@ -27,21 +29,7 @@ interrupt_common:
     testb $3, 24(%rsp)                  // CS of the interrupted context
     jz 1f
     swapgs
-1:  pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+1:  push_trap_registers
     cld
     // 5 CPU words + error code + vector + 15 registers = 176 bytes on a
     // stack the CPU aligned to 16: the call below is correctly aligned.
@@ -51,21 +39,7 @@ interrupt_common:
 // syscall exit and of a new user thread).
     .globl interrupt_exit
 interrupt_exit:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    pop_trap_registers
     addq $16, %rsp                      // vector and error code
     testb $3, 8(%rsp)                   // returning to user mode?
     jz 2f

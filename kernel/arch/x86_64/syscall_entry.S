@@ -9,6 +9,8 @@
 // selectors, no TF/RF), otherwise IRET through interrupt_exit, which can
 // restore any frame (the classic SYSRET #GP-in-ring-0 hole stays closed).
 
+#include "trap_frame.inc"
+
     .set percpu_kernel_rsp, 8
     .set percpu_user_rsp, 16
     .set user_data_selector, 0x23
@@ -28,21 +30,7 @@ syscall_entry:
     pushq %rcx
     pushq %rax                  // orig_rax
     pushq $0x100                // SyscallFrame::syscall_frame_vector
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    push_trap_registers
     cld
     movq %rsp, %rdi
     sti
@@ -52,21 +40,7 @@ syscall_entry:
     call sched_prepare_return_to_user
     testb %al, %al
     jz interrupt_exit
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11                   // == the RFLAGS slot (checked)
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx                   // == the RIP slot (checked)
-    popq %rbx
-    popq %rax
+    pop_trap_registers          // r11 == the RFLAGS slot, rcx == the RIP slot (both checked)
     addq $16, %rsp              // vector, orig_rax
     // rip cs rflags rsp ss: interrupts are off, so nothing runs on the user
     // stack in kernel mode (NMI and #MC use IST stacks).
