@@ -10,6 +10,14 @@ namespace {
 FileSystem g_pipe_fs(encode_device(0, 12), false);
 
 constexpr int64_t kMaxFileOffset = INT64_MAX;
+
+// What one read or write may move: no more than the buffer holds, and no
+// more than Linux's MAX_RW_COUNT in one call.
+size_t transfer_length(const IoBuffer& buffer, size_t length) {
+    if (length > buffer.size())
+        length = buffer.size();
+    return length > kMaxRwCount ? kMaxRwCount : length;
+}
 } // namespace
 
 FileSystem& pipe_file_system() { return g_pipe_fs; }
@@ -33,20 +41,14 @@ bool OpenFile::can_write() const {
 Result<size_t> OpenFile::read(IoBuffer& buffer, size_t length, IoContext& context) {
     if (!can_read())
         return EBADF;
-    if (length > buffer.size())
-        length = buffer.size();
-    if (length > kMaxRwCount)
-        length = kMaxRwCount;
+    length = transfer_length(buffer, length);
     return do_read(buffer, length, context);
 }
 
 Result<size_t> OpenFile::write(const IoBuffer& buffer, size_t length, IoContext& context) {
     if (!can_write())
         return EBADF;
-    if (length > buffer.size())
-        length = buffer.size();
-    if (length > kMaxRwCount)
-        length = kMaxRwCount;
+    length = transfer_length(buffer, length);
     return do_write(buffer, length, context);
 }
 
@@ -61,10 +63,7 @@ Result<size_t> OpenFile::read_at(IoBuffer& buffer, size_t length, int64_t offset
         return EBADF;
     if (offset < 0)
         return EINVAL;
-    if (length > buffer.size())
-        length = buffer.size();
-    if (length > kMaxRwCount)
-        length = kMaxRwCount;
+    length = transfer_length(buffer, length);
     return do_read_at(buffer, length, static_cast<uint64_t>(offset), context);
 }
 
@@ -73,10 +72,7 @@ Result<size_t> OpenFile::write_at(const IoBuffer& buffer, size_t length, int64_t
         return EBADF;
     if (offset < 0)
         return EINVAL;
-    if (length > buffer.size())
-        length = buffer.size();
-    if (length > kMaxRwCount)
-        length = kMaxRwCount;
+    length = transfer_length(buffer, length);
     return do_write_at(buffer, length, static_cast<uint64_t>(offset), context);
 }
 
