@@ -19,8 +19,10 @@ int main(void)
     int ready[2], go[2];
     t_pipe(ready);
     t_pipe(go);
+    /* Linux reports 0 when our session leader lives outside our pid
+     * namespace (CI runs the native suites in such a container). */
     pid_t mysid = getsid(0);
-    CHECK(mysid > 0);
+    CHECK(mysid >= 0);
     CHECK_EQ(getsid(getpid()), mysid);
     CHECK_ERR(getsid(INT_MAX), ESRCH);
     c = t_fork();
