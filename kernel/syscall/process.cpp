@@ -60,6 +60,10 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
         if (count.threads >= limit)
             return EAGAIN;
     }
+    // Linux copy_thread -> do_set_thread_area_64: a TLS base at or above
+    // TASK_SIZE_MAX is EPERM, as for arch_prctl(ARCH_SET_FS).
+    if ((flags & proc::CLONE_SETTLS) && tls >= arch::user_address_limit)
+        return EPERM;
 
     mm::AddressSpace* space = nullptr;
     PhysAddr root = parent_kthread.context().root;
@@ -149,10 +153,12 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
         delete child_task;
         if (files)
             files->unref();
+        // Never run: with its own address space just released, its root
+        // page table is gone (the fuzzer found the triple fault that
+        // starting it caused).
+        sched::destroy_unstarted(child_kthread);
         if (space)
             space->unref();
-        // No process adopted it: its first return-to-user ends it (task/delivery.cpp).
-        sched::start(child_kthread);
         return cloned.error();
     }
     proc::Thread& child = *cloned.value();
