@@ -1,6 +1,7 @@
 // Return to user mode: ask the core for the next signal and act on it
 // (docs/proc-api.md), and user CPU faults turned into the core's
 // synchronous signals.
+#include "arch/x86_64/memory_layout.h"
 #include "arch/x86_64/user_entry.h"
 #include "lib/log.h"
 #include "mm/address_space.h"
@@ -87,7 +88,15 @@ void return_to_user(arch::SyscallFrame& frame) {
             proc::SigSet saved = task.has_saved_mask ? proc::SigSet(task.saved_mask) : thread->blocked();
             auto built = build_signal_frame(frame, d.signo, d.info, d.action, saved);
             if (built.is_error()) {
-                // Linux's signal_setup_done failure: a forced SIGSEGV.
+                // Linux's signal_setup_done failure: force_sigsegv. When the
+                // signal was SIGSEGV itself its handler goes (force_fatal_sig):
+                // blocking it first makes force_fault_signal reset it, else a
+                // SA_NODEFER SIGSEGV handler would be retried forever.
+                if (d.signo == proc::SIGSEGV) {
+                    proc::SigSet mask = thread->blocked();
+                    mask.add(proc::SIGSEGV);
+                    t.set_signal_mask(*thread, mask);
+                }
                 t.force_fault_signal(*thread, proc::SIGSEGV, proc::SI_KERNEL, 0);
                 continue;
             }
@@ -98,6 +107,15 @@ void return_to_user(arch::SyscallFrame& frame) {
                 t.set_signal_mask(*thread, saved);
             }
             t.signal_delivered(*thread, d.signo, d.action);
+            if (frame.rip >= user_space_end) {
+                // A handler at a non-canonical address: on Linux the IRET
+                // faults and the fault becomes the thread's SIGSEGV
+                // (SI_KERNEL), with the handler's frame already pushed. The
+                // handler's signal is blocked now, so a SIGSEGV handler that
+                // is itself bad falls back to the default and kills.
+                t.force_fault_signal(*thread, proc::SIGSEGV, proc::SI_KERNEL, 0);
+                continue;
+            }
             return;
         }
         }
