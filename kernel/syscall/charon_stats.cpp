@@ -2,6 +2,7 @@
 // guest tests, tests/guest/charon_*.c). Number 511: a private slot at the
 // end of the table, far above Linux's last x86_64 number (the 460s), so a
 // native Linux answers ENOSYS and those tests skip. docs/syscalls/charon_stats.md.
+#include "arch/x86_64/paging.h"
 #include "fs/stats.h"
 #include "mm/address_space.h"
 #include "mm/frame_allocator.h"
@@ -16,7 +17,7 @@ namespace charon {
 
 namespace {
 struct CharonStats {
-    uint64_t version;            // 1
+    uint64_t version;            // 1 (fields are only appended: the returned size tells which exist)
     uint64_t free_frames;
     uint64_t usable_frames;
     uint64_t live_kernel_stacks;
@@ -34,6 +35,7 @@ struct CharonStats {
     uint64_t page_table_pages;
     uint64_t heap_bytes;          // kernel heap in use (objects, not slack)
     uint64_t heap_slab_frames;    // frames the heap keeps for its slabs (never given back)
+    uint64_t kernel_page_table_pages; // of page_table_pages, the kernel half's (kept once made)
 };
 } // namespace
 
@@ -60,6 +62,7 @@ static Result<long> sys_charon_stats(SyscallArgs const& args) {
     s.page_table_pages = ms.page_table_pages;
     s.heap_bytes = mm::heap_bytes_in_use();
     s.heap_slab_frames = mm::heap_slab_frame_count();
+    s.kernel_page_table_pages = arch::kernel_page_table_page_count();
     size_t size = args.arg[1] < sizeof(s) ? args.arg[1] : sizeof(s);
     TRY(copy_to_user(args.arg[0], &s, size));
     return static_cast<long>(sizeof(s));

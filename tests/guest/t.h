@@ -508,7 +508,7 @@ static inline long t_tv_us(struct timeval tv)
 struct t_charon_stats {
     unsigned long long version, free_frames, usable_frames, live_kernel_stacks, live_kernel_threads, processes,
         zombies, threads, tasks, file_tables, open_files, pipes, inodes, address_spaces, mapped_user_pages,
-        page_table_pages, heap_bytes, heap_slab_frames;
+        page_table_pages, heap_bytes, heap_slab_frames, kernel_page_table_pages;
 };
 static inline int t_charon_stats(struct t_charon_stats *s)
 {

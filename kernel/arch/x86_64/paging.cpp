@@ -23,6 +23,9 @@ constexpr size_t kernel_half_first_slot = 256;
 
 PhysAddr g_kernel_root;
 uint64_t g_table_pages;
+// Of those, the kernel half's: never freed (they grow to the peak of kernel
+// stacks and large heap blocks), so leak checks set them apart.
+uint64_t g_kernel_table_pages;
 
 uint64_t* table_at(PhysAddr phys) { return phys_to_virt<uint64_t>(phys); }
 
@@ -64,6 +67,12 @@ Result<PhysAddr> allocate_table() {
     return table;
 }
 
+Result<PhysAddr> allocate_kernel_table() {
+    PhysAddr table = TRY(allocate_table());
+    ++g_kernel_table_pages;
+    return table;
+}
+
 void free_table(PhysAddr table) {
     mm::free_frame(table);
     --g_table_pages;
@@ -81,7 +90,7 @@ Result<uint64_t*> walk(PhysAddr root, VirtAddr virt, bool create) {
             // The kernel half's top-level entries exist from boot on and are
             // shared by every root; creating one later would not propagate.
             VERIFY(!(level == 4 && is_kernel_half(virt) && g_kernel_root));
-            PhysAddr child = TRY(allocate_table());
+            PhysAddr child = TRY(is_kernel_half(virt) ? allocate_kernel_table() : allocate_table());
             // Permissions are decided at the leaf; intermediate entries allow
             // everything (user only in the user half).
             entry = child | pte_present | pte_writable | (is_kernel_half(virt) ? 0 : pte_user);
@@ -242,12 +251,13 @@ PhysAddr kernel_root() { return g_kernel_root; }
 PhysAddr current_root() { return read_cr3() & pte_address_mask; }
 void switch_root(PhysAddr root) { write_cr3(root); }
 uint64_t page_table_page_count() { return g_table_pages; }
+uint64_t kernel_page_table_page_count() { return g_kernel_table_pages; }
 
 void paging_init(uint64_t highest_phys) {
     // CR4.PGE: kernel-half entries are global and survive CR3 switches.
     write_cr4(read_cr4() | (1u << 7));
 
-    PhysAddr root = allocate_table().release_value();
+    PhysAddr root = allocate_kernel_table().release_value();
 
     // Direct map of RAM with 2 MiB pages, not executable.
     uint64_t direct_end = align_up(highest_phys, 2ull << 20);
@@ -257,7 +267,7 @@ void paging_init(uint64_t highest_phys) {
         for (int level = 4; level > 2; --level) {
             uint64_t& entry = table[index_at(virt, level)];
             if (!(entry & pte_present))
-                entry = allocate_table().release_value() | pte_present | pte_writable;
+                entry = allocate_kernel_table().release_value() | pte_present | pte_writable;
             table = table_at(entry & pte_address_mask);
         }
         table[index_at(virt, 2)] = phys | pte_present | pte_writable | pte_huge | pte_global | pte_no_execute;
@@ -286,7 +296,7 @@ void paging_init(uint64_t highest_phys) {
     for (VirtAddr base : {heap_region_base, stack_region_base}) {
         uint64_t& entry = table_at(root)[index_at(base, 4)];
         if (!(entry & pte_present))
-            entry = allocate_table().release_value() | pte_present | pte_writable;
+            entry = allocate_kernel_table().release_value() | pte_present | pte_writable;
     }
 
     g_kernel_root = root;

@@ -64,5 +64,7 @@ PhysAddr current_root();
 
 // Page-table pages currently allocated (for leak tests).
 uint64_t page_table_page_count();
+// The kernel half's share of them: kept once made, bounded by the peak.
+uint64_t kernel_page_table_page_count();
 
 } // namespace charon::arch
