@@ -8,7 +8,7 @@ SUITES   ?= unit kernel guest-native user-native guest
 # kernel passes the words after "--"); empty runs /bin/demo.
 INIT_ARGS ?=
 
-.PHONY: all deps configure build kernel initramfs run debug test guest-test coverage clean
+.PHONY: all deps configure build kernel initramfs run debug test guest-test fuzz coverage clean
 
 all: build
 
@@ -31,6 +31,7 @@ kernel: configure
 initramfs: | deps
 	$(MAKE) -s -C user -j2 BUILD=$(abspath $(BUILD))
 	$(MAKE) -s -C tests/guest -j2 BUILD=$(abspath $(BUILD))
+	$(MAKE) -s -C tests/fuzz BUILD=$(abspath $(BUILD))
 	tools/mkinitramfs.py --build $(BUILD) -o $(INITRD)
 
 run: kernel initramfs
@@ -45,6 +46,13 @@ test: build
 # The guest suite inside Charon, or only the tests whose name contains T.
 guest-test: build
 	tools/suites/guest.sh $(T)
+
+# The syscall fuzzer inside Charon (docs/robustness.md): `make fuzz SECONDS=600
+# SEED=7`; FUZZ_ARGS passes more fuzzer options (e.g. "-e 12 -n 1 -v").
+SECONDS ?= 60
+SEED    ?= 1
+fuzz: kernel
+	BUILD=$(BUILD) FUZZ_SECONDS=$(SECONDS) FUZZ_SEED=$(SEED) FUZZ_VERBOSE=1 tools/suites/fuzz.sh
 
 coverage: deps
 	cmake -S . -B $(COVBUILD) -G Ninja -DCHARON_BUILD_KERNEL=OFF -DCHARON_COVERAGE=ON

@@ -10,6 +10,7 @@ Layout (docs/userland.md):
     /bin/<name>            every other BUILD/user/<name> (demo, ...)
     /tests/runner          BUILD/guest/runner
     /tests/bin/<name>      every BUILD/guest/bin/<name>
+    /tests/fuzz            BUILD/fuzz/fuzz, the syscall fuzzer (if built)
     /dev /proc /root       empty directories (the kernel provides the devices)
     /tmp                   empty, mode 1777
     /etc/passwd, /etc/group  root and nobody
@@ -139,6 +140,9 @@ def main():
         archive.add_host_file("tests/runner", runner)
     for name, path in executables(os.path.join(guest, "bin")):
         archive.add_host_file(f"tests/bin/{name}", path)
+    fuzzer = os.path.join(args.build, "fuzz", "fuzz")
+    if os.path.isfile(fuzzer):
+        archive.add_host_file("tests/fuzz", fuzzer)
 
     for item in args.add:
         dest, sep, source = item.partition("=")
