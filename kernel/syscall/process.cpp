@@ -71,8 +71,12 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
         space = TRY(current_address_space().clone_for_fork());
         root = space->root();
     }
+    // The descriptor table is the process's: a thread created without
+    // CLONE_FILES shares it too (Linux would give that thread a private
+    // copy; docs/syscalls/clone.md). Copying it here for the core to ignore
+    // leaked the copy (found by the syscall fuzzer).
     FdTable* files = nullptr;
-    if (!(flags & proc::CLONE_FILES)) {
+    if (!(flags & proc::CLONE_FILES) && !(flags & proc::CLONE_THREAD)) {
         auto copy = file_table_of(process).clone();
         if (copy.is_error()) {
             if (space)
