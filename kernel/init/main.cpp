@@ -11,6 +11,7 @@
 #include "init/crash.h"
 #include "init/initramfs.h"
 #include "lib/log.h"
+#include "mm/fault_inject.h"
 #include "mm/frame_allocator.h"
 #include "mm/heap.h"
 #include "mm/kernel_vm.h"
@@ -70,6 +71,8 @@ mm::KernelStack g_boot_stack;
     log_info("Charon: %lu MiB RAM, %zu of %zu frames free (%lu MiB), TSC %lu MHz, %lu ms since reset",
              usable_memory_bytes(info) >> 20, free_frames, mm::usable_frame_count(), (free_frames * page_size) >> 20,
              tsc_hz() / 1000000, since_reset_us / 1000);
+
+    mm::fault_injection_init(cmdline);
 
     StringView word;
     if (cmdline.find_value("crash", word))

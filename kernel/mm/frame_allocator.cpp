@@ -3,6 +3,7 @@
 #include "arch/x86_64/boot_info.h"
 #include "lib/log.h"
 #include "lib/spinlock.h"
+#include "mm/fault_inject.h"
 
 extern "C" char __kernel_start[];
 extern "C" char __kernel_end[];
@@ -185,6 +186,8 @@ void frame_allocator_add_high_memory(const arch::BootInfo& info) {
 }
 
 Result<PhysAddr> allocate_frame(FrameFill fill) {
+    if (should_inject_fault(FaultSite::Frame))
+        return ENOMEM;
     PhysAddr frame;
     {
         SpinlockGuard guard(g_lock);

@@ -3,6 +3,7 @@
 #include <new>
 
 #include "lib/spinlock.h"
+#include "mm/fault_inject.h"
 #include "mm/frame_allocator.h"
 #include "mm/kernel_vm.h"
 
@@ -94,6 +95,8 @@ void* allocate_large(size_t size) {
 } // namespace
 
 void* heap_allocate(size_t size) {
+    if (should_inject_fault(FaultSite::Heap))
+        return nullptr;
     if (size == 0)
         size = 1;
     if (size <= largest_small_block)

@@ -5,12 +5,14 @@
 #include "arch/x86_64/paging.h"
 #include "fs/stats.h"
 #include "mm/address_space.h"
+#include "mm/fault_inject.h"
 #include "mm/frame_allocator.h"
 #include "mm/heap.h"
 #include "mm/kernel_vm.h"
 #include "sched/scheduler.h"
 #include "syscall/syscall.h"
 #include "syscall/user_ptr.h"
+#include "task/current.h"
 #include "task/task.h"
 
 namespace charon {
@@ -66,6 +68,25 @@ static Result<long> sys_charon_stats(SyscallArgs const& args) {
     size_t size = args.arg[1] < sizeof(s) ? args.arg[1] : sizeof(s);
     TRY(copy_to_user(args.arg[0], &s, size));
     return static_cast<long>(sizeof(s));
+}
+
+// charon_fault(op): arms (1) or disarms (0) the calling process (and the
+// children it forks from then on) for the fault injection chosen on the
+// kernel command line (fault_every=..., mm/fault_inject.h), or only reports
+// (2); returns the failures injected since boot. Number 512, next to
+// charon_stats; Linux answers ENOSYS. docs/syscalls/charon_fault.md.
+CHARON_SYSCALL(512, charon_fault, sys_charon_fault);
+static Result<long> sys_charon_fault(SyscallArgs const& args) {
+    uint64_t op = args.arg[0];
+    if (op > 2)
+        return EINVAL;
+    if (!mm::fault_injection_configured())
+        return EOPNOTSUPP;
+    if (op != 2 && task::current_thread().process().credentials().euid != 0)
+        return EPERM;
+    if (op != 2)
+        task::extra_of(task::current_thread().process()).make_it_fail = op == 1;
+    return static_cast<long>(mm::fault_injection_count());
 }
 
 } // namespace charon

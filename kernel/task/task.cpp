@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "mm/address_space.h"
 #include "mm/exec_image.h"
+#include "mm/fault_inject.h"
 #include "sched/scheduler.h"
 #include "sched/thread.h"
 #include "syscall/user_ptr.h"
@@ -106,6 +107,17 @@ bool signal_pending_hook(sched::Thread& kthread, bool fatal_only) {
 }
 
 void on_return_to_user(arch::SyscallFrame& frame) { return_to_user(frame); }
+
+// Fault injection fails only what an armed process asked for
+// (mm/fault_inject.h). A process past its group exit has no ProcessExtra.
+bool in_armed_context() {
+    sched::Thread& kthread = sched::current();
+    proc::Thread* thread = kthread.is_user() ? kthread.proc_thread() : nullptr;
+    if (!thread)
+        return false;
+    uint64_t extra = thread->process().timers();
+    return extra && ProcessExtra::from_handle(extra)->make_it_fail;
+}
 void on_user_fault(arch::SyscallFrame& frame, uint64_t address) { user_fault(frame, address); }
 
 } // namespace
@@ -122,6 +134,7 @@ void init_processes() {
     if (!g_table)
         panic("no memory for the process table");
     sched::set_signal_pending_hook(signal_pending_hook);
+    mm::set_fault_injection_filter(in_armed_context);
     sched::set_return_to_user_hook(on_return_to_user);
     arch::set_user_fault_handler(on_user_fault);
 }

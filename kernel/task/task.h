@@ -63,6 +63,9 @@ struct ProcessExtra {
     uint64_t real_interval = 0;
     bool armed = false;
     ProcessExtra* itimer_next = nullptr;
+    // charon_fault(1): this process's allocations may be failed on purpose
+    // (mm/fault_inject.h); inherited by fork, kept across execve.
+    bool make_it_fail = false;
     static ProcessExtra* from_handle(uint64_t h) { return reinterpret_cast<ProcessExtra*>(h); }
     uint64_t handle() { return reinterpret_cast<uint64_t>(this); }
 };
