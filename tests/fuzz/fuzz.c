@@ -1,7 +1,7 @@
 /* /tests/fuzz: Charon's in-guest system call fuzzer (docs/robustness.md).
  *
  *   fuzz [-s SEED] [-t SECONDS] [-w WORKERS] [-e FIRST_EPOCH] [-n EPOCHS]
- *        [-l EPOCH_MS] [-c MAX_CALLS] [-x CALL,...] [-o CALL,...] [-v] [-q]
+ *        [-l EPOCH_MS] [-c MAX_CALLS] [-x CALL,...] [-o CALL,...] [-f] [-v] [-q]
  *
  * A supervisor runs the fuzz in epochs. Each epoch starts WORKERS processes
  * that issue random system calls from Charon's implemented set with hostile
@@ -224,6 +224,7 @@ static long g_calls_left;
 static int g_self_pid;
 static int g_sup_pid;
 static int g_trace;
+static int g_fail; /* -f: workers arm fault injection (charon_fault) */
 static int g_pids[8]; /* recent children: alive, zombie or reaped */
 static int g_fds[8];  /* recent descriptors we were given */
 
@@ -746,7 +747,7 @@ static long fuzz_exec(int nr, unsigned long *a)
 
 static long nosys(unsigned long *a)
 {
-    static const long numbers[] = {-1, 335, 400, 512, 600, 1000, 0x40000000 | 39, 0x40000000, INT_MAX, LONG_MIN,
+    static const long numbers[] = {-1, 335, 400, 513, 600, 1000, 0x40000000 | 39, 0x40000000, INT_MAX, LONG_MIN,
                                    0x100000000l + 39};
     long nr = numbers[below(sizeof numbers / sizeof numbers[0])];
     a[0] = (unsigned long)nr;
@@ -1043,6 +1044,10 @@ static void worker_main(uint64_t seed, int slot, int sup_pid, int trace, long ma
         g_pids[i] = 0;
     }
     g_self_pid = (int)RSYS0(SYS_getpid);
+    /* Armed, every allocation the kernel makes for us may fail (the
+     * command line's fault_every=N); the supervisor stays unarmed. */
+    if (g_fail && RSYS1(512, 1) < 0)
+        rsys(SYS_exit_group, 113, 0, 0, 0, 0, 0);
     worker_loop();
 }
 
@@ -1137,9 +1142,22 @@ static int compare(const struct stats *a, const struct stats *b, char *why, size
 
 /* The counters once the kernel's reaper has freed the dead threads: the
  * same stacks, threads and free frames over 100 ms. */
+/* A pending SIGCHLD holds a queued siginfo (kernel heap): none may be
+ * pending when the counters are compared. */
+static void drain_sigchld(void)
+{
+    sigset_t chld;
+    sigemptyset(&chld);
+    sigaddset(&chld, SIGCHLD);
+    struct timespec zero = {0, 0};
+    while (sigtimedwait(&chld, 0, &zero) > 0) {
+    }
+}
+
 static void stable_stats(struct stats *s)
 {
     struct stats next;
+    drain_sigchld();
     read_stats(s);
     int same = 0;
     for (int tries = 0; tries < 100; tries++) {
@@ -1291,7 +1309,7 @@ static int select_calls(const char *list, int only)
 static void usage(void)
 {
     fprintf(stderr, "usage: fuzz [-s SEED] [-t SECONDS] [-w WORKERS] [-e FIRST_EPOCH] [-n EPOCHS] [-l EPOCH_MS] "
-                    "[-c MAX_CALLS] [-x CALL,...] [-o CALL,...] [-v] [-q]\n");
+                    "[-c MAX_CALLS] [-x CALL,...] [-o CALL,...] [-f] [-v] [-q]\n");
     exit(2);
 }
 
@@ -1313,7 +1331,7 @@ int main(int argc, char **argv)
     int opt;
     for (size_t i = 0; i < CALL_COUNT; i++)
         g_weight[i] = g_calls[i].weight;
-    while ((opt = getopt(argc, argv, "s:t:w:e:n:l:c:x:o:vq")) != -1) {
+    while ((opt = getopt(argc, argv, "s:t:w:e:n:l:c:x:o:fvq")) != -1) {
         switch (opt) {
         case 's': seed = strtoull(optarg, 0, 0); break;
         case 't': seconds = atof(optarg); break;
@@ -1327,6 +1345,7 @@ int main(int argc, char **argv)
             if (!select_calls(optarg, opt == 'o'))
                 usage();
             break;
+        case 'f': g_fail = 1; break;
         case 'v': trace = 1; break;
         case 'q': quiet = 1; break;
         default: usage();
@@ -1398,6 +1417,7 @@ int main(int argc, char **argv)
         char why[256] = "";
         int same = 0;
         for (int tries = 0; tries < 200 && !same; tries++) {
+            drain_sigchld();
             read_stats(&now);
             same = compare(&base, &now, why, sizeof why);
             if (!same) {
