@@ -34,6 +34,10 @@ struct ProcessTableConfig {
     pid_t pid_max = 32768;       // pids are 1 .. pid_max-1 (Linux /proc/sys/kernel/pid_max)
     pid_t pid_wrap_floor = 300;  // after wrapping, allocation restarts here (Linux RESERVED_PIDS)
     int sigpending_limit = 1024; // RLIMIT_SIGPENDING given to init (inherited)
+    // Linux kernel.threads-max: no clone (thread or process, root's too)
+    // once this many threads exist, zombies included; 0 = no limit. The
+    // kernel sizes it from memory as Linux does (task/task.cpp).
+    int max_threads = 0;
 };
 
 // What the kernel created for a new thread/process. Handles are opaque to

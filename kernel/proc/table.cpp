@@ -285,6 +285,9 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
     // on its way out.
     if (pp.m_group_exit || parent_thread.m_kill_pending)
         return ERESTARTNOINTR;
+    // copy_process: nr_threads >= max_threads is EAGAIN for everyone.
+    if (m_config.max_threads && m_nr_threads >= m_config.max_threads)
+        return EAGAIN;
 
     pid_t tid = TRY(alloc_pid());
 

@@ -42,9 +42,12 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
     if ((flags & proc::CLONE_FS) && (flags & proc::CLONE_NEWNS))
         return EINVAL;
 
-    // RLIMIT_NPROC: processes of the caller's real uid, for a new process
-    // (Linux counts threads too; root is exempt as with CAP_SYS_RESOURCE).
-    if (!(flags & proc::CLONE_THREAD) && process.credentials().euid != 0) {
+    // RLIMIT_NPROC (Linux copy_process): the tasks of the caller's real uid,
+    // threads included and zombies until they are reaped, for every clone,
+    // threads too. Exempt: a real uid of 0 (INIT_USER) or an effective uid
+    // of 0 (CAP_SYS_RESOURCE / CAP_SYS_ADMIN).
+    // TODO(perf): a per-user count kept by the core instead of this scan.
+    if (process.credentials().uid != 0 && process.credentials().euid != 0) {
         uint64_t limit = extra_of(process).limits[RLIMIT_NPROC].cur;
         struct Count {
             proc::uid_t uid;
@@ -53,8 +56,8 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
         table().for_each_process(
             [](proc::Process& p, void* context) {
                 auto& c = *static_cast<Count*>(context);
-                if (!p.is_zombie() && p.credentials().uid == c.uid)
-                    c.threads += static_cast<uint64_t>(p.live_threads());
+                if (p.credentials().uid == c.uid)
+                    c.threads += p.is_zombie() ? 1 : static_cast<uint64_t>(p.live_threads());
             },
             &count);
         if (count.threads >= limit)

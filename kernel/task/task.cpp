@@ -12,6 +12,8 @@
 #include "mm/address_space.h"
 #include "mm/exec_image.h"
 #include "mm/fault_inject.h"
+#include "mm/frame_allocator.h"
+#include "mm/kernel_vm.h"
 #include "sched/scheduler.h"
 #include "sched/thread.h"
 #include "syscall/user_ptr.h"
@@ -130,7 +132,13 @@ proc::ProcessTable& table() {
 void init_processes() {
     if (g_table)
         return;
-    g_table = new (std::nothrow) proc::ProcessTable(g_host);
+    // Linux set_max_threads: a thread's kernel stack may take at most 1/8
+    // of memory: totalram / (8 * THREAD_SIZE / PAGE_SIZE), at least 20.
+    proc::ProcessTableConfig config;
+    size_t stack_pages = mm::kernel_stack_size / page_size;
+    size_t max_threads = mm::usable_frame_count() / (8 * stack_pages);
+    config.max_threads = static_cast<int>(max_threads < 20 ? 20 : max_threads > 1000000 ? 1000000 : max_threads);
+    g_table = new (std::nothrow) proc::ProcessTable(g_host, config);
     if (!g_table)
         panic("no memory for the process table");
     sched::set_signal_pending_hook(signal_pending_hook);

@@ -122,39 +122,6 @@ static void workload(const char *self, struct counts *c)
     }
 }
 
-/* Frames compared as the fuzzer does: the heap's slabs and the kernel's
- * page tables may have grown to a peak and stay (not a leak). */
-static void expect_back(const struct t_charon_stats *base)
-{
-    struct t_charon_stats now;
-    for (int tries = 0; tries < 200; tries++) {
-        t_charon_stats(&now);
-        if (now.live_kernel_stacks == base->live_kernel_stacks && now.live_kernel_threads == base->live_kernel_threads &&
-            now.free_frames + now.heap_slab_frames + now.kernel_page_table_pages ==
-                base->free_frames + base->heap_slab_frames + base->kernel_page_table_pages)
-            break;
-        struct timespec ts = {0, 10000000};
-        nanosleep(&ts, NULL);
-    }
-    CHECK_EQ(now.live_kernel_stacks, base->live_kernel_stacks);
-    CHECK_EQ(now.live_kernel_threads, base->live_kernel_threads);
-    CHECK_EQ(now.processes, base->processes);
-    CHECK_EQ(now.zombies, base->zombies);
-    CHECK_EQ(now.threads, base->threads);
-    CHECK_EQ(now.tasks, base->tasks);
-    CHECK_EQ(now.file_tables, base->file_tables);
-    CHECK_EQ(now.open_files, base->open_files);
-    CHECK_EQ(now.pipes, base->pipes);
-    CHECK_EQ(now.inodes, base->inodes);
-    CHECK_EQ(now.address_spaces, base->address_spaces);
-    CHECK_EQ(now.mapped_user_pages, base->mapped_user_pages);
-    CHECK_EQ(now.page_table_pages - now.kernel_page_table_pages,
-             base->page_table_pages - base->kernel_page_table_pages);
-    CHECK_EQ(now.heap_bytes, base->heap_bytes);
-    CHECK_EQ(now.free_frames + now.heap_slab_frames + now.kernel_page_table_pages,
-             base->free_frames + base->heap_slab_frames + base->kernel_page_table_pages);
-}
-
 /* Runs the workload in a child (armed when `armed`); returns its counts
  * through a pipe, or zeros when it died. */
 static void round_in_child(const char *self, int armed, struct counts *total)
@@ -216,7 +183,7 @@ int main(int argc, char **argv)
     CHECK(after > injected);
     CHECK(total.ok > 0);
     CHECK(total.failed > 0);
-    expect_back(&base);
+    t_charon_expect_baseline_after_peak(&base);
     /* Unarmed, everything works again. */
     struct counts clean = {0, 0};
     round_in_child(self, 0, &clean);

@@ -42,6 +42,23 @@ TEST(Pid, PidIsFreedAtReapNotAtExit) {
     (void)b;
 }
 
+TEST(Pid, ThreadsMaxRefusesEveryCloneUntilAThreadIsReleased) {
+    // Linux kernel.threads-max: threads and processes alike, root included;
+    // a zombie still counts until it is reaped.
+    Harness h({.max_threads = 3});
+    Thread* a = h.fork(*h.init);    // 2 threads
+    Thread* t = h.spawn_thread(*a); // 3
+    EXPECT_EQ(h.try_clone(*h.init, SIGCHLD).error().code(), EAGAIN);
+    EXPECT_EQ(h.try_clone(*a, Harness::kThreadFlags).error().code(), EAGAIN);
+    h.table.exit(*t, 0); // a thread that is not the leader goes at once
+    Thread* b = h.fork(*h.init);
+    pid_t bpid = b->tid();
+    h.table.exit(*b, 0);
+    EXPECT_EQ(h.try_clone(*h.init, SIGCHLD).error().code(), EAGAIN); // the zombie counts
+    EXPECT_EQ(h.wait4(*h.init, bpid, 0).ret, bpid);
+    EXPECT_NE(h.fork(*h.init), nullptr);
+}
+
 TEST(Pid, WrapAroundRestartsAtTheFloor) {
     Harness h({.pid_max = 8, .pid_wrap_floor = 4});
     std::vector<Thread*> kids;
