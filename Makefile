@@ -3,7 +3,7 @@ BUILD    ?= build
 COVBUILD ?= build-coverage
 KERNEL   := $(BUILD)/charon.elf
 INITRD   := $(BUILD)/initramfs.cpio
-SUITES   ?= unit kernel guest-native user-native guest fuzz
+SUITES   ?= unit libfuzzer kernel guest-native user-native guest fuzz
 # `make run INIT_ARGS="/tests/runner /tests/bin"`: init's arguments (the
 # kernel passes the words after "--"); empty runs /bin/demo.
 INIT_ARGS ?=

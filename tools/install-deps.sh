@@ -18,6 +18,9 @@ needs=(
     "/usr/include/gtest/gtest.h:libgtest-dev"
     "/usr/lib/x86_64-linux-gnu/libgtest.a:libgtest-dev"
     "/bin/busybox:busybox-static"
+    # libFuzzer over the lifecycle core (tools/suites/libfuzzer.sh)
+    "clang++:clang"
+    "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 )
 
 missing=()

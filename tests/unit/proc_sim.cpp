@@ -60,7 +60,20 @@ private:
         st.thread = t;
         return st;
     }
-    uint32_t rand(uint32_t n) { return static_cast<uint32_t>(m_rng() % n); }
+    uint32_t rand(uint32_t n) {
+        if (!m_config.choices)
+            return static_cast<uint32_t>(m_rng() % n);
+        // Input-driven: two bytes per decision; past the end, the generator
+        // finishes the step and the run stops.
+        if (m_choice_pos + 2 > m_config.choice_count) {
+            m_choices_used_up = true;
+            return static_cast<uint32_t>(m_rng() % n);
+        }
+        uint32_t value = static_cast<uint32_t>(m_config.choices[m_choice_pos]) |
+                         static_cast<uint32_t>(m_config.choices[m_choice_pos + 1]) << 8;
+        m_choice_pos += 2;
+        return value % n;
+    }
     bool chance(uint32_t percent) { return rand(100) < percent; }
     uint64_t handle() {
         uint64_t h = m_host.next_handle++;
@@ -142,6 +155,8 @@ private:
 
     SimConfig m_config;
     std::mt19937_64 m_rng;
+    size_t m_choice_pos = 0;
+    bool m_choices_used_up = false;
     FakeHost m_host;
     ProcessTable m_table;
     std::map<pid_t, SimThread> m_threads;
@@ -752,7 +767,7 @@ SimResult Simulation::run() {
     m_host.cr3[1] = args.address_space;
     m_threads[1] = make_thread(m_init);
     process_events();
-    for (m_step = 0; m_step < m_config.steps && m_result.ok; ++m_step) {
+    for (m_step = 0; m_step < m_config.steps && m_result.ok && !m_choices_used_up; ++m_step) {
         step();
         if (m_result.ok)
             check_invariants();

@@ -7,6 +7,7 @@
 //     proc_sim --seed N --steps M [--verbose]
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -17,6 +18,11 @@ struct SimConfig {
     int steps = 10000;
     int pid_max = 48; // small, so that exhaustion and wrap-around happen
     bool verbose = false;
+    // When set (the libFuzzer target, tests/unit/fuzz/proc_fuzz.cpp), every
+    // random decision is read from these bytes instead of the seeded
+    // generator, and the run ends when they are used up.
+    const uint8_t* choices = nullptr;
+    size_t choice_count = 0;
 };
 
 struct SimResult {
