@@ -132,11 +132,16 @@ proc::ProcessTable& table() {
 void init_processes() {
     if (g_table)
         return;
-    // Linux set_max_threads: a thread's kernel stack may take at most 1/8
-    // of memory: totalram / (8 * THREAD_SIZE / PAGE_SIZE), at least 20.
+    // threads-max, sized from memory like Linux's set_max_threads, which
+    // lets kernel stacks take 1/8 of RAM (totalram / (8 * THREAD_SIZE /
+    // PAGE_SIZE), at least 20). Charon allows 1/4: a thread costs about 11
+    // frames in all (stack, page tables, heap), so a root fork bomb still
+    // meets EAGAIN with memory to spare, and the guest soak's 1,000
+    // concurrent processes fit in the default 128 MiB (Linux's 1/8 would
+    // refuse them there).
     proc::ProcessTableConfig config;
     size_t stack_pages = mm::kernel_stack_size / page_size;
-    size_t max_threads = mm::usable_frame_count() / (8 * stack_pages);
+    size_t max_threads = mm::usable_frame_count() / (4 * stack_pages);
     config.max_threads = static_cast<int>(max_threads < 20 ? 20 : max_threads > 1000000 ? 1000000 : max_threads);
     g_table = new (std::nothrow) proc::ProcessTable(g_host, config);
     if (!g_table)
