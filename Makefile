@@ -3,7 +3,7 @@ BUILD    ?= build
 COVBUILD ?= build-coverage
 KERNEL   := $(BUILD)/charon.elf
 INITRD   := $(BUILD)/initramfs.cpio
-SUITES   ?= unit libfuzzer kernel guest-native user-native guest fuzz
+SUITES   ?= unit libfuzzer kernel guest-native user-native guest fuzz tty
 # `make run INIT_ARGS="/tests/runner /tests/bin"`: init's arguments (the
 # kernel passes the words after "--"); empty runs /bin/demo.
 INIT_ARGS ?=
@@ -32,6 +32,7 @@ initramfs: | deps
 	$(MAKE) -s -C user -j2 BUILD=$(abspath $(BUILD))
 	$(MAKE) -s -C tests/guest -j2 BUILD=$(abspath $(BUILD))
 	$(MAKE) -s -C tests/fuzz BUILD=$(abspath $(BUILD))
+	$(MAKE) -s -C tests/tty -j2 BUILD=$(abspath $(BUILD))
 	tools/mkinitramfs.py --build $(BUILD) -o $(INITRD)
 
 run: kernel initramfs

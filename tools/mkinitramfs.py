@@ -11,6 +11,7 @@ Layout (docs/userland.md):
     /tests/runner          BUILD/guest/runner
     /tests/bin/<name>      every BUILD/guest/bin/<name>
     /tests/fuzz            BUILD/fuzz/fuzz, the syscall fuzzer (if built)
+    /tests/tty/<name>      every BUILD/tty/bin/<name> (the tty suite's programs)
     /dev /proc /root       empty directories (the kernel provides the devices)
     /tmp                   empty, mode 1777
     /etc/passwd, /etc/group  root and nobody
@@ -143,6 +144,9 @@ def main():
     fuzzer = os.path.join(args.build, "fuzz", "fuzz")
     if os.path.isfile(fuzzer):
         archive.add_host_file("tests/fuzz", fuzzer)
+
+    for name, path in executables(os.path.join(args.build, "tty", "bin")):
+        archive.add_host_file(f"tests/tty/{name}", path)
 
     for item in args.add:
         dest, sep, source = item.partition("=")

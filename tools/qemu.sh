@@ -4,12 +4,15 @@
 #   tools/qemu.sh debug KERNEL [extra kernel command line]   waits for gdb on :1234
 #   tools/qemu.sh test  KERNEL [extra kernel command line]   for scripts: no
 #                                                            monitor, stdin ignored
+#   tools/qemu.sh serial KERNEL [extra kernel command line]  for scripts that type:
+#                                                            stdin is the serial input,
+#                                                            no monitor (tools/console.py)
 # Environment: QEMU_EXTRA (more QEMU options, e.g. "-icount shift=0"),
 # CHARON_CMDLINE (prepended to the command line), INITRD (a module), MEM.
 set -euo pipefail
 
-mode=${1:?usage: tools/qemu.sh run|debug|test KERNEL [cmdline...]}
-kernel=${2:?usage: tools/qemu.sh run|debug|test KERNEL [cmdline...]}
+mode=${1:?usage: tools/qemu.sh run|debug|test|serial KERNEL [cmdline...]}
+kernel=${2:?usage: tools/qemu.sh run|debug|test|serial KERNEL [cmdline...]}
 shift 2
 cmdline="${CHARON_CMDLINE:-} $*"
 cmdline="${cmdline# }"
@@ -43,6 +46,9 @@ debug)
     ;;
 test)
     exec qemu-system-x86_64 "${args[@]}" -serial stdio </dev/null
+    ;;
+serial)
+    exec qemu-system-x86_64 "${args[@]}" -serial stdio
     ;;
 *)
     echo "tools/qemu.sh: unknown mode $mode" >&2
