@@ -211,13 +211,13 @@ void ProcessTable::do_exit(Thread& t, int status) {
 
     // Step 9: the session leader was the controlling process of its terminal.
     if (group_dead && p.m_session_leader) {
+        // Linux disassociate_ctty(1): the foreground group gets SIGHUP (a
+        // pty's and a serial line's alike; SIGCONT only for TIOCNOTTY), and
+        // the terminal no longer belongs to the session.
         Session& s = p.m_group->session();
-        if (s.m_has_tty) {
-            s.m_has_tty = false;
-            PidSlot* gs = slot(s.m_foreground_pgid);
-            if (gs && gs->group)
-                send_to_group_members(*gs->group, SIGHUP);
-            s.m_foreground_pgid = 0;
+        if (s.m_tty) {
+            signal_pgid(s.m_tty->m_foreground, SIGHUP);
+            detach_session_tty(s);
         }
     }
     exit_notify(t, group_dead);

@@ -230,11 +230,47 @@ public:
     Result<pid_t> getpgid(Thread& caller, pid_t pid);
     Result<pid_t> setsid(Thread& caller);
     Result<pid_t> getsid(Thread& caller, pid_t pid);
-    // The tty layer: the session leader acquires a controlling terminal
-    // (EPERM otherwise); tcsetpgrp checks the group is in the caller's
-    // session (EPERM) and exists (ESRCH); ENOTTY without a terminal.
-    Result<void> acquire_controlling_tty(Thread& caller);
-    Result<void> set_foreground_group(Thread& caller, pid_t pgid);
+    // --- the controlling terminal (the tty layer's questions; docs/tty.md) ---
+    // TIOCSCTTY (Linux tiocsctty): nothing to do if `tty` already controls
+    // the caller's session; EPERM unless the caller is a session leader
+    // without a controlling terminal; EPERM if `tty` controls another
+    // session, unless `steal` (argument 1 from a privileged caller), which
+    // takes it from that session first.
+    Result<void> set_controlling_tty(Thread& caller, Terminal& tty, bool steal);
+    // open() of a terminal without O_NOCTTY (tty_open_proc_set_tty): a
+    // session leader without a controlling terminal acquires `tty` if it
+    // controls no session. Otherwise nothing happens (never an error).
+    void open_controlling_tty(Thread& caller, Terminal& tty);
+    // Whether `tty` is the caller's controlling terminal (/dev/tty: ENXIO
+    // when the caller has none).
+    bool is_controlling_tty(Thread& caller, Terminal& tty);
+    bool has_controlling_tty(Thread& caller);
+    // TIOCGPGRP, TIOCGSID: ENOTTY unless `tty` is the caller's controlling
+    // terminal (TIOCGSID also when it controls no session any more).
+    Result<pid_t> tty_foreground_group(Thread& caller, Terminal& tty);
+    Result<pid_t> tty_session(Thread& caller, Terminal& tty);
+    // TIOCSPGRP after the caller passed tty_check_change(SIGTTOU): ENOTTY
+    // unless `tty` is the caller's controlling terminal, EINVAL for a
+    // negative id, ESRCH if no process or group has it, EPERM if that one
+    // is in another session (Linux accepts a pid that is not a group leader
+    // of the session, and so do we).
+    Result<void> set_foreground_group(Thread& caller, Terminal& tty, pid_t pgid);
+    // TIOCNOTTY: ENOTTY unless `tty` is the caller's controlling terminal;
+    // the caller lets go of it; a session leader takes it from its whole
+    // session, its foreground group getting SIGHUP and SIGCONT.
+    Result<void> release_controlling_tty(Thread& caller, Terminal& tty);
+    // Linux's __tty_check_change: may the caller read (SIGTTIN) or write and
+    // change settings (SIGTTOU) on `tty` now? Yes (ok) unless `tty` is its
+    // controlling terminal and its group is not the foreground group. Then:
+    // `sig` ignored or blocked: ok for SIGTTOU, EIO for SIGTTIN; the group
+    // orphaned: EIO; else `sig` goes to the caller's whole group and the
+    // answer is ERESTARTSYS (the syscall restarts once the group continues,
+    // or ends in EINTR under a handler without SA_RESTART).
+    Result<void> tty_check_change(Thread& caller, Terminal& tty, int sig);
+    // ISIG (^C, ^\, ^Z typed on `tty`), TIOCSWINSZ's SIGWINCH: `sig` to
+    // the terminal's foreground group, as the kernel sends it (SI_KERNEL).
+    // Safe from an interrupt handler.
+    void signal_terminal_foreground(Terminal& tty, int sig);
 
     // --- prctl --------------------------------------------------------------
     Result<void> set_pdeath_signal(Thread& thread, int sig); // 0 clears
@@ -302,6 +338,11 @@ private:
     bool update_link(Process& process); // true if the group just became orphaned
     void update_children_links(Process& process);
     void check_orphaned_group(ProcessGroup& group);
+    // terminals
+    Terminal* controlling_tty_of(Process& process);
+    void attach_tty(Process& leader, Terminal& tty);
+    void detach_session_tty(Session& session);
+    void signal_pgid(pid_t pgid, int sig);
     void set_stopped_flag(Process& process, bool stopped);
 
     // exit
@@ -355,6 +396,7 @@ private:
 
     PidSlot* m_slots = nullptr;
     pid_t m_last_pid = 0;
+    uint64_t m_tty_epochs = 0; // the last terminal epoch handed out (Process::m_tty_epoch)
     Process* m_init = nullptr;
     ProcessList m_processes;
     IntrusiveList<UserAccount, &UserAccount::node> m_accounts;

@@ -11,6 +11,7 @@
 #include "lib/wait_queue.h"
 #include "proc/abi.h"
 #include "proc/sigset.h"
+#include "proc/terminal.h"
 
 namespace charon::proc {
 
@@ -258,6 +259,12 @@ private:
 
     ProcessGroup* m_group = nullptr;
     bool m_session_leader = false;
+    // Whether the session's controlling terminal is ours too (Linux's
+    // signal->tty): equal to the session's m_tty_epoch while it is. Copied
+    // by fork; cleared by setsid and by TIOCNOTTY. A new acquisition starts
+    // a new epoch, so processes that had let go do not get it back, and a
+    // session losing its terminal needs no walk over its members.
+    uint64_t m_tty_epoch = 0;
     bool m_orphan_link = false; // counts in m_group->m_links (see ProcessGroup)
 
     Credentials m_credentials;
@@ -323,18 +330,20 @@ private:
 class Session {
 public:
     pid_t sid() const { return m_sid; }
-    // The controlling terminal hook: the tty layer records the foreground
-    // group here; 0 = no controlling terminal.
-    pid_t foreground_pgid() const { return m_foreground_pgid; }
-    bool has_controlling_tty() const { return m_has_tty; }
+    // The controlling terminal (proc/terminal.h), set by the tty layer
+    // through ProcessTable's terminal calls; 0 = none.
+    pid_t foreground_pgid() const;
+    bool has_controlling_tty() const { return m_tty != nullptr; }
 
 private:
     friend class ProcessTable;
     pid_t m_sid = 0;
     int m_group_count = 0;
-    bool m_has_tty = false;
-    pid_t m_foreground_pgid = 0;
+    Terminal* m_tty = nullptr;
+    uint64_t m_tty_epoch = 0; // see Process::m_tty_epoch
 };
+
+inline pid_t Session::foreground_pgid() const { return m_tty ? m_tty->foreground_pgid() : 0; }
 
 inline bool Thread::is_leader() const { return m_process->m_leader == this; }
 inline uint64_t Thread::address_space() const { return m_address_space ? m_address_space->handle : 0; }

@@ -362,6 +362,7 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
     c->m_pid = tid;
     c->m_leader = t;
     c->m_credentials = pp.m_credentials;
+    c->m_tty_epoch = pp.m_tty_epoch;
     c->m_account = account;
     c->m_rlimit_sigpending = pp.m_rlimit_sigpending;
     c->m_sighand = sighand;
@@ -524,6 +525,7 @@ void ProcessTable::leave_group(Process& p) {
     m_slots[g->m_pgid].group = nullptr;
     proc_delete(g);
     if (--s->m_group_count == 0) {
+        detach_session_tty(*s); // normally done when its leader exited
         m_slots[s->m_sid].session = nullptr;
         proc_delete(s);
     }
@@ -668,36 +670,155 @@ Result<pid_t> ProcessTable::setsid(Thread& caller) {
     leave_group(p);
     join_group(p, *group.value());
     p.m_session_leader = true;
+    p.m_tty_epoch = 0; // a new session starts without a controlling terminal
     update_link(p);
     update_children_links(p);
     return p.m_pid;
 }
 
-Result<void> ProcessTable::acquire_controlling_tty(Thread& caller) {
+// --- the controlling terminal ---------------------------------------------------
+
+Terminal* ProcessTable::controlling_tty_of(Process& p) {
+    Session& s = p.m_group->session();
+    return s.m_tty && p.m_tty_epoch == s.m_tty_epoch ? s.m_tty : nullptr;
+}
+
+// Linux proc_set_tty: the terminal's session and foreground group become the
+// leader's; the leader (and whoever it forks from now on) has it.
+void ProcessTable::attach_tty(Process& leader, Terminal& tty) {
+    Session& s = leader.m_group->session();
+    s.m_tty = &tty;
+    s.m_tty_epoch = ++m_tty_epochs;
+    leader.m_tty_epoch = s.m_tty_epoch;
+    tty.m_session = &s;
+    tty.m_foreground = leader.pgid();
+}
+
+// Linux session_clear_tty plus clearing tty->ctrl: no member of `s` has the
+// terminal any more (their epochs are stale now).
+void ProcessTable::detach_session_tty(Session& s) {
+    if (!s.m_tty)
+        return;
+    s.m_tty->m_session = nullptr;
+    s.m_tty->m_foreground = 0;
+    s.m_tty = nullptr;
+}
+
+void ProcessTable::signal_pgid(pid_t pgid, int sig) {
+    PidSlot* gs = pgid > 0 ? slot(pgid) : nullptr;
+    if (gs && gs->group)
+        send_to_group_members(*gs->group, sig);
+}
+
+Result<void> ProcessTable::set_controlling_tty(Thread& caller, Terminal& tty, bool steal) {
     SpinlockGuard guard(m_lock);
     Process& p = caller.process();
-    if (!p.m_session_leader)
-        return EPERM;
     Session& s = p.m_group->session();
-    s.m_has_tty = true;
-    s.m_foreground_pgid = p.pgid();
+    if (p.m_session_leader && tty.m_session == &s)
+        return {};
+    if (!p.m_session_leader || controlling_tty_of(p))
+        return EPERM;
+    if (tty.m_session) {
+        if (!steal)
+            return EPERM;
+        detach_session_tty(*tty.m_session);
+    }
+    attach_tty(p, tty);
     return {};
 }
 
-Result<void> ProcessTable::set_foreground_group(Thread& caller, pid_t pgid) {
+void ProcessTable::open_controlling_tty(Thread& caller, Terminal& tty) {
     SpinlockGuard guard(m_lock);
-    Session& s = caller.process().m_group->session();
-    if (!s.m_has_tty)
+    Process& p = caller.process();
+    if (p.m_session_leader && !controlling_tty_of(p) && !tty.m_session)
+        attach_tty(p, tty);
+}
+
+bool ProcessTable::is_controlling_tty(Thread& caller, Terminal& tty) {
+    SpinlockGuard guard(m_lock);
+    return controlling_tty_of(caller.process()) == &tty;
+}
+
+bool ProcessTable::has_controlling_tty(Thread& caller) {
+    SpinlockGuard guard(m_lock);
+    return controlling_tty_of(caller.process()) != nullptr;
+}
+
+Result<pid_t> ProcessTable::tty_foreground_group(Thread& caller, Terminal& tty) {
+    SpinlockGuard guard(m_lock);
+    if (controlling_tty_of(caller.process()) != &tty)
+        return ENOTTY;
+    return tty.m_foreground;
+}
+
+Result<pid_t> ProcessTable::tty_session(Thread& caller, Terminal& tty) {
+    SpinlockGuard guard(m_lock);
+    if (controlling_tty_of(caller.process()) != &tty || !tty.m_session)
+        return ENOTTY;
+    return tty.m_session->m_sid;
+}
+
+Result<void> ProcessTable::set_foreground_group(Thread& caller, Terminal& tty, pid_t pgid) {
+    SpinlockGuard guard(m_lock);
+    Process& p = caller.process();
+    if (controlling_tty_of(p) != &tty)
         return ENOTTY;
     if (pgid < 0)
         return EINVAL;
-    PidSlot* gs = slot(pgid);
-    if (!gs || !gs->group)
+    // Linux session_of_pgrp: the group with that id, else the process.
+    PidSlot* gs = pgid > 0 ? slot(pgid) : nullptr;
+    Session* target = nullptr;
+    if (gs && gs->group)
+        target = &gs->group->session();
+    else if (gs && gs->thread)
+        target = &gs->thread->process().m_group->session();
+    if (!target)
         return ESRCH;
-    if (&gs->group->session() != &s)
+    if (target != &p.m_group->session())
         return EPERM;
-    s.m_foreground_pgid = pgid;
+    tty.m_foreground = pgid;
     return {};
+}
+
+Result<void> ProcessTable::release_controlling_tty(Thread& caller, Terminal& tty) {
+    SpinlockGuard guard(m_lock);
+    Process& p = caller.process();
+    if (controlling_tty_of(p) != &tty)
+        return ENOTTY;
+    if (p.m_session_leader) {
+        // Linux disassociate_ctty(0): the foreground group is hung up and
+        // continued, then nobody in the session has the terminal.
+        pid_t foreground = tty.m_foreground;
+        signal_pgid(foreground, SIGHUP);
+        signal_pgid(foreground, SIGCONT);
+        detach_session_tty(p.m_group->session());
+    }
+    p.m_tty_epoch = 0;
+    return {};
+}
+
+Result<void> ProcessTable::tty_check_change(Thread& caller, Terminal& tty, int sig) {
+    SpinlockGuard guard(m_lock);
+    Process& p = caller.process();
+    if (controlling_tty_of(p) != &tty || tty.m_foreground == 0 || tty.m_foreground == p.pgid())
+        return {};
+    bool ignored;
+    {
+        SpinlockGuard sig_guard(p.m_sighand->lock);
+        ignored = caller.m_blocked.contains(sig) || p.m_sighand->action[sig - 1].handler == SIG_IGN;
+    }
+    if (ignored)
+        return sig == SIGTTIN ? Result<void>(EIO) : Result<void>();
+    if (p.m_group->is_orphaned())
+        return EIO;
+    send_to_group_members(*p.m_group, sig);
+    return ERESTARTSYS;
+}
+
+void ProcessTable::signal_terminal_foreground(Terminal& tty, int sig) {
+    SpinlockGuard guard(m_lock);
+    if (tty.m_session)
+        signal_pgid(tty.m_foreground, sig);
 }
 
 // --- prctl ----------------------------------------------------------------------

@@ -301,32 +301,4 @@ TEST(Getpgid, UnknownPidIsEsrchAndZeroMeansSelf) {
     EXPECT_EQ(h.table.getsid(*p, 0).value(), 1);
 }
 
-TEST(Tty, ForegroundGroupMustBeInSessionAndExist) {
-    Harness h;
-    Thread* leader = h.fork(*h.init);
-    ASSERT_FALSE(h.table.setsid(*leader).is_error());
-    Thread* job = h.fork(*leader);
-    EXPECT_EQ(h.table.set_foreground_group(*leader, leader->tid()).error().code(), ENOTTY);
-    EXPECT_EQ(h.table.acquire_controlling_tty(*job).error().code(), EPERM);
-    ASSERT_FALSE(h.table.acquire_controlling_tty(*leader).is_error());
-    ASSERT_FALSE(h.table.setpgid(*job, 0, 0).is_error());
-    ASSERT_FALSE(h.table.set_foreground_group(*leader, job->tid()).is_error());
-    EXPECT_EQ(h.table.find_session(leader->tid())->foreground_pgid(), job->tid());
-    EXPECT_EQ(h.table.set_foreground_group(*leader, 1).error().code(), EPERM);
-    EXPECT_EQ(h.table.set_foreground_group(*leader, 3333).error().code(), ESRCH);
-}
-
-TEST(Tty, SessionLeaderExitHangsUpForegroundGroup) {
-    Harness h;
-    Thread* leader = h.fork(*h.init);
-    ASSERT_FALSE(h.table.setsid(*leader).is_error());
-    ASSERT_FALSE(h.table.acquire_controlling_tty(*leader).is_error());
-    Thread* job = h.fork(*leader);
-    ASSERT_FALSE(h.table.setpgid(*job, 0, 0).is_error());
-    ASSERT_FALSE(h.table.set_foreground_group(*leader, job->tid()).is_error());
-    h.set_handler(*job, SIGHUP, 0x5000);
-    h.table.exit(*leader, 0);
-    EXPECT_TRUE(job->process().shared_pending().contains(SIGHUP));
-}
-
 } // namespace charon::proc
