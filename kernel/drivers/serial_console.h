@@ -1,18 +1,19 @@
-// /dev/console on COM1: the fs layer's raw ConsoleDevice (fs/console.h) with
-// the UART as its output, and the UART's receive interrupt (IRQ 4) feeding
-// its input ring. What a process writes to fds 0-2 reaches the same serial
-// line as the kernel's log; what the user types arrives raw (no echo, no line
-// editing, '\r' as sent by the terminal: the tty layer will add those).
+// The serial terminal on COM1: the fs layer's TtyDevice (fs/tty.h: line
+// discipline, job control through its host) with the UART as its output,
+// and the UART's receive interrupt (IRQ 4) feeding its input. It answers as
+// /dev/console (5, 1), /dev/ttyS0 (4, 64) and, for a process whose
+// controlling terminal it is, /dev/tty (5, 0). What a process writes
+// reaches the same serial line as the kernel's log.
 #pragma once
 
-#include "fs/console.h"
+#include "fs/tty.h"
 #include "lib/result.h"
 
 namespace charon::drivers {
 
-// Registers the console as character device (5, 1) and turns on receive
-// interrupts. Once, at boot, before the first open of /dev/console.
-Result<void> serial_console_init();
-ConsoleDevice& serial_console();
+// Registers the device numbers and turns on receive interrupts. Once, at
+// boot, before the first open, with the kernel's TtyHost.
+Result<void> serial_console_init(TtyHost& host);
+TtyDevice& serial_console();
 
 } // namespace charon::drivers

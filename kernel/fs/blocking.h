@@ -6,6 +6,9 @@
 // It returns at once if waiter.woken is already set, otherwise sleeps until
 // it is; it fails (EINTR, or ERESTARTSYS for SA_RESTART handling) when a
 // signal interrupts the sleep. The waiter's `sleeper` is set by the caller.
+// A device with a timeout (a terminal's VTIME) sets IoContext::deadline_ns;
+// the loop then calls `sleep(waiter, deadline_ns)` if the sleep takes one,
+// which returns (ok) at that monotonic time at the latest.
 #pragma once
 
 #include "fs/io_buffer.h"
@@ -16,14 +19,26 @@ namespace charon {
 
 // read(2): returns as soon as any data (or EOF) is there, like Linux.
 template <typename Sleep>
+Result<void> sleep_until_deadline(Sleep& sleep, Waiter& waiter, uint64_t deadline_ns) {
+    if constexpr (requires { sleep(waiter, deadline_ns); }) {
+        if (deadline_ns)
+            return sleep(waiter, deadline_ns);
+    }
+    return sleep(waiter);
+}
+
+template <typename Sleep>
 Result<size_t> read_blocking(OpenFile& file, IoBuffer& buffer, size_t length, Waiter& waiter, Sleep&& sleep) {
+    uint64_t deadline_ns = 0;
     for (;;) {
         IoContext context;
         context.waiter = &waiter;
+        context.deadline_ns = deadline_ns;
         auto result = file.read(buffer, length, context);
+        deadline_ns = context.deadline_ns;
         if (!result.is_error() || result.error().code() != EAGAIN || !context.queued_on)
             return result;
-        auto slept = sleep(waiter);
+        auto slept = sleep_until_deadline(sleep, waiter, deadline_ns);
         context.cancel_wait();
         if (slept.is_error())
             return slept.error();

@@ -14,20 +14,29 @@
 
 namespace charon {
 
+class Inode;
 class OpenFile;
+class TtyDevice;
 
 inline constexpr uint32_t kMemMajor = 1;    // /dev/null is (1, 3)
 inline constexpr uint32_t kNullMinor = 3;
 inline constexpr uint32_t kConsoleMajor = 5; // /dev/console is (5, 1)
 inline constexpr uint32_t kConsoleMinor = 1;
+inline constexpr uint32_t kTtyMajor = 5;     // /dev/tty is (5, 0): the caller's controlling terminal
+inline constexpr uint32_t kTtyMinor = 0;
+inline constexpr uint32_t kSerialMajor = 4;  // /dev/ttyS0 is (4, 64)
+inline constexpr uint32_t kSerialMinor = 64;
 
 class CharDevice {
 public:
-    // Called for each open() of a node; may refuse (e.g. EACCES, ENXIO).
-    virtual Result<void> open(int flags) {
+    // Called for each open() of `node`; may refuse (e.g. EACCES, ENXIO).
+    virtual Result<void> open(Inode& node, int flags) {
+        (void)node;
         (void)flags;
         return {};
     }
+    // Terminals answer the terminal ioctls (fs/tty.h); no RTTI needed.
+    virtual TtyDevice* as_tty() { return nullptr; }
     // Same contract as OpenFile::read/write: never block; to wait, enqueue
     // through `context` and fail with EAGAIN (see fs/io_context.h). Honour
     // O_NONBLOCK from file.status_flags().

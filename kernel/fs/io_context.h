@@ -27,6 +27,11 @@ struct IoContext {
     // Out: set with EAGAIN when `waiter` was enqueued.
     WaitQueue* queued_on = nullptr;
     Spinlock* queue_lock = nullptr;
+    // In/out: a device's timeout for this call (a terminal's VTIME), as an
+    // absolute monotonic time; 0 = none. Kept across the attempts of one
+    // call (fs/blocking.h): the sleep ends at the deadline at the latest and
+    // the device decides what the timeout means.
+    uint64_t deadline_ns = 0;
     // Out: a write found a pipe with no readers. The caller sends SIGPIPE to
     // the calling thread (Linux does so even when part of the data was
     // written and the syscall returns a count).

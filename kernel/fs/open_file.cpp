@@ -201,7 +201,7 @@ Result<RefPtr<OpenFile>> DeviceFile::try_create(RefPtr<Inode> inode, int flags) 
     CharDevice* device = find_char_device(inode->rdev_major(), inode->rdev_minor());
     if (!device)
         return ENXIO;
-    TRY(device->open(flags));
+    TRY(device->open(*inode, flags));
     auto* file = new (std::nothrow) DeviceFile(std::move(inode), flags, *device);
     if (!file)
         return ENOMEM;

@@ -57,6 +57,8 @@ Result<void> Vfs::mount_initramfs(const uint8_t* archive, size_t size) {
     RefPtr<Inode> dev = TRY(ensure_directory(*root, "dev"));
     TRY(ensure_device_node(*dev, "null", kMemMajor, kNullMinor, 0666));
     TRY(ensure_device_node(*dev, "console", kConsoleMajor, kConsoleMinor, 0600));
+    TRY(ensure_device_node(*dev, "tty", kTtyMajor, kTtyMinor, 0666));
+    TRY(ensure_device_node(*dev, "ttyS0", kSerialMajor, kSerialMinor, 0660));
     m_fs.set_read_only(true);
     m_root = std::move(root);
     return {};

@@ -7,6 +7,7 @@
 #include "arch/x86_64/user_entry.h"
 #include "drivers/root_fs.h"
 #include "drivers/serial_console.h"
+#include "task/tty_host.h"
 #include "exec/exec.h"
 #include "lib/log.h"
 #include "mm/address_space.h"
@@ -96,7 +97,7 @@ void start_userland() {
     if (info.module_count > 1)
         log_warn("%zu boot modules: using the first as the initramfs", info.module_count);
 
-    auto console = drivers::serial_console_init();
+    auto console = drivers::serial_console_init(task::tty_host());
     if (console.is_error())
         log_error("/dev/console: cannot register the serial console (errno %d)", console.error().code());
 

@@ -20,6 +20,7 @@ enum class LockRank : uint8_t {
     SignalHand = 20,   // kernel/proc: a process's dispositions and pending sets
     FileTable = 30,    // kernel/fs: a process's descriptor table
     Pipe = 40,         // kernel/fs: one pipe's buffer
+    Tty = 45,          // kernel/fs: a terminal's line discipline (the receive interrupt takes it)
     AddressSpace = 50, // kernel/mm: one address space's VMAs and page tables
     Scheduler = 60,    // kernel/sched: run queue and thread states
     KernelVm = 65,     // kernel/mm: kernel-half virtual ranges (stacks, large heap blocks)

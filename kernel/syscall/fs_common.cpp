@@ -60,10 +60,24 @@ void prepare_waiter(Waiter& waiter) {
 
 Result<void> sleep_on_waiter(Waiter& waiter) { return sched::sleep_on(waiter, sched::BlockMode::Interruptible); }
 
+namespace {
+// fs/blocking.h's sleep, with the deadline form a device timeout uses
+// (VTIME): reaching the deadline is no error, the device then decides.
+struct ReadSleep {
+    Result<void> operator()(Waiter& waiter) const { return sleep_on_waiter(waiter); }
+    Result<void> operator()(Waiter& waiter, uint64_t deadline_ns) const {
+        auto slept = sched::sleep_on(waiter, sched::BlockMode::Interruptible, sched::Deadline::at(deadline_ns));
+        if (slept.is_error() && slept.error().code() == ETIMEDOUT)
+            return {};
+        return slept;
+    }
+};
+} // namespace
+
 Result<size_t> read_file(OpenFile& file, IoBuffer& buffer, size_t length) {
     Waiter waiter;
     prepare_waiter(waiter);
-    return read_blocking(file, buffer, length, waiter, sleep_on_waiter);
+    return read_blocking(file, buffer, length, waiter, ReadSleep{});
 }
 
 Result<size_t> write_file(OpenFile& file, const IoBuffer& buffer, size_t length) {

@@ -1,17 +1,16 @@
-// ioctl(2): the terminal requests on the console, and the generic requests
-// Linux's do_vfs_ioctl answers for every descriptor (FIOCLEX, FIONCLEX,
-// FIONBIO, FIONREAD on pipes). Anything else on a non-terminal is ENOTTY.
+// ioctl(2): the terminal requests (on the serial terminal: /dev/console,
+// /dev/ttyS0, /dev/tty), and the generic requests Linux's do_vfs_ioctl
+// answers for every descriptor (FIOCLEX, FIONCLEX, FIONBIO, FIONREAD on
+// pipes and files). Anything else on a non-terminal is ENOTTY.
 //
-// The console is raw (fs/console.h: no echo, no line editing, no output
-// processing). TCGETS reports that truthfully; TCSETS* store what a program
-// sets (so tcgetattr gives it back, as raw-mode editors expect) without a
-// line discipline acting on it yet. The foreground process group lives in
-// the lifecycle core's session (its controlling-terminal hook).
-#include "drivers/serial_console.h"
+// The terminal's state is the fs layer's TtyDevice (line discipline,
+// termios, window size); who controls it and its foreground group are the
+// lifecycle core's (ProcessTable's terminal calls). docs/tty.md.
 #include "fs/abi.h"
 #include "fs/device.h"
 #include "fs/inode.h"
 #include "fs/pipe.h"
+#include "fs/tty.h"
 #include "proc/abi.h"
 #include "proc/lifecycle.h"
 #include "proc/process.h"
@@ -25,144 +24,114 @@ constexpr uint32_t TCGETS = 0x5401;
 constexpr uint32_t TCSETS = 0x5402;
 constexpr uint32_t TCSETSW = 0x5403;
 constexpr uint32_t TCSETSF = 0x5404;
+constexpr uint32_t TCSBRK = 0x5409;
+constexpr uint32_t TCXONC = 0x540a;
+constexpr uint32_t TCFLSH = 0x540b;
 constexpr uint32_t TIOCSCTTY = 0x540e;
 constexpr uint32_t TIOCGPGRP = 0x540f;
 constexpr uint32_t TIOCSPGRP = 0x5410;
+constexpr uint32_t TIOCOUTQ = 0x5411;
 constexpr uint32_t TIOCGWINSZ = 0x5413;
 constexpr uint32_t TIOCSWINSZ = 0x5414;
 constexpr uint32_t FIONREAD = 0x541b;
+constexpr uint32_t TIOCNOTTY = 0x5422;
+constexpr uint32_t TCSBRKP = 0x5425;
 constexpr uint32_t FIONBIO = 0x5421;
 constexpr uint32_t TIOCGSID = 0x5429;
 constexpr uint32_t FIONCLEX = 0x5450;
 constexpr uint32_t FIOCLEX = 0x5451;
 
-// The kernel's struct termios (asm-generic/termbits.h): what TCGETS/TCSETS
-// move, 36 bytes (glibc's and musl's larger struct is translated by libc).
-struct KernelTermios {
-    uint32_t c_iflag;
-    uint32_t c_oflag;
-    uint32_t c_cflag;
-    uint32_t c_lflag;
-    uint8_t c_line;
-    uint8_t c_cc[19];
-};
-static_assert(sizeof(KernelTermios) == 36);
-
-struct WinSize {
-    uint16_t ws_row;
-    uint16_t ws_col;
-    uint16_t ws_xpixel;
-    uint16_t ws_ypixel;
-};
-static_assert(sizeof(WinSize) == 8);
-
-// What the raw console does: 8 bits, no input/output processing, no echo,
-// no canonical mode, no signals from control characters. CLOCAL: there is no
-// modem line. The control characters are Linux's INIT_C_CC.
-constexpr uint32_t kB38400 = 0000017, kCS8 = 0000060, kCREAD = 0000200, kCLOCAL = 0004000;
-struct ConsoleTtyState {
-    KernelTermios termios = {0, 0, kB38400 | kCS8 | kCREAD | kCLOCAL, 0, 0,
-                             {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0}};
-    WinSize window = {0, 0, 0, 0}; // a serial line knows no size: 0x0, as Linux's ttyS
-};
-ConsoleTtyState g_console_tty;
-
-bool is_console(OpenFile& file) {
+TtyDevice* tty_of(OpenFile& file) {
     Inode& inode = file.inode();
-    return inode.type() == InodeType::CharDevice && inode.rdev_major() == kConsoleMajor &&
-           inode.rdev_minor() == kConsoleMinor;
+    if (inode.type() != InodeType::CharDevice)
+        return nullptr;
+    CharDevice* device = find_char_device(inode.rdev_major(), inode.rdev_minor());
+    return device ? device->as_tty() : nullptr;
 }
 
-// Drops unread console input (TCSETSF, as tcsetattr(TCSAFLUSH)): reads
-// without a waiter never block.
-void flush_console_input(OpenFile& file) {
-    char scratch[64];
-    for (;;) {
-        KernelIoBuffer buffer(static_cast<void*>(scratch), sizeof(scratch));
-        IoContext context;
-        auto read = file.read(buffer, sizeof(scratch), context);
-        if (read.is_error() || read.value() == 0)
-            return;
-    }
+Result<long> put_int(uint64_t argument, int32_t value) {
+    TRY(copy_to_user(argument, &value, sizeof(value)));
+    return 0;
 }
 
-Result<proc::Session*> caller_session() {
+Result<long> tty_ioctl(TtyDevice& tty, uint32_t request, uint64_t argument) {
     proc::Thread* thread = fsys::current_proc_thread();
-    if (!thread)
-        return ENOSYS;
-    return &thread->process().group().session();
-}
-
-Result<long> console_ioctl(OpenFile& file, uint32_t request, uint64_t argument) {
+    proc::ProcessTable* table = fsys::lifecycle();
+    if (!thread || !table)
+        return ENOSYS; // kernel threads make no ioctls
+    proc::Terminal& terminal = tty.terminal();
     switch (request) {
-    case TCGETS:
-        TRY(copy_to_user(argument, &g_console_tty.termios, sizeof(KernelTermios)));
+    case TCGETS: {
+        KernelTermios termios = tty.termios();
+        TRY(copy_to_user(argument, &termios, sizeof(termios)));
         return 0;
+    }
     case TCSETS:
     case TCSETSW: // output is written synchronously: nothing to drain
     case TCSETSF: {
+        // Linux set_termios: the background check comes first.
+        TRY(tty.check_change(tty::kSIGTTOU));
         KernelTermios termios;
         TRY(copy_from_user(&termios, argument, sizeof(termios)));
-        if (request == TCSETSF)
-            flush_console_input(file);
-        g_console_tty.termios = termios;
+        tty.set_termios(termios, request == TCSETSF);
         return 0;
     }
-    case TIOCGWINSZ:
-        TRY(copy_to_user(argument, &g_console_tty.window, sizeof(WinSize)));
+    case TCFLSH: // TCIFLUSH 0, TCOFLUSH 1, TCIOFLUSH 2
+        TRY(tty.check_change(tty::kSIGTTOU));
+        if (argument > 2)
+            return EINVAL;
+        if (argument != 1)
+            tty.flush_input();
         return 0;
+    case TCXONC: // TCOOFF, TCOON, TCIOFF, TCION: output is never paused yet
+        TRY(tty.check_change(tty::kSIGTTOU));
+        return argument > 3 ? Result<long>(EINVAL) : Result<long>(0);
+    case TCSBRK:
+    case TCSBRKP: // tcdrain and tcsendbreak: nothing is ever queued
+        TRY(tty.check_change(tty::kSIGTTOU));
+        return 0;
+    case TIOCOUTQ:
+        return put_int(argument, 0);
+    case FIONREAD:
+        return put_int(argument, static_cast<int32_t>(tty.input_count()));
+    case TIOCGWINSZ: {
+        WinSize size = tty.window_size();
+        TRY(copy_to_user(argument, &size, sizeof(size)));
+        return 0;
+    }
     case TIOCSWINSZ: {
-        WinSize window;
-        TRY(copy_from_user(&window, argument, sizeof(window)));
-        bool changed = __builtin_memcmp(&window, &g_console_tty.window, sizeof(window)) != 0;
-        g_console_tty.window = window;
+        WinSize size;
+        TRY(copy_from_user(&size, argument, sizeof(size)));
         // Linux's tty_do_resize signals the foreground group on a change.
-        auto session_or_error = caller_session();
-        proc::Session* session = session_or_error.is_error() ? nullptr : session_or_error.value();
-        proc::ProcessTable* table = fsys::lifecycle();
-        if (changed && session && table && session->has_controlling_tty() && session->foreground_pgid() > 0)
-            (void)table->kill_group_from_kernel(session->foreground_pgid(), proc::SIGWINCH);
-        return 0;
-    }
-    case TIOCGPGRP: {
-        // Only for the caller's controlling terminal (ENOTTY otherwise); the
-        // one terminal there is, is the console.
-        proc::Session* session = TRY(caller_session());
-        if (!session->has_controlling_tty())
-            return ENOTTY;
-        int32_t pgid = session->foreground_pgid();
-        TRY(copy_to_user(argument, &pgid, sizeof(pgid)));
-        return 0;
-    }
-    case TIOCGSID: {
-        proc::Session* session = TRY(caller_session());
-        if (!session->has_controlling_tty())
-            return ENOTTY;
-        int32_t sid = session->sid();
-        TRY(copy_to_user(argument, &sid, sizeof(sid)));
-        return 0;
-    }
-    case TIOCSPGRP: {
-        proc::Thread* thread = fsys::current_proc_thread();
-        proc::ProcessTable* table = fsys::lifecycle();
-        if (!thread || !table)
-            return ENOSYS;
-        int32_t pgid;
-        TRY(copy_from_user(&pgid, argument, sizeof(pgid)));
-        TRY(table->set_foreground_group(*thread, pgid));
+        if (tty.set_window_size(size))
+            table->signal_terminal_foreground(terminal, tty::kSIGWINCH);
         return 0;
     }
     case TIOCSCTTY: {
-        proc::Thread* thread = fsys::current_proc_thread();
-        proc::ProcessTable* table = fsys::lifecycle();
-        if (!thread || !table)
-            return ENOSYS;
-        TRY(table->acquire_controlling_tty(*thread));
+        // Argument 1 steals the terminal from another session, for
+        // CAP_SYS_ADMIN (root here).
+        bool steal = argument == 1 && thread->process().credentials().euid == 0;
+        TRY(table->set_controlling_tty(*thread, terminal, steal));
         return 0;
     }
-    case FIONREAD: {
-        int32_t available = static_cast<int32_t>(drivers::serial_console().input_available());
-        TRY(copy_to_user(argument, &available, sizeof(available)));
+    case TIOCNOTTY:
+        TRY(table->release_controlling_tty(*thread, terminal));
+        return 0;
+    case TIOCGPGRP:
+        return put_int(argument, TRY(table->tty_foreground_group(*thread, terminal)));
+    case TIOCGSID:
+        return put_int(argument, TRY(table->tty_session(*thread, terminal)));
+    case TIOCSPGRP: {
+        // Linux tiocspgrp: a background caller gets SIGTTOU first; an
+        // orphaned one (EIO) is told ENOTTY.
+        auto checked = tty.check_change(tty::kSIGTTOU);
+        if (checked.is_error())
+            return checked.error().code() == EIO ? Result<long>(ENOTTY) : Result<long>(checked.error());
+        if (!table->is_controlling_tty(*thread, terminal))
+            return ENOTTY;
+        int32_t pgid;
+        TRY(copy_from_user(&pgid, argument, sizeof(pgid)));
+        TRY(table->set_foreground_group(*thread, terminal, pgid));
         return 0;
     }
     default:
@@ -200,8 +169,8 @@ static Result<long> sys_ioctl(SyscallArgs const& args) {
     default:
         break;
     }
-    if (is_console(*file))
-        return console_ioctl(*file, request, argument);
+    if (TtyDevice* tty = tty_of(*file))
+        return tty_ioctl(*tty, request, argument);
     if (file->inode().type() == InodeType::Fifo && request == FIONREAD) {
         auto& pipe_file = static_cast<PipeFile&>(*file);
         int32_t available = static_cast<int32_t>(pipe_file.pipe().bytes_buffered());

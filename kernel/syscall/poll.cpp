@@ -4,13 +4,13 @@
 // Waiting without lost wake-ups on several queues: each round takes a
 // reference on every file (so no pipe can be freed while our Waiter sits on
 // its queue) and asks it for its events with one Waiter per file: the fs
-// layer (Pipe::poll, ConsoleDevice::poll) computes them and queues the
+// layer (Pipe::poll, TtyDevice::poll) computes them and queues the
 // Waiter under the same lock, so a change after the check wakes the Waiter.
 // The thread sleeps only if nothing was ready and no Waiter has been woken
 // since (sched::sleep_on_any), then scans again.
 #include <new>
 
-#include "drivers/serial_console.h"
+#include "fs/tty.h"
 #include "fs/abi.h"
 #include "fs/device.h"
 #include "fs/inode.h"
@@ -35,19 +35,17 @@ struct LinuxPollFd {
 };
 static_assert(sizeof(LinuxPollFd) == 8);
 
-bool is_console(Inode& inode) {
-    return inode.type() == InodeType::CharDevice && inode.rdev_major() == kConsoleMajor &&
-           inode.rdev_minor() == kConsoleMinor;
-}
-
 // Linux's f_op->poll for the files Charon has; queues context.waiter where
 // the events can change.
 uint32_t poll_file(OpenFile& file, IoContext& context) {
     Inode& inode = file.inode();
     if (inode.type() == InodeType::Fifo)
         return static_cast<PipeFile&>(file).pipe().poll(file.can_read(), file.can_write(), context);
-    if (is_console(inode))
-        return drivers::serial_console().poll(context);
+    if (inode.type() == InodeType::CharDevice) {
+        CharDevice* device = find_char_device(inode.rdev_major(), inode.rdev_minor());
+        if (TtyDevice* tty = device ? device->as_tty() : nullptr)
+            return tty->poll(context);
+    }
     return kDefaultPollMask;
 }
 

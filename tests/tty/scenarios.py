@@ -50,10 +50,156 @@ def raw_vmin1(c):
     finish(c)
 
 
+@scenario
+def canon_editing(c):
+    """Canonical mode: echo, ERASE (DEL), WERASE (^W), KILL (^U) with
+    ECHOE/ECHOKE, ^V, ECHOCTL, ICRNL and ONLCR, EOF (^D) mid-line and on an
+    empty line; ^H erases only once it is the erase character."""
+    c.expect("ready")
+    c.send(b"abx\x7fc\r")
+    c.expect_exact("abx\b \bc\r\nline [abc\\x0a]\r\n")
+    c.send(b"foo bar\x17baz\r")
+    c.expect_exact("line [foo baz\\x0a]")
+    c.send(b"junk\x15ok\r")
+    c.expect_exact("junk\b \b\b \b\b \b\b \bok\r\nline [ok\\x0a]")
+    c.send(b"a\x01b\r")
+    c.expect_exact("a^Ab\r\nline [a\\x01b\\x0a]")
+    c.send(b"x\x01\x7f\r")
+    c.expect_exact("x^A\b \b\b \b\r\nline [x\\x0a]")
+    c.send(b"\x16\x15\r")
+    c.expect_exact("^\b^U\r\nline [\\x15\\x0a]")
+    c.send(b"q\x08\r")
+    c.expect_exact("line [q\\x08\\x0a]")
+    c.send(b"erase-h\r")
+    c.expect_exact("erase is ^H")
+    c.send(b"qr\x08s\r")
+    c.expect_exact("line [qs\\x0a]")
+    c.send(b"par\x04")
+    c.expect_exact("line [par]")
+    c.send(b"\x04")
+    c.expect_exact("eof")
+    finish(c)
+
+
+@scenario
+def canon_short_read(c):
+    """A read shorter than the line leaves the rest for the next read."""
+    c.expect("ready")
+    c.send(b"hello\r")
+    c.expect_exact("first [hel]")
+    c.expect_exact("second [lo\\x0a]")
+    finish(c)
+
+
+@scenario
+def noncanon_vmin_vtime(c):
+    """VMIN/VTIME: a poll, a read timer, VMIN bytes, the inter-byte timer;
+    FIONREAD and TCFLSH."""
+    c.expect("step 3", timeout=10)
+    c.send(b"12")
+    time.sleep(0.3)  # the read must still be waiting for its third byte
+    c.send(b"3")
+    c.expect_exact("vmin3 [123]")
+    c.expect("step 4")
+    c.send(b"xy")
+    c.expect_exact("timer [xy]")
+    c.expect("step 5")
+    c.send(b"wxyz")
+    c.expect("done")
+    finish(c)
+
+
+@scenario
+def ctrl_c_kills_foreground_job(c):
+    """^C: SIGINT to the foreground group (echoed as ^C); the session leader
+    in the background survives."""
+    c.expect("job ready")
+    c.send(b"\x03")
+    c.expect_exact("^C")
+    c.expect_exact("job: killed by SIGINT")
+    c.expect_exact("leader alive")
+    finish(c)
+
+
+@scenario
+def ctrl_backslash_quits_foreground_job(c):
+    c.expect("job ready")
+    c.send(b"\x1c")
+    c.expect_exact("job: killed by SIGQUIT")
+    c.expect_exact("leader alive")
+    finish(c)
+
+
+@scenario
+def ctrl_z_stops_foreground_job(c):
+    """^Z: SIGTSTP stops the foreground job; waitpid(WUNTRACED) sees it."""
+    c.expect("job ready")
+    c.send(b"\x1a")
+    c.expect_exact("job: stopped by SIGTSTP")
+    c.expect_exact("leader alive")
+    finish(c)
+
+
+@scenario
+def background_read_sigttin(c):
+    """A background reader is stopped by SIGTTIN; continued in the
+    foreground its read restarts; with SIGTTIN ignored the read is EIO."""
+    c.expect_exact("reader: stopped by SIGTTIN")
+    c.expect("type now")
+    c.send(b"k\r")
+    c.expect_exact("read returned 1 errno 0")
+    c.expect_exact("reader: exited 0")
+    c.expect_exact("read returned -1 errno EIO")
+    c.expect_exact("ignoring reader: exited 0")
+    finish(c)
+
+
+@scenario
+def background_write_tostop(c):
+    """Background output passes without TOSTOP and stops the writer with
+    SIGTTOU under TOSTOP (unless ignored); tcsetattr from the background
+    is stopped by SIGTTOU either way."""
+    c.expect_exact("bg output")
+    c.expect_exact("write returned 10")
+    c.expect_exact("writer: exited 0")
+    c.expect_exact("tcsetattr: stopped by SIGTTOU")
+    c.expect_exact("tostop writer: stopped by SIGTTOU")
+    c.expect_exact("write returned 10")
+    c.expect_exact("ignoring writer: exited 0")
+    finish(c)
+
+
+@scenario
+def tcsetpgrp_errors(c):
+    """tcgetpgrp/tcsetpgrp, TIOCGSID, TIOCNOTTY, /dev/tty: Linux's errors."""
+    c.expect_exact("other session ok")
+    c.expect_exact("notty ok")
+    c.expect_exact("tcsetpgrp ok")
+    finish(c)
+
+
+@scenario
+def session_leader_exit_hangs_up(c):
+    """The session leader exits: its foreground job gets SIGHUP."""
+    c.expect_exact("session leader exits")
+    c.expect_exact("foreground job got SIGHUP")
+    finish(c)
+
+
 # --- the runner -----------------------------------------------------------------
 
 ARGV = {
     "raw_vmin1": ["ttytest", "raw"],
+    "canon_editing": ["ttytest", "canon"],
+    "canon_short_read": ["ttytest", "short-read"],
+    "noncanon_vmin_vtime": ["ttytest", "vmin-vtime"],
+    "ctrl_c_kills_foreground_job": ["ttytest", "sigint"],
+    "ctrl_backslash_quits_foreground_job": ["ttytest", "sigquit"],
+    "ctrl_z_stops_foreground_job": ["ttytest", "sigtstp"],
+    "background_read_sigttin": ["ttytest", "sigttin"],
+    "background_write_tostop": ["ttytest", "tostop"],
+    "tcsetpgrp_errors": ["ttytest", "tcsetpgrp"],
+    "session_leader_exit_hangs_up": ["ttytest", "sighup"],
 }
 
 

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "fixtures/fs_fixture.h"
-#include "fs/console.h"
+#include "fs/tty.h"
 #include "fs/device.h"
 
 using namespace charon;
@@ -342,8 +342,14 @@ std::string g_console_output;
 void capture(void*, const char* chars, size_t length) { g_console_output.append(chars, length); }
 } // namespace
 
-TEST_F(FsOps, ConsoleDeviceOverASink) {
-    ConsoleDevice console(capture, nullptr);
+// The terminal device as a file (no host: no job control), in raw mode;
+// the line discipline itself is tested in test_tty.cpp.
+TEST_F(FsOps, TtyDeviceOverASink) {
+    TtyDevice console(capture, nullptr);
+    KernelTermios raw = console.termios();
+    raw.c_lflag = 0;
+    raw.c_iflag = 0;
+    console.set_termios(raw, false);
     ASSERT_FALSE(register_char_device(kConsoleMajor, kConsoleMinor, console).is_error());
     {
         int fd = open("/dev/console", O_RDWR).value();
@@ -363,7 +369,7 @@ TEST_F(FsOps, ConsoleDeviceOverASink) {
         wait.waiter = &waiter;
         EXPECT_ERRNO(file->read(in, sizeof buffer, wait), EAGAIN);
         EXPECT_EQ(wait.queued_on, &console.input_queue());
-        EXPECT_EQ(console.push_input("echo hi\n", 8), 8u);
+        console.push_input("echo hi\n", 8);
         EXPECT_TRUE(waiter.woken);
         wait.cancel_wait();
         IoContext retry;
@@ -377,19 +383,20 @@ TEST_F(FsOps, ConsoleDeviceOverASink) {
         IoContext poll_context;
         poll_context.waiter = &poller;
         EXPECT_EQ(console.poll(poll_context), POLLOUT | POLLWRNORM);
-        EXPECT_EQ(console.push_input("k", 1), 1u);
+        console.push_input("k", 1);
         EXPECT_TRUE(poller.woken);
         poll_context.cancel_wait();
         EXPECT_EQ(console.poll(none), POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
         EXPECT_EQ(file->read(in, 8, retry).value(), 1u);
         // Overrun: what does not fit is dropped.
-        std::string flood(ConsoleDevice::kInputCapacity + 10, 'f');
-        EXPECT_EQ(console.push_input(flood.data(), flood.size()), ConsoleDevice::kInputCapacity);
+        std::string flood(LineDiscipline::kBufferSize + 10, 'f');
+        console.push_input(flood.data(), flood.size());
+        EXPECT_EQ(console.input_count(), LineDiscipline::kBufferSize);
         // O_NONBLOCK with no input: EAGAIN without enqueueing.
-        std::string drain(ConsoleDevice::kInputCapacity, '\0');
+        std::string drain(LineDiscipline::kBufferSize, '\0');
         KernelIoBuffer all(drain.data(), drain.size());
         size_t drained = 0;
-        while (drained < ConsoleDevice::kInputCapacity)
+        while (drained < LineDiscipline::kBufferSize)
             drained += file->read(all, drain.size(), retry).value();
         file->set_status_flags(O_NONBLOCK);
         Waiter unused;

@@ -71,6 +71,12 @@ void serial_write(const char* chars, size_t length) {
     serial_write_unlocked(chars, length);
 }
 
+void serial_write_raw(const char* chars, size_t length) {
+    SpinlockGuard guard(g_console_lock);
+    for (size_t i = 0; i < length; ++i)
+        put_raw(chars[i]);
+}
+
 void serial_set_input_handler(SerialInputHandler handler) {
     SpinlockGuard guard(g_console_lock);
     g_input_handler = handler;

@@ -1,0 +1,451 @@
+#include "fs/tty.h"
+
+#include "fs/inode.h"
+#include "fs/open_file.h"
+#include "lib/string_util.h"
+
+namespace charon {
+
+using namespace tty;
+
+KernelTermios tty::default_termios() {
+    KernelTermios t = {};
+    t.c_iflag = kICRNL | kIXON;
+    t.c_oflag = kOPOST | kONLCR;
+    t.c_cflag = kB38400 | kCS8 | kCREAD | kHUPCL | kCLOCAL;
+    t.c_lflag = kISIG | kICANON | kECHO | kECHOE | kECHOK | kECHOCTL | kECHOKE | kIEXTEN;
+    // Linux's INIT_C_CC: ^C ^\ DEL ^U ^D, VTIME 0, VMIN 1, ^Q ^S ^Z, ^R ^O ^W ^V.
+    const uint8_t cc[19] = {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0};
+    for (size_t i = 0; i < sizeof cc; ++i)
+        t.c_cc[i] = cc[i];
+    return t;
+}
+
+// --- LineDiscipline ----------------------------------------------------------
+
+LineDiscipline::LineDiscipline(OutputSink sink, void* context)
+    : m_termios(default_termios()), m_sink(sink), m_context(context) {}
+
+void LineDiscipline::set_termios(const KernelTermios& termios) {
+    bool was_canonical = canonical();
+    m_termios = termios;
+    if (was_canonical == canonical())
+        return;
+    // n_tty_set_termios: leaving canonical mode makes the partial line
+    // readable; entering it turns what is buffered into one pushed line.
+    if (canonical() && m_length > 0)
+        m_flags[m_length - 1] |= kDelimiter;
+    m_line_start = m_length;
+    m_literal_next = false;
+}
+
+void LineDiscipline::put(char c, uint8_t flags) {
+    m_buffer[m_length] = c;
+    m_flags[m_length] = flags;
+    ++m_length;
+    if (!canonical())
+        m_line_start = m_length;
+}
+
+void LineDiscipline::write(const char* chars, size_t length) {
+    if (!(m_termios.c_oflag & kOPOST)) {
+        m_sink(m_context, chars, length);
+        return;
+    }
+    // Runs of ordinary bytes go out as they are; NL and CR are mapped.
+    size_t start = 0;
+    for (size_t i = 0; i < length; ++i) {
+        char c = chars[i];
+        if (c == '\n' && (m_termios.c_oflag & kONLCR)) {
+            m_sink(m_context, chars + start, i - start);
+            m_sink(m_context, "\r\n", 2);
+            start = i + 1;
+        } else if (c == '\r' && (m_termios.c_oflag & kOCRNL)) {
+            m_sink(m_context, chars + start, i - start);
+            m_sink(m_context, "\n", 1);
+            start = i + 1;
+        }
+    }
+    if (start < length)
+        m_sink(m_context, chars + start, length - start);
+}
+
+void LineDiscipline::echo_raw(char c) { write(&c, 1); }
+
+static bool is_control(char c) {
+    auto u = static_cast<uint8_t>(c);
+    return (u < 0x20 && c != '\t' && c != '\n') || u == 0x7f;
+}
+
+// ECHOCTL shows a control character as ^X (DEL as ^?).
+void LineDiscipline::echo(char c) {
+    if (lflag(kECHOCTL) && is_control(c)) {
+        char shown[2] = {'^', static_cast<char>(c == 0x7f ? '?' : c ^ 0x40)};
+        write(shown, 2);
+        return;
+    }
+    echo_raw(c);
+}
+
+size_t LineDiscipline::echo_width(char c) const { return lflag(kECHOCTL) && is_control(c) ? 2 : 1; }
+
+void LineDiscipline::reprint() {
+    for (size_t i = m_line_start; i < m_length; ++i)
+        echo(m_buffer[i]);
+}
+
+// n_tty's eraser. Echo undoes characters on the screen ("\b \b") when ECHOE
+// is set (for KILL also ECHOK and ECHOKE), else shows the editing character.
+// Tabs are undone as one column (Linux computes the column; not done yet).
+void LineDiscipline::erase(int kind) {
+    if (m_length == m_line_start)
+        return;
+    if (kind == kVKILL) {
+        if (!lflag(kECHO)) {
+            m_length = m_line_start;
+            return;
+        }
+        if (!lflag(kECHOK) || !lflag(kECHOKE) || !lflag(kECHOE)) {
+            m_length = m_line_start;
+            echo(static_cast<char>(m_termios.c_cc[kVKILL]));
+            if (lflag(kECHOK))
+                echo_raw('\n');
+            return;
+        }
+    }
+    bool seen_word = false;
+    while (m_length > m_line_start) {
+        char c = m_buffer[m_length - 1];
+        if (kind == kVWERASE) {
+            // BSD's ALTWERASE, as Linux: a word is letters, digits and '_'.
+            bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+            if (word)
+                seen_word = true;
+            else if (seen_word)
+                break;
+        }
+        --m_length;
+        if (lflag(kECHO)) {
+            if (kind == kVERASE && !lflag(kECHOE)) {
+                echo(static_cast<char>(m_termios.c_cc[kVERASE]));
+            } else {
+                for (size_t i = echo_width(c); i > 0; --i)
+                    write("\b \b", 3);
+            }
+        }
+        if (kind == kVERASE)
+            break;
+    }
+}
+
+int LineDiscipline::receive_char(char c, uint64_t now_ns) {
+    m_last_input_ns = now_ns;
+    if (iflag(kISTRIP))
+        c = static_cast<char>(c & 0x7f);
+    if (m_literal_next) {
+        // The character after ^V is data whatever it is.
+        m_literal_next = false;
+        if (m_length < kBufferSize - (canonical() ? 1 : 0)) {
+            if (lflag(kECHO))
+                echo(c);
+            put(c, 0);
+        }
+        return 0;
+    }
+    // IXON's start and stop characters are consumed. (Output is not
+    // actually paused by ^S yet.)
+    if (iflag(kIXON) && (is_char(c, kVSTOP) || is_char(c, kVSTART)))
+        return 0;
+    if (lflag(kISIG)) {
+        int sig = is_char(c, kVINTR) ? kSIGINT : is_char(c, kVQUIT) ? kSIGQUIT : is_char(c, kVSUSP) ? kSIGTSTP : 0;
+        if (sig) {
+            // n_tty isig(): the pending input goes unless NOFLSH, then the
+            // character is echoed (^C).
+            if (!lflag(kNOFLSH))
+                flush_input();
+            if (lflag(kECHO))
+                echo(c);
+            return sig;
+        }
+    }
+    if (c == '\r') {
+        if (iflag(kIGNCR))
+            return 0;
+        if (iflag(kICRNL))
+            c = '\n';
+    } else if (c == '\n' && iflag(kINLCR)) {
+        c = '\r';
+    }
+    if (canonical()) {
+        if (is_char(c, kVERASE) || is_char(c, kVKILL) || (lflag(kIEXTEN) && is_char(c, kVWERASE))) {
+            erase(is_char(c, kVERASE) ? kVERASE : is_char(c, kVKILL) ? kVKILL : kVWERASE);
+            return 0;
+        }
+        if (lflag(kIEXTEN) && is_char(c, kVLNEXT)) {
+            m_literal_next = true;
+            if (lflag(kECHO) && lflag(kECHOCTL))
+                write("^\b", 2);
+            return 0;
+        }
+        if (lflag(kIEXTEN) && is_char(c, kVREPRINT)) {
+            if (lflag(kECHO)) {
+                echo(c);
+                echo_raw('\n');
+                reprint();
+            }
+            return 0;
+        }
+        bool newline = c == '\n';
+        bool eof = is_char(c, kVEOF);
+        bool eol = is_char(c, kVEOL) || is_char(c, kVEOL2);
+        if (newline || eof || eol) {
+            if (m_length >= kBufferSize)
+                return 0;
+            if (newline && (lflag(kECHO) || lflag(kECHONL)))
+                echo_raw('\n');
+            else if (eol && lflag(kECHO))
+                echo(c);
+            // EOF is not echoed; its place in the buffer ends the line
+            // and is never read.
+            put(c, static_cast<uint8_t>(kDelimiter | (eof ? kEofMark : 0)));
+            commit_line();
+            return 0;
+        }
+        // Leave room for the line's delimiter.
+        if (m_length >= kBufferSize - 1)
+            return 0;
+    } else if (m_length >= kBufferSize) {
+        return 0;
+    }
+    if (lflag(kECHO))
+        echo(c);
+    put(c, 0);
+    return 0;
+}
+
+bool LineDiscipline::input_ready() const {
+    if (canonical())
+        return m_line_start > 0;
+    size_t min = m_termios.c_cc[kVMIN];
+    // n_tty_poll: with VTIME 0 and VMIN set, VMIN bytes make it readable.
+    size_t want = (m_termios.c_cc[kVTIME] == 0 && min > 0) ? min : 1;
+    return m_length >= want;
+}
+
+size_t LineDiscipline::input_count() const {
+    if (!canonical())
+        return m_length;
+    // TIOCINQ in canonical mode: complete lines, EOF marks not counted.
+    size_t count = 0;
+    for (size_t i = 0; i < m_line_start; ++i)
+        if (!(m_flags[i] & kEofMark))
+            ++count;
+    return count;
+}
+
+void LineDiscipline::flush_input() {
+    m_length = 0;
+    m_line_start = 0;
+    m_literal_next = false;
+}
+
+bool LineDiscipline::read(char* out, size_t length, uint64_t now_ns, uint64_t& deadline_ns, size_t& taken) {
+    taken = 0;
+    size_t consumed = 0;
+    if (canonical()) {
+        if (m_line_start == 0)
+            return false;
+        size_t end = 0; // the first delimiter
+        while (!(m_flags[end] & kDelimiter))
+            ++end;
+        bool eof = (m_flags[end] & kEofMark) != 0;
+        size_t line = eof ? end : end + 1; // what the reader may see
+        taken = length < line ? length : line;
+        __builtin_memcpy(out, m_buffer, taken);
+        consumed = taken;
+        if (eof && taken == line)
+            consumed = end + 1; // the EOF mark goes with the line
+    } else {
+        size_t min = m_termios.c_cc[kVMIN];
+        uint64_t time_ns = uint64_t(m_termios.c_cc[kVTIME]) * 100'000'000;
+        size_t want = min < length ? min : length;
+        bool ready;
+        if (min == 0 && time_ns == 0) {
+            ready = true; // polling read: whatever is there, maybe nothing
+        } else if (min == 0) {
+            // A read timer from the start of the read: the first byte or 0.
+            if (deadline_ns == 0)
+                deadline_ns = now_ns + time_ns;
+            ready = m_length > 0 || now_ns >= deadline_ns;
+        } else if (m_length >= want) {
+            ready = true;
+        } else if (time_ns != 0 && m_length > 0) {
+            // The inter-byte timer runs from the last byte received.
+            deadline_ns = m_last_input_ns + time_ns;
+            ready = now_ns >= deadline_ns;
+        } else {
+            deadline_ns = 0;
+            ready = false;
+        }
+        if (!ready)
+            return false;
+        taken = length < m_length ? length : m_length;
+        __builtin_memcpy(out, m_buffer, taken);
+        consumed = taken;
+    }
+    __builtin_memmove(m_buffer, m_buffer + consumed, m_length - consumed);
+    __builtin_memmove(m_flags, m_flags + consumed, m_length - consumed);
+    m_length -= consumed;
+    m_line_start -= consumed;
+    return true;
+}
+
+// --- TtyDevice -----------------------------------------------------------------
+
+TtyDevice::TtyDevice(LineDiscipline::OutputSink sink, void* context) : m_discipline(sink, context) {}
+
+bool TtyDevice::is_console(OpenFile& file) {
+    Inode& inode = file.inode();
+    return inode.rdev_major() == kConsoleMajor && inode.rdev_minor() == kConsoleMinor;
+}
+
+Result<void> TtyDevice::open(Inode& node, int flags) {
+    if (!m_host)
+        return {};
+    // Linux's tty_open: /dev/tty is the caller's controlling terminal
+    // (ENXIO without one) and acquires nothing; /dev/console never
+    // becomes a controlling terminal by open(); any other terminal does
+    // for a session leader without one, unless O_NOCTTY.
+    bool current_tty = node.rdev_major() == kTtyMajor && node.rdev_minor() == kTtyMinor;
+    bool console = node.rdev_major() == kConsoleMajor && node.rdev_minor() == kConsoleMinor;
+    bool make_controlling = !current_tty && !console && !(flags & O_NOCTTY);
+    return m_host->open(*this, make_controlling, current_tty);
+}
+
+Result<void> TtyDevice::check_change(int sig) {
+    if (!m_host)
+        return {};
+    return m_host->check_change(*this, sig);
+}
+
+Result<void> TtyDevice::job_control(OpenFile& file, int sig) {
+    if (is_console(file))
+        return {};
+    return check_change(sig);
+}
+
+Result<size_t> TtyDevice::read(OpenFile& file, IoBuffer& buffer, size_t length, IoContext& context) {
+    // Job control at the start of every attempt (POSIX wants it after
+    // every sleep too), except through /dev/console (Linux job_control()).
+    TRY(job_control(file, kSIGTTIN));
+    if (length == 0)
+        return size_t(0);
+    // Copied out under the lock into a bounce buffer, then to the user
+    // after unlocking: a user copy never runs under the lock the receive
+    // interrupt needs. A canonical line longer than the chunk is read in
+    // pieces, as a short user buffer would.
+    char chunk[256];
+    size_t want = length < sizeof chunk ? length : sizeof chunk;
+    size_t taken;
+    uint64_t now = m_host ? m_host->now_ns() : 0;
+    {
+        SpinlockGuard guard(m_lock);
+        if (!m_discipline.read(chunk, want, now, context.deadline_ns, taken)) {
+            if (file.is_nonblocking())
+                return EAGAIN;
+            context.enqueue(m_readers, m_lock);
+            return EAGAIN;
+        }
+    }
+    // Input consumed but not delivered is lost on EFAULT, as with Linux.
+    TRY(buffer.copy_to(0, chunk, taken));
+    return taken;
+}
+
+Result<size_t> TtyDevice::write(OpenFile& file, const IoBuffer& buffer, size_t length, IoContext&) {
+    // n_tty_write: with TOSTOP a background writer gets SIGTTOU.
+    bool tostop;
+    {
+        SpinlockGuard guard(m_lock);
+        tostop = (m_discipline.termios().c_lflag & kTOSTOP) != 0;
+    }
+    if (tostop)
+        TRY(job_control(file, kSIGTTOU));
+    char chunk[256];
+    size_t done = 0;
+    while (done < length) {
+        size_t count = length - done < sizeof chunk ? length - done : sizeof chunk;
+        auto copied = buffer.copy_from(done, chunk, count);
+        if (copied.is_error())
+            return done ? Result<size_t>(done) : Result<size_t>(copied.error());
+        {
+            SpinlockGuard guard(m_lock);
+            m_discipline.write(chunk, count);
+        }
+        done += count;
+    }
+    return done;
+}
+
+void TtyDevice::push_input(const char* chars, size_t length) {
+    uint64_t now = m_host ? m_host->now_ns() : 0;
+    for (size_t i = 0; i < length; ++i) {
+        int sig;
+        {
+            SpinlockGuard guard(m_lock);
+            sig = m_discipline.receive_char(chars[i], now);
+            // Readers decide for themselves (a line, VMIN, VTIME's timer).
+            m_readers.wake_all();
+        }
+        // Signals go out without the tty lock: the core's lock ranks below it.
+        if (sig && m_host)
+            m_host->signal_foreground(*this, sig);
+    }
+}
+
+uint32_t TtyDevice::poll(IoContext& context) {
+    SpinlockGuard guard(m_lock);
+    uint32_t events = POLLOUT | POLLWRNORM;
+    if (m_discipline.input_ready())
+        events |= POLLIN | POLLRDNORM;
+    context.enqueue(m_readers, m_lock);
+    return events;
+}
+
+KernelTermios TtyDevice::termios() {
+    SpinlockGuard guard(m_lock);
+    return m_discipline.termios();
+}
+
+void TtyDevice::set_termios(const KernelTermios& termios, bool flush) {
+    SpinlockGuard guard(m_lock);
+    if (flush)
+        m_discipline.flush_input();
+    m_discipline.set_termios(termios);
+    // New VMIN/VTIME or ICANON may satisfy a sleeping reader.
+    m_readers.wake_all();
+}
+
+WinSize TtyDevice::window_size() {
+    SpinlockGuard guard(m_lock);
+    return m_window;
+}
+
+bool TtyDevice::set_window_size(const WinSize& size) {
+    SpinlockGuard guard(m_lock);
+    bool changed = !memory_equal(&size, &m_window, sizeof size);
+    m_window = size;
+    return changed;
+}
+
+size_t TtyDevice::input_count() {
+    SpinlockGuard guard(m_lock);
+    return m_discipline.input_count();
+}
+
+void TtyDevice::flush_input() {
+    SpinlockGuard guard(m_lock);
+    m_discipline.flush_input();
+}
+
+} // namespace charon

@@ -1,0 +1,379 @@
+// The line discipline (fs/tty.h) on its own: input processing, canonical
+// editing and its echo, VMIN/VTIME, output processing; and TtyDevice over a
+// fake host (job control asked before reads and writes, except through
+// /dev/console; typed signals; /dev/tty). Expected echo bytes are what
+// Linux's n_tty sends for the same input (checked on a host pty by the tty
+// suite, tests/tty/scenarios.py).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "fs/inode.h"
+#include "fs/open_file.h"
+#include "fs/tty.h"
+
+namespace charon {
+namespace {
+
+using namespace tty;
+
+struct Line {
+    Line() : discipline(sink, &output) {}
+    static void sink(void* context, const char* chars, size_t length) {
+        static_cast<std::string*>(context)->append(chars, length);
+    }
+    // Types `input`; returns the last signal raised (0 if none).
+    int type(const std::string& input, uint64_t now = 0) {
+        int raised = 0;
+        for (char c : input)
+            if (int sig = discipline.receive_char(c, now))
+                raised = sig;
+        return raised;
+    }
+    // One read of up to `length` bytes; "<wait>" if it would wait.
+    std::string read(size_t length = 100, uint64_t now = 0) {
+        char buffer[LineDiscipline::kBufferSize];
+        size_t taken = 0;
+        if (!discipline.read(buffer, length, now, deadline, taken))
+            return "<wait>";
+        return std::string(buffer, taken);
+    }
+    std::string take_output() {
+        std::string out;
+        out.swap(output);
+        return out;
+    }
+    void set(uint32_t lflag_off, uint32_t lflag_on, int vmin = -1, int vtime = -1) {
+        KernelTermios t = discipline.termios();
+        t.c_lflag = (t.c_lflag & ~lflag_off) | lflag_on;
+        if (vmin >= 0)
+            t.c_cc[kVMIN] = static_cast<uint8_t>(vmin);
+        if (vtime >= 0)
+            t.c_cc[kVTIME] = static_cast<uint8_t>(vtime);
+        discipline.set_termios(t);
+    }
+
+    std::string output;
+    LineDiscipline discipline;
+    uint64_t deadline = 0;
+};
+
+TEST(LineDiscipline, DefaultsAreLinuxsStdTermios) {
+    KernelTermios t = default_termios();
+    EXPECT_EQ(t.c_iflag, kICRNL | kIXON);
+    EXPECT_EQ(t.c_oflag, kOPOST | kONLCR);
+    EXPECT_EQ(t.c_lflag, kISIG | kICANON | kECHO | kECHOE | kECHOK | kECHOCTL | kECHOKE | kIEXTEN);
+    EXPECT_EQ(t.c_cc[kVINTR], 3);
+    EXPECT_EQ(t.c_cc[kVERASE], 127);
+    EXPECT_EQ(t.c_cc[kVMIN], 1);
+}
+
+TEST(LineDiscipline, CanonicalLineWithEchoAndCrMapping) {
+    Line l;
+    l.type("ab");
+    EXPECT_EQ(l.read(), "<wait>"); // no line yet
+    EXPECT_FALSE(l.discipline.input_ready());
+    l.type("c\r");
+    EXPECT_EQ(l.take_output(), "abc\r\n"); // echo, ICRNL, ONLCR
+    EXPECT_TRUE(l.discipline.input_ready());
+    EXPECT_EQ(l.discipline.input_count(), 4u);
+    EXPECT_EQ(l.read(), "abc\n");
+    EXPECT_EQ(l.read(), "<wait>");
+}
+
+TEST(LineDiscipline, OneLinePerReadAndShortReads) {
+    Line l;
+    l.type("one\rtwo\r");
+    EXPECT_EQ(l.read(2), "on");
+    EXPECT_EQ(l.read(), "e\n");
+    EXPECT_EQ(l.read(), "two\n");
+}
+
+TEST(LineDiscipline, EraseWordEraseAndKill) {
+    Line l;
+    l.type("abx\x7f");
+    EXPECT_EQ(l.take_output(), "abx\b \b");
+    l.type("c\r");
+    EXPECT_EQ(l.read(), "abc\n");
+    l.take_output();
+    l.type("foo bar\x17");
+    EXPECT_EQ(l.take_output(), "foo bar\b \b\b \b\b \b");
+    l.type("baz\r");
+    EXPECT_EQ(l.read(), "foo baz\n");
+    l.take_output();
+    l.type("junk\x15");
+    EXPECT_EQ(l.take_output(), "junk\b \b\b \b\b \b\b \b"); // ECHOKE: erased on screen
+    l.type("ok\r");
+    EXPECT_EQ(l.read(), "ok\n");
+    // Nothing to erase: nothing happens, nothing is echoed.
+    l.take_output();
+    l.type("\x7f\x15\x17");
+    EXPECT_EQ(l.take_output(), "");
+}
+
+TEST(LineDiscipline, KillWithoutEchokeEchoesTheCharacterAndANewline) {
+    Line m;
+    m.set(kECHOKE, 0);
+    m.type("abc\x15");
+    EXPECT_EQ(m.take_output(), "abc^U\r\n");
+    m.type("d\r");
+    EXPECT_EQ(m.read(), "d\n");
+}
+
+TEST(LineDiscipline, EraseOnlyStopsAtTheLineStart) {
+    Line l;
+    l.type("ab\r");
+    l.type("\x7f\x7f\x7f");
+    EXPECT_EQ(l.read(), "ab\n"); // a committed line cannot be edited
+}
+
+TEST(LineDiscipline, ControlCharactersEchoAsCaretAndEraseTwoColumns) {
+    Line l;
+    l.type("a\x01");
+    EXPECT_EQ(l.take_output(), "a^A");
+    l.type("\x7f");
+    EXPECT_EQ(l.take_output(), "\b \b\b \b");
+    l.type("\x08\r"); // ^H is data while VERASE is DEL
+    EXPECT_EQ(l.read(), "a\x08\n");
+}
+
+TEST(LineDiscipline, LiteralNextAndReprint) {
+    Line l;
+    l.type("\x16\x15");
+    EXPECT_EQ(l.take_output(), "^\b^U");
+    l.type("x\x12");
+    EXPECT_EQ(l.take_output(), "x^R\r\n^Ux");
+    l.type("\r");
+    EXPECT_EQ(l.read(), "\x15x\n");
+}
+
+TEST(LineDiscipline, EndOfFile) {
+    Line l;
+    l.type("par\x04");
+    EXPECT_EQ(l.take_output(), "par"); // ^D is not echoed
+    EXPECT_EQ(l.discipline.input_count(), 3u);
+    EXPECT_EQ(l.read(), "par");
+    l.type("\x04");
+    EXPECT_EQ(l.read(), ""); // EOF: a read of 0
+    EXPECT_EQ(l.read(), "<wait>");
+}
+
+TEST(LineDiscipline, SignalsFlushInputUnlessNoflsh) {
+    Line l;
+    l.type("done\rpartial");
+    EXPECT_EQ(l.type("\x03"), kSIGINT);
+    EXPECT_EQ(l.take_output(), "done\r\npartial^C");
+    EXPECT_EQ(l.read(), "<wait>"); // both the line and the partial one are gone
+    EXPECT_EQ(l.type("\x1c"), kSIGQUIT);
+    EXPECT_EQ(l.type("\x1a"), kSIGTSTP);
+    l.set(0, kNOFLSH);
+    l.type("keep\r");
+    EXPECT_EQ(l.type("\x03"), kSIGINT);
+    EXPECT_EQ(l.read(), "keep\n");
+    l.set(kISIG, 0);
+    EXPECT_EQ(l.type("\x03\r"), 0); // without ISIG ^C is data
+    EXPECT_EQ(l.read(), "\x03\n");
+}
+
+TEST(LineDiscipline, NoEchoButEchonl) {
+    Line l;
+    l.set(kECHO, kECHONL);
+    l.type("secret\r");
+    EXPECT_EQ(l.take_output(), "\r\n");
+    EXPECT_EQ(l.read(), "secret\n");
+}
+
+TEST(LineDiscipline, InputMapping) {
+    Line l;
+    KernelTermios t = l.discipline.termios();
+    t.c_iflag = kIGNCR;
+    l.discipline.set_termios(t);
+    l.type("a\rb\n");
+    EXPECT_EQ(l.read(), "ab\n");
+    t.c_iflag = kISTRIP;
+    l.discipline.set_termios(t);
+    l.type("\xc1\n");
+    EXPECT_EQ(l.read(), "A\n");
+    t.c_iflag = kIXON;
+    l.discipline.set_termios(t);
+    l.type("x\x13y\x11\n"); // ^S and ^Q are consumed
+    EXPECT_EQ(l.read(), "xy\n");
+}
+
+TEST(LineDiscipline, CanonicalLineIsBounded) {
+    Line l;
+    l.set(kECHO, 0);
+    l.type(std::string(5000, 'x'));
+    l.type("\r");
+    std::string line = l.read(LineDiscipline::kBufferSize);
+    EXPECT_EQ(line.size(), LineDiscipline::kBufferSize);
+    EXPECT_EQ(line.back(), '\n');
+}
+
+TEST(LineDiscipline, NonCanonicalVminVtime) {
+    Line l;
+    l.set(kICANON | kECHO, 0, 0, 0);
+    EXPECT_EQ(l.read(), ""); // VMIN 0 VTIME 0: a poll
+    l.set(0, 0, 3, 0);
+    l.type("12");
+    EXPECT_EQ(l.read(), "<wait>");
+    EXPECT_EQ(l.read(1), "1"); // a read smaller than VMIN needs only its size
+    l.type("34");
+    EXPECT_EQ(l.read(), "234");
+    // VMIN 0, VTIME 5: a timer from the start of the read.
+    l.set(0, 0, 0, 5);
+    l.deadline = 0;
+    EXPECT_EQ(l.read(100, 1000), "<wait>");
+    EXPECT_EQ(l.deadline, 1000 + 500'000'000u);
+    EXPECT_EQ(l.read(100, 2000), "<wait>");
+    EXPECT_EQ(l.read(100, 1000 + 500'000'000), "");
+    // VMIN 4, VTIME 2: no timer before the first byte, then an inter-byte one.
+    l.set(0, 0, 4, 2);
+    l.deadline = 0;
+    EXPECT_EQ(l.read(100, 0), "<wait>");
+    EXPECT_EQ(l.deadline, 0u);
+    l.type("ab", 7000);
+    EXPECT_EQ(l.read(100, 8000), "<wait>");
+    EXPECT_EQ(l.deadline, 7000 + 200'000'000u);
+    EXPECT_EQ(l.read(100, 7000 + 200'000'000), "ab");
+}
+
+TEST(LineDiscipline, SwitchingModesKeepsTheData) {
+    Line l;
+    l.type("par");
+    l.set(kICANON, 0, 1, 0);
+    EXPECT_EQ(l.read(), "par"); // the partial line becomes readable
+    l.type("raw");
+    l.set(0, kICANON);
+    EXPECT_EQ(l.read(), "raw"); // buffered bytes become one line
+}
+
+TEST(LineDiscipline, OutputProcessing) {
+    Line l;
+    l.discipline.write("a\nb", 3);
+    EXPECT_EQ(l.take_output(), "a\r\nb");
+    KernelTermios t = l.discipline.termios();
+    t.c_oflag = kOPOST | kOCRNL;
+    l.discipline.set_termios(t);
+    l.discipline.write("a\rb\n", 4);
+    EXPECT_EQ(l.take_output(), "a\nb\n");
+    t.c_oflag = kONLCR; // without OPOST nothing is processed
+    l.discipline.set_termios(t);
+    l.discipline.write("a\n", 2);
+    EXPECT_EQ(l.take_output(), "a\n");
+}
+
+// --- TtyDevice over a fake host -------------------------------------------------
+
+struct FakeTtyHost final : TtyHost {
+    Result<void> check_change(TtyDevice&, int sig) override {
+        checks += std::to_string(sig) + " ";
+        return check_result;
+    }
+    void signal_foreground(TtyDevice&, int sig) override { signals += std::to_string(sig) + " "; }
+    Result<void> open(TtyDevice&, bool make_controlling, bool current_tty) override {
+        opens += std::string(make_controlling ? "ctty" : "-") + (current_tty ? "/tty " : " ");
+        return current_tty && !has_ctty ? Result<void>(ENXIO) : Result<void>();
+    }
+    uint64_t now_ns() override { return 0; }
+    std::string checks, signals, opens;
+    Result<void> check_result;
+    bool has_ctty = false;
+};
+
+struct Device {
+    Device() : tty(Line::sink, &output) { tty.set_host(&host); }
+    std::string output;
+    FakeTtyHost host;
+    TtyDevice tty;
+};
+
+TEST(TtyDevice, OpenRules) {
+    Device d;
+    FileSystem fs(1, false);
+    auto node = [&](uint32_t major, uint32_t minor) {
+        RefPtr<Inode> n = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
+        n->set_device(major, minor);
+        return n;
+    };
+    EXPECT_FALSE(d.tty.open(*node(kSerialMajor, kSerialMinor), O_RDWR).is_error());
+    EXPECT_FALSE(d.tty.open(*node(kSerialMajor, kSerialMinor), O_RDWR | O_NOCTTY).is_error());
+    EXPECT_FALSE(d.tty.open(*node(kConsoleMajor, kConsoleMinor), O_RDWR).is_error());
+    EXPECT_EQ(d.tty.open(*node(kTtyMajor, kTtyMinor), O_RDWR).error().code(), ENXIO);
+    // ttyS0 acquires, with O_NOCTTY not; /dev/console never; /dev/tty looks.
+    EXPECT_EQ(d.host.opens, "ctty - - -/tty ");
+}
+
+TEST(TtyDevice, TypedSignalsGoToTheHost) {
+    Device d;
+    d.tty.push_input("ab\x03", 3);
+    EXPECT_EQ(d.host.signals, "2 ");
+    EXPECT_EQ(d.output, "ab^C");
+    EXPECT_EQ(d.tty.input_count(), 0u);
+}
+
+TEST(TtyDevice, JobControlOnReadAndWriteButNotThroughTheConsole) {
+    Device d;
+    FileSystem fs(1, false);
+    RefPtr<Inode> serial = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
+    serial->set_device(kSerialMajor, kSerialMinor);
+    RefPtr<Inode> console = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
+    console->set_device(kConsoleMajor, kConsoleMinor);
+    ASSERT_FALSE(register_char_device(kSerialMajor, kSerialMinor, d.tty).is_error());
+    ASSERT_FALSE(register_char_device(kConsoleMajor, kConsoleMinor, d.tty).is_error());
+    auto tty_file = DeviceFile::try_create(serial, O_RDWR).value();
+    auto console_file = DeviceFile::try_create(console, O_RDWR).value();
+
+    d.tty.push_input("x\r", 2);
+    char buffer[8];
+    KernelIoBuffer in(buffer, sizeof buffer);
+    IoContext context;
+    d.host.check_result = Result<void>(EIO);
+    EXPECT_EQ(tty_file->read(in, sizeof buffer, context).error().code(), EIO);
+    EXPECT_EQ(d.host.checks, "21 ");
+    EXPECT_EQ(console_file->read(in, sizeof buffer, context).value(), 2u); // no check
+    EXPECT_EQ(d.host.checks, "21 ");
+    // Writes are checked only under TOSTOP.
+    KernelIoBuffer out("hi\n", 3);
+    EXPECT_EQ(tty_file->write(out, 3, context).value(), 3u);
+    EXPECT_EQ(d.host.checks, "21 ");
+    KernelTermios t = d.tty.termios();
+    t.c_lflag |= kTOSTOP;
+    d.tty.set_termios(t, false);
+    EXPECT_EQ(tty_file->write(out, 3, context).error().code(), EIO);
+    EXPECT_EQ(d.host.checks, "21 22 ");
+    EXPECT_EQ(console_file->write(out, 3, context).value(), 3u);
+    unregister_char_device(kSerialMajor, kSerialMinor);
+    unregister_char_device(kConsoleMajor, kConsoleMinor);
+}
+
+TEST(TtyDevice, ReadWaitsAndNonBlockingIsEagain) {
+    Device d;
+    FileSystem fs(1, false);
+    RefPtr<Inode> serial = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
+    serial->set_device(kSerialMajor, kSerialMinor);
+    ASSERT_FALSE(register_char_device(kSerialMajor, kSerialMinor, d.tty).is_error());
+    auto file = DeviceFile::try_create(serial, O_RDWR).value();
+    char buffer[8];
+    KernelIoBuffer in(buffer, sizeof buffer);
+    Waiter waiter;
+    IoContext context;
+    context.waiter = &waiter;
+    EXPECT_EQ(file->read(in, sizeof buffer, context).error().code(), EAGAIN);
+    EXPECT_EQ(context.queued_on, &d.tty.input_queue());
+    d.tty.push_input("ok\r", 3);
+    EXPECT_TRUE(waiter.woken);
+    context.cancel_wait();
+    IoContext again;
+    EXPECT_EQ(file->read(in, sizeof buffer, again).value(), 3u);
+    EXPECT_EQ(std::string(buffer, 3), "ok\n");
+    file->set_status_flags(O_RDWR | O_NONBLOCK);
+    IoContext nonblocking;
+    nonblocking.waiter = &waiter;
+    EXPECT_EQ(file->read(in, sizeof buffer, nonblocking).error().code(), EAGAIN);
+    EXPECT_EQ(nonblocking.queued_on, nullptr);
+    unregister_char_device(kSerialMajor, kSerialMinor);
+}
+
+} // namespace
+} // namespace charon
