@@ -1,5 +1,7 @@
 #include "fs/tty.h"
 
+#include <new>
+
 #include "fs/inode.h"
 #include "fs/open_file.h"
 #include "lib/string_util.h"
@@ -342,10 +344,24 @@ Result<size_t> TtyDevice::read(OpenFile& file, IoBuffer& buffer, size_t length, 
         return size_t(0);
     // Copied out under the lock into a bounce buffer, then to the user
     // after unlocking: a user copy never runs under the lock the receive
-    // interrupt needs. A canonical line longer than the chunk is read in
-    // pieces, as a short user buffer would.
-    char chunk[256];
-    size_t want = length < sizeof chunk ? length : sizeof chunk;
+    // interrupt needs. The buffer holds a whole canonical line, so that one
+    // read returns one line as on Linux.
+    char small[256];
+    size_t want = length < LineDiscipline::kBufferSize ? length : LineDiscipline::kBufferSize;
+    char* chunk = small;
+    if (want > sizeof small) {
+        chunk = new (std::nothrow) char[want];
+        if (!chunk)
+            return ENOMEM;
+    }
+    struct Release {
+        char* chunk;
+        char* small;
+        ~Release() {
+            if (chunk != small)
+                delete[] chunk;
+        }
+    } release{chunk, small};
     size_t taken;
     uint64_t now = m_host ? m_host->now_ns() : 0;
     {

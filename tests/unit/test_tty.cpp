@@ -367,6 +367,14 @@ TEST(TtyDevice, ReadWaitsAndNonBlockingIsEagain) {
     IoContext again;
     EXPECT_EQ(file->read(in, sizeof buffer, again).value(), 3u);
     EXPECT_EQ(std::string(buffer, 3), "ok\n");
+    // A long canonical line comes back whole in one read.
+    std::string line(300, 'l');
+    d.tty.push_input(line.data(), line.size());
+    d.tty.push_input("\r", 1);
+    std::string big(1000, '\0');
+    KernelIoBuffer big_in(big.data(), big.size());
+    IoContext long_read;
+    EXPECT_EQ(file->read(big_in, big.size(), long_read).value(), 301u);
     file->set_status_flags(O_RDWR | O_NONBLOCK);
     IoContext nonblocking;
     nonblocking.waiter = &waiter;
