@@ -10,8 +10,14 @@ namespace {
 
 // Kernel stacks: fixed slots, each a stack under a guard gap of the same
 // size (so even a large frame that skips a page still lands unmapped).
+// Every thread has a stack and a pid, so the table's default pid_max
+// (32768) bounds them; the slots take 1 GiB of the 512 GiB region and the
+// bitmap 4 KiB. (8192 slots made the 8189th live process fail with ENOMEM
+// with most of memory free.)
 constexpr size_t stack_slot_size = 2 * kernel_stack_size;
-constexpr size_t max_kernel_stacks = 8192;
+constexpr size_t max_kernel_stacks = 32768;
+static_assert(max_kernel_stacks * stack_slot_size <= stack_region_size);
+static_assert(max_kernel_stacks % 64 == 0);
 
 Spinlock g_stack_lock{"kernel stacks", LockRank::KernelVm};
 uint64_t g_stack_slot_used[max_kernel_stacks / 64];
@@ -103,6 +109,10 @@ Result<KernelStack> allocate_kernel_stack() {
     for (size_t n = 0; n < max_kernel_stacks; ++n) {
         size_t slot = (g_stack_search_hint + n) % max_kernel_stacks;
         uint64_t& word = g_stack_slot_used[slot / 64];
+        if (word == ~0ull && slot % 64 == 0) {
+            n += 63; // a full word: skip its 64 slots at once
+            continue;
+        }
         uint64_t bit = 1ull << (slot % 64);
         if (word & bit)
             continue;
