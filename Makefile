@@ -3,12 +3,16 @@ BUILD    ?= build
 COVBUILD ?= build-coverage
 KERNEL   := $(BUILD)/charon.elf
 INITRD   := $(BUILD)/initramfs.cpio
-SUITES   ?= unit libfuzzer kernel guest-native user-native guest fuzz tty
+SUITES   ?= unit libfuzzer kernel guest-native user-native guest fuzz tty bench
 # `make run INIT_ARGS="/tests/runner /tests/bin"`: init's arguments (the
 # kernel passes the words after "--"); empty runs /bin/demo.
 INIT_ARGS ?=
+# `make bench MODE=tcg`: plain TCG instead of -icount (docs/performance.md);
+# BENCH_ARGS: more tools/bench.py options, e.g. "--runs 5" or metric filters.
+MODE ?= icount
+BENCH_ARGS ?=
 
-.PHONY: all deps configure build kernel initramfs run debug test guest-test fuzz coverage clean
+.PHONY: all deps configure build kernel initramfs run debug test guest-test fuzz bench coverage clean
 
 all: build
 
@@ -54,6 +58,14 @@ SECONDS ?= 60
 SEED    ?= 1
 fuzz: kernel
 	BUILD=$(BUILD) FUZZ_SECONDS=$(SECONDS) FUZZ_SEED=$(SEED) FUZZ_VERBOSE=1 tools/suites/fuzz.sh
+
+# The same benchmark program booted on Debian's Linux and on Charon in the
+# same QEMU: a table, BUILD/bench/results-MODE.json and bench-MODE.png.
+bench: kernel
+	@tools/install-deps.sh bench
+	$(MAKE) -s -C user -j2 BUILD=$(abspath $(BUILD))
+	$(MAKE) -s -C bench BUILD=$(abspath $(BUILD))
+	/usr/bin/python3 tools/bench.py --build $(BUILD) --mode $(MODE) $(BENCH_ARGS)
 
 coverage: deps
 	cmake -S . -B $(COVBUILD) -G Ninja -DCHARON_BUILD_KERNEL=OFF -DCHARON_COVERAGE=ON

@@ -2,6 +2,9 @@
 # Installs the Debian packages that building, running and testing Charon need.
 # Cheap when everything is present: it checks first and calls apt-get only for
 # what is missing. `make` runs it before anything else.
+#   tools/install-deps.sh          what make, make run and make test need
+#   tools/install-deps.sh bench    that, plus what make bench needs: a Linux
+#                                  kernel to compare with, matplotlib for the chart
 set -euo pipefail
 
 # command-or-file : package
@@ -23,12 +26,25 @@ needs=(
     "/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a:libclang-rt-14-dev"
 )
 
+# `what` may be a glob (the first match must exist).
+if [[ ${1:-} == bench ]]; then
+    needs+=(
+        "/boot/vmlinuz-*:linux-image-amd64"
+        "/usr/lib/python3/dist-packages/matplotlib/__init__.py:python3-matplotlib"
+    )
+elif [[ -n ${1:-} ]]; then
+    echo "usage: tools/install-deps.sh [bench]" >&2
+    exit 2
+fi
+
 missing=()
 for entry in "${needs[@]}"; do
     what=${entry%%:*}
     package=${entry#*:}
     if [[ $what == /* ]]; then
-        [[ -e $what ]] && continue
+        # shellcheck disable=SC2206
+        matches=($what)
+        [[ -e ${matches[0]} ]] && continue
     else
         command -v "$what" >/dev/null 2>&1 && continue
     fi

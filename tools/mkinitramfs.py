@@ -37,6 +37,7 @@ class Archive:
     def __init__(self, mtime):
         self.mtime = mtime
         self.entries = {}  # path without leading slash -> (mode, data)
+        self.rdev = {}  # device node path -> (major, minor)
 
     def add_dir(self, path, mode=0o755):
         path = path.strip("/")
@@ -53,6 +54,16 @@ class Archive:
             self.add_dir(parent)
         self.entries[path] = (stat.S_IFREG | mode, data)
 
+    def add_char_device(self, path, major, minor, mode=0o600):
+        """A character device node (Linux needs /dev/console in its
+        initramfs to give init a console; Charon provides its own)."""
+        path = path.strip("/")
+        parent = os.path.dirname(path)
+        if parent and parent not in self.entries:
+            self.add_dir(parent)
+        self.entries[path] = (stat.S_IFCHR | mode, b"")
+        self.rdev[path] = (major, minor)
+
     def add_host_file(self, path, source):
         with open(source, "rb") as f:
             data = f.read()
@@ -60,9 +71,9 @@ class Archive:
         self.add_file(path, data, mode)
 
     @staticmethod
-    def _member(ino, name, mode, nlink, mtime, data):
+    def _member(ino, name, mode, nlink, mtime, data, rdev=(0, 0)):
         encoded = name.encode() + b"\0"
-        fields = [ino, mode, 0, 0, nlink, mtime, len(data), 0, 0, 0, 0, len(encoded), 0]
+        fields = [ino, mode, 0, 0, nlink, mtime, len(data), 0, 0, rdev[0], rdev[1], len(encoded), 0]
         header = NEWC_MAGIC + b"".join(b"%08X" % value for value in fields)
         out = header + encoded
         out += b"\0" * (-len(out) % 4)
@@ -87,7 +98,7 @@ class Archive:
             ino += 1
             mode, data = self.entries[name]
             nlink = 2 + subdirs[name] if stat.S_ISDIR(mode) else 1
-            chunks.append(self._member(ino, name, mode, nlink, self.mtime, data))
+            chunks.append(self._member(ino, name, mode, nlink, self.mtime, data, self.rdev.get(name, (0, 0))))
         chunks.append(self._member(0, "TRAILER!!!", 0, 1, 0, b""))
         out = b"".join(chunks)
         # Conventional 512-byte block padding (cpio tools expect it; the
