@@ -187,7 +187,7 @@ private:
     uint64_t m_brk = 0;
     uint64_t m_stack_limit = default_stack_limit;
     uint64_t m_mmap_base = 0;
-    AddressSpace* m_registry_next = nullptr; // the list of live address spaces
+    AddressSpace* m_registry_next = nullptr; // the registry chain of our root's bucket
     friend AddressSpace* current_address_space();
 };
 
