@@ -93,7 +93,10 @@ struct metric {
     long param;
     int batches;
     long per_batch;
-    int needs_helper; /* run in a forked child: it maps memory or makes children */
+    /* With a setup, the metric runs in a forked helper: setup (map memory,
+     * make children), every batch, teardown; the main process stays small. */
+    void (*setup)(long param);
+    void (*teardown)(long param);
 };
 
 static int pipe_or_fail(int fds[2], const char *name)
@@ -180,10 +183,16 @@ static uint64_t run_getpid(long param, long n)
     return now_ns() - start;
 }
 
-/* fork + _exit + waitpid with `param` MiB of touched memory in the parent. */
+/* fork + _exit + waitpid with `param` MiB of touched memory in the parent
+ * (setup_mapped, in the helper). */
+static void setup_mapped(long param)
+{
+    map_touched((size_t)param * MIB, "fork_mapped"); /* 0: nothing */
+}
+
 static uint64_t run_fork(long param, long n)
 {
-    map_touched((size_t)param * MIB, "fork");
+    (void)param;
     uint64_t start = now_ns();
     for (long i = 0; i < n; i++) {
         pid_t pid = fork_or_fail("fork");
@@ -230,15 +239,18 @@ static uint64_t run_spawn_many(long param, long n)
     return total;
 }
 
-/* `param` live children blocked on a pipe; each operation forks one more
- * child that exits, waits until it is a zombie (waitid WNOWAIT), and times
- * only wait4(-1), the reap that has to find it among the live ones. */
-static int live_children(long count, const char *name)
+/* `param` live children blocked on a pipe (setup_live, in the helper). A
+ * reap_live operation forks one more child that exits, waits until it is a
+ * zombie (waitid WNOWAIT), and times only wait4(-1), the reap that has to
+ * find it among the live ones; fork_live times fork + _exit + wait4(-1). */
+static int live_fd = -1;
+
+static void setup_live(long param)
 {
     int fds[2];
-    pipe_or_fail(fds, name);
-    for (long i = 0; i < count; i++) {
-        pid_t pid = fork_or_fail(name);
+    pipe_or_fail(fds, "live children");
+    for (long i = 0; i < param; i++) {
+        pid_t pid = fork_or_fail("live children");
         if (pid == 0) {
             close(fds[1]);
             char c;
@@ -248,22 +260,23 @@ static int live_children(long count, const char *name)
         }
     }
     close(fds[0]);
-    return fds[1]; /* closing it lets them all exit */
+    live_fd = fds[1];
 }
 
-static void end_live_children(int fd, long count, const char *name)
+/* EOF on the pipe ends them; reaped here, not left to init. */
+static void teardown_live(long param)
 {
-    close(fd);
-    for (long i = 0; i < count; i++) {
+    close(live_fd);
+    for (long i = 0; i < param; i++) {
         int status;
         if (wait(&status) < 0)
-            fail(name, "wait");
+            fail("live children", "wait");
     }
 }
 
 static uint64_t run_reap_live(long param, long n)
 {
-    int fd = live_children(param, "reap_live");
+    (void)param;
     double total = 0;
     for (long i = 0; i < n; i++) {
         pid_t pid = fork_or_fail("reap_live");
@@ -281,14 +294,12 @@ static uint64_t run_reap_live(long param, long n)
             fail("reap_live", "wait4 reaped another child");
         total += (double)(end - start) - clock_overhead_ns;
     }
-    end_live_children(fd, param, "reap_live");
     return total > 0 ? (uint64_t)total : 0;
 }
 
-/* fork + _exit + wait4(-1) with `param` live children. */
 static uint64_t run_fork_live(long param, long n)
 {
-    int fd = live_children(param, "fork_live");
+    (void)param;
     uint64_t start = now_ns();
     for (long i = 0; i < n; i++) {
         pid_t pid = fork_or_fail("fork_live");
@@ -298,9 +309,7 @@ static uint64_t run_fork_live(long param, long n)
         if (wait4(-1, &status, 0, NULL) != pid)
             fail("fork_live", "wait4");
     }
-    uint64_t elapsed = now_ns() - start;
-    end_live_children(fd, param, "fork_live");
-    return elapsed;
+    return now_ns() - start;
 }
 
 static volatile sig_atomic_t handled;
@@ -493,31 +502,31 @@ static uint64_t run_thread(long param, long n)
 /* Batches and operations per batch are for a run under QEMU TCG (a few
  * minutes for the whole program); --quick overrides them (run_metric). */
 static const struct metric metrics[] = {
-    {"clock_gettime", run_clock_gettime, 0, 9, 2000, 0},
-    {"getpid", run_getpid, 0, 9, 2000, 0},
-    {"fork_exit_wait", run_fork, 0, 9, 20, 1},
-    {"vfork_exit_wait", run_vfork, 0, 9, 20, 0},
-    {"fork_exit_wait_64m", run_fork, 64, 5, 2, 1},
-    {"spawn_reap_1000", run_spawn_many, 1000, 3, 1000, 1},
-    {"signal_self", run_signal_self, 0, 9, 500, 0},
-    {"signal_pingpong", run_signal_pingpong, 0, 9, 200, 0},
-    {"sigkill_running", run_sigkill_running, 0, 9, 4, 0},
-    {"pipe_pingpong", run_pipe_pingpong, 0, 9, 200, 0},
-    {"thread_create_join", run_thread, 0, 9, 20, 0},
-    {"reap_live_10", run_reap_live, 10, 7, 4, 1},
-    {"reap_live_100", run_reap_live, 100, 7, 4, 1},
-    {"reap_live_1000", run_reap_live, 1000, 7, 4, 1},
-    {"reap_live_10000", run_reap_live, 10000, 7, 4, 1},
-    {"fork_live_10", run_fork_live, 10, 7, 4, 1},
-    {"fork_live_100", run_fork_live, 100, 7, 4, 1},
-    {"fork_live_1000", run_fork_live, 1000, 7, 4, 1},
-    {"fork_live_10000", run_fork_live, 10000, 7, 4, 1},
-    {"fork_mapped_1m", run_fork, 1, 7, 4, 1},
-    {"fork_mapped_16m", run_fork, 16, 5, 2, 1},
-    {"fork_mapped_256m", run_fork, 256, 3, 1, 1},
-    {"exit_teardown_1m", run_exit_teardown, 1, 7, 2, 0},
-    {"exit_teardown_16m", run_exit_teardown, 16, 5, 1, 0},
-    {"exit_teardown_256m", run_exit_teardown, 256, 3, 1, 0},
+    {"clock_gettime", run_clock_gettime, 0, 9, 2000, NULL, NULL},
+    {"getpid", run_getpid, 0, 9, 2000, NULL, NULL},
+    {"fork_exit_wait", run_fork, 0, 9, 20, setup_mapped, NULL},
+    {"vfork_exit_wait", run_vfork, 0, 9, 20, NULL, NULL},
+    {"fork_exit_wait_64m", run_fork, 64, 5, 4, setup_mapped, NULL},
+    {"spawn_reap_1000", run_spawn_many, 1000, 3, 1000, NULL, NULL},
+    {"signal_self", run_signal_self, 0, 9, 500, NULL, NULL},
+    {"signal_pingpong", run_signal_pingpong, 0, 9, 200, NULL, NULL},
+    {"sigkill_running", run_sigkill_running, 0, 9, 4, NULL, NULL},
+    {"pipe_pingpong", run_pipe_pingpong, 0, 9, 200, NULL, NULL},
+    {"thread_create_join", run_thread, 0, 9, 20, NULL, NULL},
+    {"reap_live_10", run_reap_live, 10, 7, 4, setup_live, teardown_live},
+    {"reap_live_100", run_reap_live, 100, 7, 4, setup_live, teardown_live},
+    {"reap_live_1000", run_reap_live, 1000, 7, 4, setup_live, teardown_live},
+    {"reap_live_10000", run_reap_live, 10000, 7, 4, setup_live, teardown_live},
+    {"fork_live_10", run_fork_live, 10, 7, 4, setup_live, teardown_live},
+    {"fork_live_100", run_fork_live, 100, 7, 4, setup_live, teardown_live},
+    {"fork_live_1000", run_fork_live, 1000, 7, 4, setup_live, teardown_live},
+    {"fork_live_10000", run_fork_live, 10000, 7, 4, setup_live, teardown_live},
+    {"fork_mapped_1m", run_fork, 1, 7, 4, setup_mapped, NULL},
+    {"fork_mapped_16m", run_fork, 16, 5, 4, setup_mapped, NULL},
+    {"fork_mapped_256m", run_fork, 256, 3, 2, setup_mapped, NULL},
+    {"exit_teardown_1m", run_exit_teardown, 1, 7, 2, NULL, NULL},
+    {"exit_teardown_16m", run_exit_teardown, 16, 5, 1, NULL, NULL},
+    {"exit_teardown_256m", run_exit_teardown, 256, 3, 1, NULL, NULL},
 };
 #define METRIC_COUNT ((int)(sizeof metrics / sizeof metrics[0]))
 
@@ -532,41 +541,47 @@ static void run_metric(const struct metric *m)
         per_batch = m->run == run_spawn_many ? m->param : 1;
     }
     struct sample_set samples = {.count = 0};
-    for (int b = 0; b < batches; b++) {
-        uint64_t ns;
-        if (m->needs_helper) {
-            /* The helper maps memory or makes children; the result comes
-             * back through a pipe so the parent stays small. */
-            int fds[2];
-            pipe_or_fail(fds, m->name);
-            pid_t pid = fork_or_fail(m->name);
-            if (pid == 0) {
-                close(fds[0]);
-                ns = m->run(m->param, per_batch);
-                if (write(fds[1], &ns, sizeof ns) != (ssize_t)sizeof ns)
-                    _exit(1);
-                _exit(0);
-            }
-            close(fds[1]);
-            ssize_t r;
-            do {
-                r = read(fds[0], &ns, sizeof ns);
-            } while (r < 0 && errno == EINTR);
+    uint64_t ns[64];
+    if (m->setup) {
+        int fds[2];
+        pipe_or_fail(fds, m->name);
+        pid_t pid = fork_or_fail(m->name);
+        if (pid == 0) {
             close(fds[0]);
-            int status;
-            while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                    fail(m->name, "waitpid helper");
-            if (r != (ssize_t)sizeof ns || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                printf("BENCH-FAIL %s helper status %#x\n", m->name, status);
-                fflush(stdout);
-                _exit(1);
-            }
-        } else {
-            ns = m->run(m->param, per_batch);
+            m->setup(m->param);
+            for (int b = 0; b < batches; b++)
+                ns[b] = m->run(m->param, per_batch);
+            if (m->teardown)
+                m->teardown(m->param);
+            size_t size = (size_t)batches * sizeof ns[0];
+            _exit(write(fds[1], ns, size) == (ssize_t)size ? 0 : 1);
         }
-        samples.per_op[samples.count++] = (double)ns / (double)per_batch;
+        close(fds[1]);
+        size_t got = 0, want = (size_t)batches * sizeof ns[0];
+        for (;;) {
+            ssize_t r = read(fds[0], (char *)ns + got, want - got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        close(fds[0]);
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+            if (errno != EINTR)
+                fail(m->name, "waitpid helper");
+        if (got != want || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            printf("BENCH-FAIL %s helper status %#x\n", m->name, status);
+            fflush(stdout);
+            _exit(1);
+        }
+    } else {
+        for (int b = 0; b < batches; b++)
+            ns[b] = m->run(m->param, per_batch);
     }
+    for (int b = 0; b < batches; b++)
+        samples.per_op[samples.count++] = (double)ns[b] / (double)per_batch;
     report(m->name, &samples, per_batch);
 }
 

@@ -27,6 +27,7 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -83,22 +84,33 @@ def boot(name, kernel, initrd, cmdline, mode, log_path, timeout):
     env["MEM"] = os.environ.get("BENCH_MEM", "2G")
     env["QEMU_EXTRA"] = ICOUNT if mode == "icount" else ""
     start = time.monotonic()
-    try:
-        proc = subprocess.run(
-            [os.path.join(ROOT, "tools", "qemu.sh"), "test", kernel] + cmdline.split(),
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            timeout=timeout,
-        )
-        output = proc.stdout.decode(errors="replace").replace("\r", "")
-        status = proc.returncode
-    except subprocess.TimeoutExpired as e:
-        output = (e.stdout or b"").decode(errors="replace").replace("\r", "")
-        status = f"timeout after {timeout}s"
+    deadline = start + timeout
+    # Streamed: the log grows as the guest prints, and each metric is
+    # shown as it completes (a full run takes minutes).
+    proc = subprocess.Popen(
+        [os.path.join(ROOT, "tools", "qemu.sh"), "test", kernel] + cmdline.split(),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    lines = []
+    with open(log_path, "w") as log:
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace").replace("\r", "").rstrip("\n")
+            lines.append(line)
+            log.write(line + "\n")
+            log.flush()
+            match = LINE.match(line.strip())
+            if match:
+                print(f"bench:     {name} {match[1]}: {format_ns(float(match[2]))}", flush=True)
+    status = proc.wait()
+    timer.cancel()
+    if time.monotonic() >= deadline:
+        status = f"killed after {timeout}s"
     seconds = time.monotonic() - start
-    with open(log_path, "w") as f:
-        f.write(output)
+    output = "\n".join(lines)
     results = {}
     ended = False
     for line in output.splitlines():
@@ -271,7 +283,13 @@ def main():
         suffix = f"-{args.mode}-{run + 1}"
         print(f"bench: run {run + 1}/{runs} ({args.mode}): Linux {os.path.basename(linux_kernel)} ...", flush=True)
         result, seconds = boot(
-            "Linux", linux_kernel, linux_cpio, linux_cmdline, args.mode, os.path.join(out, f"linux{suffix}.log"), timeout
+            "Linux",
+            linux_kernel,
+            linux_cpio,
+            linux_cmdline,
+            args.mode,
+            os.path.join(out, f"linux{suffix}.log"),
+            timeout,
         )
         linux_runs.append(result)
         print(f"bench:   {len(result)} metrics in {seconds:.0f} s; Charon ...", flush=True)
