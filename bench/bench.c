@@ -514,12 +514,12 @@ static const struct metric metrics[] = {
     {"pipe_pingpong", run_pipe_pingpong, 0, 9, 200, NULL, NULL},
     {"thread_create_join", run_thread, 0, 9, 20, NULL, NULL},
     {"reap_live_10", run_reap_live, 10, 7, 4, setup_live, teardown_live},
-    {"reap_live_100", run_reap_live, 100, 7, 4, setup_live, teardown_live},
-    {"reap_live_1000", run_reap_live, 1000, 7, 4, setup_live, teardown_live},
-    {"reap_live_10000", run_reap_live, 10000, 7, 4, setup_live, teardown_live},
     {"fork_live_10", run_fork_live, 10, 7, 4, setup_live, teardown_live},
+    {"reap_live_100", run_reap_live, 100, 7, 4, setup_live, teardown_live},
     {"fork_live_100", run_fork_live, 100, 7, 4, setup_live, teardown_live},
+    {"reap_live_1000", run_reap_live, 1000, 7, 4, setup_live, teardown_live},
     {"fork_live_1000", run_fork_live, 1000, 7, 4, setup_live, teardown_live},
+    {"reap_live_10000", run_reap_live, 10000, 7, 4, setup_live, teardown_live},
     {"fork_live_10000", run_fork_live, 10000, 7, 4, setup_live, teardown_live},
     {"fork_mapped_1m", run_fork, 1, 7, 4, setup_mapped, NULL},
     {"fork_mapped_16m", run_fork, 16, 5, 4, setup_mapped, NULL},
@@ -530,59 +530,85 @@ static const struct metric metrics[] = {
 };
 #define METRIC_COUNT ((int)(sizeof metrics / sizeof metrics[0]))
 
-static void run_metric(const struct metric *m)
+static void plan(const struct metric *m, int *batches, long *per_batch)
 {
-    int batches = m->batches;
-    long per_batch = m->per_batch;
+    *batches = m->batches;
+    *per_batch = m->per_batch;
     if (quick) {
         /* One batch of one operation (of one round of children for
          * spawn_reap_*): every code path runs, and quickly. */
-        batches = 1;
-        per_batch = m->run == run_spawn_many ? m->param : 1;
+        *batches = 1;
+        *per_batch = m->run == run_spawn_many ? m->param : 1;
     }
+}
+
+static void report_metric(const struct metric *m, const uint64_t *ns)
+{
+    int batches;
+    long per_batch;
+    plan(m, &batches, &per_batch);
     struct sample_set samples = {.count = 0};
-    uint64_t ns[64];
-    if (m->setup) {
-        int fds[2];
-        pipe_or_fail(fds, m->name);
-        pid_t pid = fork_or_fail(m->name);
-        if (pid == 0) {
-            close(fds[0]);
-            m->setup(m->param);
-            for (int b = 0; b < batches; b++)
-                ns[b] = m->run(m->param, per_batch);
-            if (m->teardown)
-                m->teardown(m->param);
-            size_t size = (size_t)batches * sizeof ns[0];
-            _exit(write(fds[1], ns, size) == (ssize_t)size ? 0 : 1);
-        }
-        close(fds[1]);
-        size_t got = 0, want = (size_t)batches * sizeof ns[0];
-        for (;;) {
-            ssize_t r = read(fds[0], (char *)ns + got, want - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            got += (size_t)r;
-        }
-        close(fds[0]);
-        int status;
-        while (waitpid(pid, &status, 0) < 0)
-            if (errno != EINTR)
-                fail(m->name, "waitpid helper");
-        if (got != want || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            printf("BENCH-FAIL %s helper status %#x\n", m->name, status);
-            fflush(stdout);
-            _exit(1);
-        }
-    } else {
-        for (int b = 0; b < batches; b++)
-            ns[b] = m->run(m->param, per_batch);
-    }
     for (int b = 0; b < batches; b++)
         samples.per_op[samples.count++] = (double)ns[b] / (double)per_batch;
     report(m->name, &samples, per_batch);
+}
+
+/* Runs `count` metrics that share one setup (the same function and
+ * parameter: reap_live_N and fork_live_N use the same N children) in one
+ * forked helper; the samples come back through a pipe. */
+static void run_in_helper(const struct metric *group, int count)
+{
+    uint64_t ns[8][64];
+    int fds[2];
+    pipe_or_fail(fds, group->name);
+    pid_t pid = fork_or_fail(group->name);
+    if (pid == 0) {
+        close(fds[0]);
+        group->setup(group->param);
+        for (int i = 0; i < count; i++) {
+            int batches;
+            long per_batch;
+            plan(&group[i], &batches, &per_batch);
+            for (int b = 0; b < batches; b++)
+                ns[i][b] = group[i].run(group[i].param, per_batch);
+        }
+        if (group->teardown)
+            group->teardown(group->param);
+        _exit(write(fds[1], ns, sizeof ns) == (ssize_t)sizeof ns ? 0 : 1);
+    }
+    close(fds[1]);
+    size_t got = 0;
+    for (;;) {
+        ssize_t r = read(fds[0], (char *)ns + got, sizeof ns - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            fail(group->name, "waitpid helper");
+    if (got != sizeof ns || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        printf("BENCH-FAIL %s helper status %#x\n", group->name, status);
+        fflush(stdout);
+        _exit(1);
+    }
+    for (int i = 0; i < count; i++)
+        report_metric(&group[i], ns[i]);
+}
+
+static void run_here(const struct metric *m)
+{
+    uint64_t ns[64];
+    int batches;
+    long per_batch;
+    plan(m, &batches, &per_batch);
+    for (int b = 0; b < batches; b++)
+        ns[b] = m->run(m->param, per_batch);
+    report_metric(m, ns);
 }
 
 static int selected(const char *name, int argc, char **argv, int first)
@@ -666,11 +692,25 @@ int main(int argc, char **argv)
     fflush(stdout);
     measure_clock_overhead();
     int printed = 0;
-    for (int i = 0; i < METRIC_COUNT; i++) {
-        if (!selected(metrics[i].name, argc, argv, first))
+    for (int i = 0; i < METRIC_COUNT;) {
+        const struct metric *m = &metrics[i];
+        if (!m->setup) {
+            if (selected(m->name, argc, argv, first)) {
+                run_here(m);
+                printed++;
+            }
+            i++;
             continue;
-        run_metric(&metrics[i]);
-        printed++;
+        }
+        /* The selected metrics of a run of neighbours with the same setup. */
+        struct metric group[8];
+        int count = 0;
+        for (; i < METRIC_COUNT && metrics[i].setup == m->setup && metrics[i].param == m->param; i++)
+            if (count < 8 && selected(metrics[i].name, argc, argv, first))
+                group[count++] = metrics[i];
+        if (count > 0)
+            run_in_helper(group, count);
+        printed += count;
     }
     printf("BENCH-END %d\n", printed);
     fflush(stdout);

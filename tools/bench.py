@@ -15,7 +15,7 @@ the nanosecond and one run per kernel is enough. --mode tcg is plain TCG
 alternately --runs times (default 3) and each metric keeps the median of its
 per-run medians. Environment: LINUX_KERNEL (default: the newest
 /boot/vmlinuz-*), BENCH_MEM (default 2G), BENCH_TIMEOUT (seconds per boot,
-default 900).
+default 1800).
 """
 
 import argparse
@@ -259,7 +259,7 @@ def main():
     out = os.path.join(build, "bench")
     os.makedirs(out, exist_ok=True)
     runs = args.runs or (1 if args.mode == "icount" else 3)
-    timeout = int(os.environ.get("BENCH_TIMEOUT", "900"))
+    timeout = int(os.environ.get("BENCH_TIMEOUT", "1800"))
     linux_kernel = os.environ.get("LINUX_KERNEL")
     if not linux_kernel:
         kernels = sorted(glob.glob("/boot/vmlinuz-*"))
