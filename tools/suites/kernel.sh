@@ -94,11 +94,9 @@ if [[ -z $banner_ms ]]; then
     fail boot_banner "no banner with memory size and free frames"
 else
     pass boot_banner
-    if ((banner_ms < 1000)); then
-        pass boot_to_banner_under_1s
-    else
-        fail boot_to_banner_under_1s "banner after ${banner_ms} ms of wall time"
-    fi
+    # Wall time depends on how busy the host is, so it is only reported;
+    # the check below uses guest time under -icount instead.
+    echo "info: banner after ${banner_ms} ms of wall time"
 fi
 
 # --- 2. the clock under -icount shift=0 (TSC at 1 GHz) ------------------------
@@ -113,6 +111,14 @@ done < <(grep -E '^[0-9]+ KTEST (PASS|FAIL) ' "$log")
 if ! grep -qE '^[0-9]+ KTEST RESULT ' "$log"; then
     fail icount/selftest_boot "no result (QEMU status $(cat "$log.status")); last output:"
     show "$log"
+fi
+# Guest time under icount counts instructions (1 ns each), so the boot's
+# own cost is measured the same on a busy host and an idle one.
+since_reset=$(grep -m1 -oE '[0-9]+ ms since reset' "$log" | grep -oE '^[0-9]+')
+if [[ -n $since_reset ]] && ((since_reset < 1000)); then
+    pass icount/boot_to_banner_under_1s
+else
+    fail icount/boot_to_banner_under_1s "banner after ${since_reset:-?} ms of guest time since reset"
 fi
 mhz=$(grep -m1 -oE 'TSC [0-9]+ MHz' "$log" | grep -oE '[0-9]+')
 if [[ -n $mhz ]] && ((mhz >= 990 && mhz <= 1010)); then
