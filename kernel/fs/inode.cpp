@@ -1,5 +1,7 @@
 #include "fs/inode.h"
 
+#include "fs/clock.h"
+#include "fs/mount.h"
 #include "fs/stats.h"
 
 namespace charon {
@@ -54,16 +56,21 @@ Result<size_t> BorrowedContents::read(uint64_t offset, IoBuffer& buffer, size_t 
 
 Inode::Inode(FileSystem& fs, InodeType type, uint32_t permissions, uint32_t uid, uint32_t gid)
     : m_fs(&fs), m_ino(fs.allocate_inode_number()), m_type(type), m_permissions(permissions & kPermissionMask),
-      m_uid(uid), m_gid(gid) {
+      m_uid(uid), m_gid(gid), m_btime(file_time_now()) {
     // A directory's own "." is a link; its name in the parent adds another.
     if (type == InodeType::Directory)
         m_nlink = 1;
     fs_stats::note_inode(+1);
+    fs.note_inode(+1);
 }
 
 Inode::~Inode() {
     delete m_contents;
     fs_stats::note_inode(-1);
+    FileSystem* fs = m_fs;
+    fs->note_inode(-1);
+    // A lazily unmounted (MNT_DETACH) instance goes with its last inode.
+    release_file_system_if_unused(*fs);
 }
 
 Result<RefPtr<Inode>> Inode::try_create(FileSystem& fs, InodeType type, uint32_t permissions, uint32_t uid,

@@ -14,6 +14,7 @@
 
 #include "fs/abi.h"
 #include "fs/io_buffer.h"
+#include "fs/pipe.h"
 #include "lib/kstring.h"
 #include "lib/ref_ptr.h"
 #include "lib/result.h"
@@ -23,6 +24,8 @@
 namespace charon {
 
 class Inode;
+struct Mount;
+struct FileSystemType;
 
 enum class InodeType : uint8_t { Regular, Directory, Symlink, CharDevice, BlockDevice, Fifo, Socket };
 
@@ -44,21 +47,39 @@ struct Credentials {
     static Credentials user(uint32_t uid, uint32_t gid) { return {uid, gid, uid, gid, nullptr, 0}; }
 };
 
-// A mounted file system: identity (st_dev), inode numbering, mount flags.
-// Trivially destructible so a global instance needs no static destructor.
+// A file system instance (Linux's super_block): identity (st_dev), inode
+// numbering, its type (statfs magic, name in the mount list) and the
+// read-only flag. Trivially destructible so a global instance needs no
+// static destructor; mount(2) allocates instances (fs/mount.h).
 class FileSystem {
 public:
-    constexpr FileSystem(uint64_t device_id, bool read_only) : m_device_id(device_id), m_read_only(read_only) {}
+    constexpr FileSystem(uint64_t device_id, bool read_only, const FileSystemType* type = nullptr)
+        : m_device_id(device_id), m_read_only(read_only), m_type(type) {}
 
     uint64_t device_id() const { return m_device_id; }
     bool is_read_only() const { return m_read_only; }
     void set_read_only(bool read_only) { m_read_only = read_only; }
     uint64_t allocate_inode_number() { return __atomic_add_fetch(&m_next_inode_number, 1, __ATOMIC_RELAXED); }
+    // The type it was made by; null for internal ones (pipefs, tests).
+    const FileSystemType* type() const { return m_type; }
+    // Inodes of this instance still alive (umount checks, leak tests).
+    uint64_t live_inodes() const { return __atomic_load_n(&m_live_inodes, __ATOMIC_RELAXED); }
+    void note_inode(int delta) {
+        __atomic_fetch_add(&m_live_inodes, static_cast<uint64_t>(static_cast<int64_t>(delta)), __ATOMIC_RELAXED);
+    }
+    // Whatever the type keeps per instance (procfs state); never touched here.
+    void* type_data = nullptr;
+    // Lazily unmounted (MNT_DETACH) while in use: freed with its last inode.
+    bool detached = false;
+    // The id of the mount showing it (statx's stx_mnt_id); 0 before mounting.
+    uint64_t mount_id = 0;
 
 private:
     uint64_t m_device_id;
     uint64_t m_next_inode_number = 0; // root gets 1
+    uint64_t m_live_inodes = 0;
     bool m_read_only;
+    const FileSystemType* m_type;
 };
 
 // The bytes of a regular file. Today only BorrowedContents (the initramfs
@@ -123,6 +144,15 @@ public:
         m_mtime = mtime;
         m_ctime = ctime;
     }
+    Timespec btime() const { return m_btime; } // creation (statx's birth time)
+    Timespec atime() const { return m_atime; }
+    Timespec mtime() const { return m_mtime; }
+    Timespec ctime() const { return m_ctime; }
+    void set_atime(Timespec time) { m_atime = time; }
+    void set_mtime(Timespec time) { m_mtime = time; }
+    void set_ctime(Timespec time) { m_ctime = time; }
+    // A directory's contents changed: mtime and ctime become `now`.
+    void touch_directory(Timespec now) { m_mtime = m_ctime = now; }
     void set_device(uint32_t major, uint32_t minor) {
         m_rdev_major = major;
         m_rdev_minor = minor;
@@ -163,6 +193,37 @@ public:
     // Anonymous inodes (pipes) have one link that is no name.
     void set_anonymous() { m_nlink = 1; }
 
+    // Namespace operations (fs/inode_namespace.cpp), all under the Vfs
+    // namespace lock. Each either fails before changing anything or
+    // completes.
+    // The entry called `name`, or null.
+    DirEntry* find_entry(StringView name);
+    // rmdir(2)'s unlink of an empty directory: the entry goes and the
+    // directory's own link count drops to 0 (Linux's clear_nlink), so
+    // fstat on it shows 0.
+    Result<void> remove_directory_entry(StringView name);
+    // rename(2) within one file system: moves old_dir's `old_name` to
+    // new_dir's `new_name`, replacing what is there (the caller has checked
+    // that a replacement is allowed). `exchange` swaps the two instead
+    // (RENAME_EXCHANGE; both must exist). nlink and ".." follow.
+    static Result<void> rename(Inode& old_dir, StringView old_name, Inode& new_dir, StringView new_name,
+                               bool exchange);
+    // Whether this directory has `ancestor` among its parents (itself
+    // included): rename refuses to move a directory under itself.
+    bool is_descendant_of(const Inode& ancestor) const;
+
+    // Mounts (fs/mount.h). The mount whose root this inode is, and the
+    // topmost mount covering this directory (a path walk arriving here
+    // continues in that mount's root).
+    Mount* mount_rooted_here() const { return m_mount_root_of; }
+    Mount* mount_covering() const { return m_covered_by; }
+    void set_mount_rooted_here(Mount* mount) { m_mount_root_of = mount; }
+    void set_mount_covering(Mount* mount) { m_covered_by = mount; }
+
+    // Named FIFOs: the pipe all openers share, made on the first open.
+    RefPtr<Pipe> fifo_pipe() const { return m_fifo_pipe; }
+    void set_fifo_pipe(RefPtr<Pipe> pipe) { m_fifo_pipe = std::move(pipe); }
+
     void fill_stat(LinuxStat& stat) const;
 
 private:
@@ -179,6 +240,7 @@ private:
     uint32_t m_rdev_minor = 0;
     uint64_t m_rdev = 0;
     Timespec m_atime, m_mtime, m_ctime;
+    Timespec m_btime;
 
     FileContents* m_contents = nullptr; // owned; null means empty
     KString m_symlink_target;
@@ -186,6 +248,9 @@ private:
     uint64_t m_next_cookie = 2; // 0 and 1 are "." and ".."
     Inode* m_parent = nullptr;
     RefPtr<Inode> m_removed_from; // set once removed: keeps m_parent alive
+    Mount* m_mount_root_of = nullptr;
+    Mount* m_covered_by = nullptr;
+    RefPtr<Pipe> m_fifo_pipe;
 };
 
 // Linux's generic_permission: owner, then group, then other bits; root may

@@ -268,6 +268,34 @@ Result<PipeFile::Ends> PipeFile::try_create_pair(const Credentials& credentials,
     return ends;
 }
 
+Result<RefPtr<OpenFile>> PipeFile::try_open_fifo(RefPtr<Inode> inode, int flags) {
+    VERIFY(inode->type() == InodeType::Fifo);
+    RefPtr<Pipe> pipe = inode->fifo_pipe();
+    if (!pipe) {
+        pipe = TRY(Pipe::try_create());
+        inode->set_fifo_pipe(pipe);
+    }
+    int access_mode = flags & O_ACCMODE;
+    if (access_mode == O_WRONLY && (flags & O_NONBLOCK) && pipe->readers() == 0)
+        return ENXIO;
+    uint64_t partner_opens = access_mode == O_RDONLY ? pipe->writer_opens() : pipe->reader_opens();
+    auto* file = new (std::nothrow) PipeFile(std::move(inode), flags, std::move(pipe));
+    if (!file)
+        return ENOMEM;
+    file->m_partner_opens_at_open = partner_opens;
+    return adopt_ref<OpenFile>(file);
+}
+
+Result<void> PipeFile::wait_ready_to_open(IoContext& context) {
+    int access_mode = m_flags & O_ACCMODE;
+    // O_RDWR never waits; O_RDONLY|O_NONBLOCK neither (a write-only
+    // O_NONBLOCK open without a reader failed already); anonymous pipes
+    // have both ends from the start.
+    if (access_mode == O_RDWR || is_nonblocking() || !m_inode->fifo_pipe())
+        return {};
+    return m_pipe->wait_for_partner(access_mode == O_RDONLY, m_partner_opens_at_open, context);
+}
+
 Result<size_t> PipeFile::do_read(IoBuffer& buffer, size_t length, IoContext& context) {
     return m_pipe->read(buffer, length, is_nonblocking(), context);
 }

@@ -52,6 +52,10 @@ public:
     // position (pipes, ttys), EISDIR for directories.
     Result<size_t> read_at(IoBuffer& buffer, size_t length, int64_t offset, IoContext& context);
     Result<size_t> write_at(const IoBuffer& buffer, size_t length, int64_t offset, IoContext& context);
+    // open(2) of a FIFO for reading or for writing alone waits until the
+    // other side has opened too. EAGAIN with the context's waiter queued
+    // while it must wait; other files are ready at once.
+    virtual Result<void> wait_ready_to_open(IoContext&) { return {}; }
     // getdents64: fills `buffer` with linux_dirent64 records, returns bytes.
     Result<size_t> read_directory(IoBuffer& buffer, size_t length);
     void fill_stat(LinuxStat& stat) const { m_inode->fill_stat(stat); }
@@ -116,6 +120,11 @@ public:
         RefPtr<OpenFile> write_end;
     };
     static Result<Ends> try_create_pair(const Credentials& credentials, int flags);
+    // open(2) of a named FIFO: every opener shares the inode's pipe (made on
+    // the first open). A write-only O_NONBLOCK open with no reader is ENXIO;
+    // the wait for a partner is wait_ready_to_open's (fifo(7)).
+    static Result<RefPtr<OpenFile>> try_open_fifo(RefPtr<Inode> inode, int flags);
+    Result<void> wait_ready_to_open(IoContext& context) override;
 
 private:
     PipeFile(RefPtr<Inode> inode, int flags, RefPtr<Pipe> pipe);
@@ -124,6 +133,9 @@ private:
     Result<int64_t> do_seek(int64_t, int) override { return ESPIPE; }
 
     RefPtr<Pipe> m_pipe;
+    // Partner opens seen when this end was opened (Linux's r_counter /
+    // w_counter): a partner that came and went still ends the wait.
+    uint64_t m_partner_opens_at_open = 0;
 };
 
 // Inodes of anonymous pipes live here (Linux's pipefs).

@@ -103,11 +103,26 @@ uint32_t Pipe::poll(bool read_end, bool write_end, IoContext& context) {
 void Pipe::attach_reader() {
     SpinlockGuard guard(m_lock);
     ++m_readers;
+    ++m_reader_opens;
+    // A FIFO writer may be waiting for its first reader.
+    m_write_queue.wake_all();
 }
 
 void Pipe::attach_writer() {
     SpinlockGuard guard(m_lock);
     ++m_writers;
+    ++m_writer_opens;
+    m_read_queue.wake_all();
+}
+
+Result<void> Pipe::wait_for_partner(bool reader, uint64_t partner_opens_seen, IoContext& context) {
+    SpinlockGuard guard(m_lock);
+    unsigned partners = reader ? m_writers : m_readers;
+    uint64_t partner_opens = reader ? m_writer_opens : m_reader_opens;
+    if (partners > 0 || partner_opens != partner_opens_seen)
+        return {};
+    context.enqueue(reader ? m_read_queue : m_write_queue, m_lock);
+    return EAGAIN;
 }
 
 void Pipe::detach_reader() {
@@ -116,6 +131,8 @@ void Pipe::detach_reader() {
     // Writers must see EPIPE now rather than wait for space forever.
     if (--m_readers == 0)
         m_write_queue.wake_all();
+    if (m_readers == 0 && m_writers == 0)
+        m_head = m_used = 0;
 }
 
 void Pipe::detach_writer() {
@@ -124,6 +141,8 @@ void Pipe::detach_writer() {
     // Readers of an empty pipe must see EOF now.
     if (--m_writers == 0)
         m_read_queue.wake_all();
+    if (m_readers == 0 && m_writers == 0)
+        m_head = m_used = 0;
 }
 
 } // namespace charon

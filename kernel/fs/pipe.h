@@ -47,8 +47,17 @@ public:
 
     void attach_reader();
     void attach_writer();
+    // The last end leaving empties the pipe: a named FIFO's data does not
+    // outlive its openers (Linux frees the pipe then).
     void detach_reader();
     void detach_writer();
+    // Opens so far of each kind (Linux's r_counter / w_counter).
+    uint64_t reader_opens() const { return m_reader_opens; }
+    uint64_t writer_opens() const { return m_writer_opens; }
+    // A FIFO end opened alone waits for the other kind: ready once one is
+    // attached, or one has opened since `partner_opens_seen` (it may have
+    // closed again). Otherwise EAGAIN with the context's waiter queued.
+    Result<void> wait_for_partner(bool reader, uint64_t partner_opens_seen, IoContext& context);
 
     size_t capacity() const { return m_capacity; }
     size_t bytes_buffered() const { return m_used; }
@@ -67,6 +76,8 @@ private:
     size_t m_used = 0;
     unsigned m_readers = 0;
     unsigned m_writers = 0;
+    uint64_t m_reader_opens = 0;
+    uint64_t m_writer_opens = 0;
     WaitQueue m_read_queue;  // readers waiting for data or EOF
     WaitQueue m_write_queue; // writers waiting for space or a broken pipe
 };

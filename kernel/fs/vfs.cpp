@@ -1,5 +1,6 @@
 #include "fs/vfs.h"
 
+#include "fs/clock.h"
 #include "fs/cpio.h"
 #include "fs/device.h"
 
@@ -23,18 +24,40 @@ bool write_refused_by_mount(const Inode& inode) {
 
 } // namespace
 
-Vfs::Vfs() : m_fs(kRootDevice, false) {}
+Vfs::Vfs() : m_fs(kRootDevice, false, &g_rootfs_type) { (void)register_file_system_type(g_tmpfs_type); }
 
-Vfs::~Vfs() = default;
+Vfs::~Vfs() {
+    // Unit tests destroy their Vfs: unmount everything, newest first, so
+    // each instance's inodes go before its FileSystem (one still in use is
+    // freed with its last inode).
+    while (Mount* mount = m_detached.first()) {
+        IntrusiveList<Mount, &Mount::node>::remove(*mount);
+        free_mount(mount);
+    }
+    while (Mount* mount = m_mounts.last()) {
+        IntrusiveList<Mount, &Mount::node>::remove(*mount);
+        if (mount->mountpoint)
+            mount->mountpoint->set_mount_covering(mount->covered_before);
+        if (mount->fs == &m_fs) {
+            mount->root->set_mount_rooted_here(nullptr);
+            delete mount;
+        } else {
+            free_mount(mount);
+        }
+    }
+    m_root = nullptr;
+}
 
-Result<RefPtr<Inode>> Vfs::ensure_directory(Inode& parent, StringView name) {
+Result<RefPtr<Inode>> Vfs::ensure_directory(Inode& parent, StringView name, uint32_t mode) {
     auto existing = parent.lookup(name);
     if (!existing.is_error()) {
         if (!existing.value()->is_directory())
             return ENOTDIR;
         return existing.release_value();
     }
-    RefPtr<Inode> directory = TRY(Inode::try_create(m_fs, InodeType::Directory, 0755, 0, 0));
+    RefPtr<Inode> directory = TRY(Inode::try_create(m_fs, InodeType::Directory, mode, 0, 0));
+    Timespec now = file_time_now();
+    directory->set_times(now, now, now);
     TRY(parent.add_entry(name, directory));
     return directory;
 }
@@ -45,6 +68,8 @@ Result<void> Vfs::ensure_device_node(Inode& directory, StringView name, uint32_t
         return {};
     RefPtr<Inode> node = TRY(Inode::try_create(m_fs, InodeType::CharDevice, mode, 0, 0));
     node->set_device(major, minor);
+    Timespec now = file_time_now();
+    node->set_times(now, now, now);
     TRY(directory.add_entry(name, std::move(node)));
     return {};
 }
@@ -59,13 +84,64 @@ Result<void> Vfs::mount_initramfs(const uint8_t* archive, size_t size) {
     TRY(ensure_device_node(*dev, "console", kConsoleMajor, kConsoleMinor, 0600));
     TRY(ensure_device_node(*dev, "tty", kTtyMajor, kTtyMinor, 0666));
     TRY(ensure_device_node(*dev, "ttyS0", kSerialMajor, kSerialMinor, 0660));
-    m_fs.set_read_only(true);
+    // Scratch space every program expects: world-writable with the sticky
+    // bit, as Debian's /tmp and /dev/shm (an archive's own entries win).
+    RefPtr<Inode> tmp = TRY(ensure_directory(*root, "tmp", 01777));
+    RefPtr<Inode> shm = TRY(ensure_directory(*dev, "shm", 01777));
+    auto* mount = new (std::nothrow) Mount;
+    if (!mount)
+        return ENOMEM;
+    mount->fs = &m_fs;
+    mount->root = root;
+    mount->id = m_next_mount_id++;
+    m_fs.mount_id = mount->id;
+    auto source = KString::try_create("rootfs");
+    if (source.is_error()) {
+        delete mount;
+        return source.error();
+    }
+    mount->source = source.release_value();
+    root->set_mount_rooted_here(mount);
+    m_mounts.push_back(*mount);
     m_root = std::move(root);
     return {};
 }
 
+Inode* Vfs::cross_mounts(Inode* inode) {
+    while (Mount* mount = inode->mount_covering())
+        inode = mount->root.ptr();
+    return inode;
+}
+
+Inode* Vfs::parent_crossing_mounts(Inode& inode) {
+    Inode* current = &inode;
+    // A mounted root's ".." is its mountpoint's (repeatedly, for mounts
+    // stacked on one directory); the global root is its own parent.
+    for (;;) {
+        Mount* mount = current->mount_rooted_here();
+        if (!mount || !mount->mountpoint)
+            break;
+        current = mount->mountpoint.ptr();
+    }
+    if (current == m_root.ptr())
+        return current;
+    // A detached (removed) directory stays put, as before.
+    return current->parent() ? current->parent() : current;
+}
+
 Result<PathWalk> Vfs::walk(const Credentials& credentials, Inode& base, StringView path, bool follow_last,
                            bool allow_missing) {
+    SpinlockGuard guard(m_namespace_lock);
+    return walk_locked(credentials, base, path, follow_last, allow_missing);
+}
+
+Result<PathWalk> Vfs::walk_parent(const Credentials& credentials, Inode& base, StringView path) {
+    SpinlockGuard guard(m_namespace_lock);
+    return walk_locked(credentials, base, path, false, true, WalkMode::Parent);
+}
+
+Result<PathWalk> Vfs::walk_locked(const Credentials& credentials, Inode& base, StringView path, bool follow_last,
+                                  bool allow_missing, WalkMode mode) {
     VERIFY(m_root);
     if (path.is_empty())
         return ENOENT;
@@ -86,6 +162,7 @@ Result<PathWalk> Vfs::walk(const Credentials& credentials, Inode& base, StringVi
             result.parent = current;
             result.inode = current;
             result.trailing_slash = path.length() > 0;
+            result.last_type = LastComponent::Root;
             return result;
         }
         size_t end = path.find('/', position);
@@ -102,13 +179,25 @@ Result<PathWalk> Vfs::walk(const Credentials& credentials, Inode& base, StringVi
             return ENOTDIR;
         TRY(check_permission(*current, credentials, X_OK));
 
+        if (is_last && mode == WalkMode::Parent) {
+            // path_parentat: the last component stays unresolved.
+            result.parent = current;
+            result.last_name = TRY(KString::try_create(component));
+            result.trailing_slash = trailing_slash;
+            result.last_type = is_dot(component)       ? LastComponent::Dot
+                               : is_dot_dot(component) ? LastComponent::DotDot
+                                                       : LastComponent::Normal;
+            return result;
+        }
+
         RefPtr<Inode> child;
         if (is_dot(component)) {
             child = current;
         } else if (is_dot_dot(component)) {
-            // ".." of the root is the root; a detached directory stays put.
-            child = current->parent() ? RefPtr<Inode>(current->parent()) : current;
+            child = RefPtr<Inode>(cross_mounts(parent_crossing_mounts(*current)));
         } else {
+            if (auto* type = current->fs().type(); type && type->refresh_directory)
+                TRY(type->refresh_directory(current->fs(), *current));
             auto found = current->lookup(component);
             if (found.is_error()) {
                 if (is_last && allow_missing) {
@@ -119,7 +208,7 @@ Result<PathWalk> Vfs::walk(const Credentials& credentials, Inode& base, StringVi
                 }
                 return ENOENT;
             }
-            child = found.release_value();
+            child = RefPtr<Inode>(cross_mounts(found.value().ptr()));
         }
 
         if (child->is_symlink() && (!is_last || follow_last || trailing_slash)) {
@@ -155,10 +244,18 @@ Result<PathWalk> Vfs::walk(const Credentials& credentials, Inode& base, StringVi
 }
 
 Result<RefPtr<Inode>> Vfs::resolve(const Credentials& credentials, Inode& base, StringView path, bool follow_last) {
-    PathWalk result = TRY(walk(credentials, base, path, follow_last));
+    SpinlockGuard guard(m_namespace_lock);
+    return resolve_locked(credentials, base, path, follow_last);
+}
+
+Result<RefPtr<Inode>> Vfs::resolve_locked(const Credentials& credentials, Inode& base, StringView path,
+                                          bool follow_last) {
+    PathWalk result = TRY(walk_locked(credentials, base, path, follow_last, false));
     return result.inode;
 }
 
+// Callers hold the namespace lock (the directory must not be replaced
+// between this and the walk).
 Result<RefPtr<Inode>> Vfs::base_directory(FsProcess& process, int dirfd, StringView path) {
     if (!path.is_empty() && path[0] == '/')
         return m_root;
@@ -186,14 +283,20 @@ Result<int> check_open_flags(int flags) {
 
 } // namespace
 
-Result<RefPtr<OpenFile>> Vfs::open_file(FsProcess& process, int dirfd, StringView path, int flags, uint32_t) {
+Result<RefPtr<OpenFile>> Vfs::open_file(FsProcess& process, int dirfd, StringView path, int flags, uint32_t mode) {
+    SpinlockGuard guard(m_namespace_lock);
+    return open_file_locked(process, dirfd, path, flags, mode);
+}
+
+Result<RefPtr<OpenFile>> Vfs::open_file_locked(FsProcess& process, int dirfd, StringView path, int flags,
+                                               uint32_t mode) {
     flags = TRY(check_open_flags(flags));
     int access_mode = flags & O_ACCMODE;
     if (path.is_empty())
         return ENOENT;
-    // The root is the only file system and it is read-only.
+    // O_TMPFILE (an unnamed file in a directory) is not supported yet.
     if ((flags & O_TMPFILE) == O_TMPFILE)
-        return EROFS;
+        return EOPNOTSUPP;
 
     RefPtr<Inode> base = TRY(base_directory(process, dirfd, path));
     if ((flags & O_CREAT) && path[path.length() - 1] == '/') {
@@ -203,19 +306,22 @@ Result<RefPtr<OpenFile>> Vfs::open_file(FsProcess& process, int dirfd, StringVie
         while (length > 0 && path[length - 1] == '/')
             --length;
         if (length > 0)
-            TRY(walk(process.credentials, *base, path.substring(0, length), false, true));
+            TRY(walk_locked(process.credentials, *base, path.substring(0, length), false, true));
         return EISDIR;
     }
     bool exclusive_create = (flags & O_CREAT) && (flags & O_EXCL);
     bool follow = !(flags & O_NOFOLLOW) && !exclusive_create;
-    PathWalk walked = TRY(walk(process.credentials, *base, path, follow, flags & O_CREAT));
+    PathWalk walked = TRY(walk_locked(process.credentials, *base, path, follow, flags & O_CREAT));
+    bool created = false;
     if (!walked.inode) {
-        // O_CREAT of a missing name. Creating files arrives with the
-        // writable root; until then every file system is read-only.
-        return EROFS;
+        // O_CREAT of a missing name (a dangling symlink's target too, as
+        // Linux): a new empty regular file, mode & ~umask.
+        walked.inode = TRY(create_locked(process, *walked.parent, walked.last_name.view(), InodeType::Regular,
+                                         mode & kPermissionMask));
+        created = true;
     }
     Inode& inode = *walked.inode;
-    if (exclusive_create)
+    if (exclusive_create && !created)
         return EEXIST;
     if (inode.is_symlink() && !(flags & O_PATH))
         return ELOOP; // O_NOFOLLOW on a symlink
@@ -231,7 +337,10 @@ Result<RefPtr<OpenFile>> Vfs::open_file(FsProcess& process, int dirfd, StringVie
         return EISDIR;
     if (wants_write && write_refused_by_mount(inode))
         return EROFS;
-    TRY(check_permission(inode, process.credentials, (wants_read ? R_OK : 0) | (wants_write ? W_OK : 0)));
+    // The creator of a file may open it whatever mode it was given (Linux
+    // skips the permission check for a file this open created).
+    if (!created)
+        TRY(check_permission(inode, process.credentials, (wants_read ? R_OK : 0) | (wants_write ? W_OK : 0)));
 
     // What F_GETFL will report: creation-time flags and O_CLOEXEC are not
     // file state; x86_64 forces O_LARGEFILE on every open().
@@ -240,7 +349,9 @@ Result<RefPtr<OpenFile>> Vfs::open_file(FsProcess& process, int dirfd, StringVie
     case InodeType::Regular:
     case InodeType::Directory: return InodeFile::try_create(walked.inode, file_flags);
     case InodeType::CharDevice: return DeviceFile::try_create(walked.inode, file_flags);
-    // No block drivers; named FIFOs and sockets arrive with the writable root.
+    case InodeType::Fifo: return PipeFile::try_open_fifo(walked.inode, file_flags);
+    // No block drivers; sockets have no listener to connect to (ENXIO as
+    // Linux's open of a socket inode).
     default: return ENXIO;
     }
 }
@@ -253,30 +364,57 @@ Result<int> Vfs::open(FsProcess& process, int dirfd, StringView path, int flags,
         return ENOENT;
     if (!process.fds.has_free_slot(process.nofile_limit))
         return EMFILE;
-    RefPtr<OpenFile> file = TRY(open_file(process, dirfd, path, flags, mode));
+    RefPtr<OpenFile> file = TRY(open_file(process, dirfd, path, flags, mode & ~process.umask));
+    // A FIFO opened for reading or for writing alone waits for its partner
+    // (fifo(7)), without the namespace lock.
+    Waiter waiter;
+    waiter.sleeper = process.sleeper;
+    for (;;) {
+        IoContext context;
+        context.waiter = process.sleep ? &waiter : nullptr;
+        auto ready = file->wait_ready_to_open(context);
+        if (!ready.is_error())
+            break;
+        if (ready.error().code() != EAGAIN || !context.queued_on)
+            return ready.error();
+        auto slept = process.sleep(waiter);
+        context.cancel_wait();
+        if (slept.is_error())
+            return slept.error(); // the file goes, detaching from the FIFO
+    }
     return process.fds.allocate(std::move(file), flags & O_CLOEXEC, process.nofile_limit);
 }
 
-Result<void> Vfs::stat_at(FsProcess& process, int dirfd, StringView path, int flags, LinuxStat& stat) {
-    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH))
-        return EINVAL;
+Result<RefPtr<Inode>> Vfs::inode_at(FsProcess& process, int dirfd, StringView path, int flags, bool follow) {
     if (path.is_empty()) {
         if (!(flags & AT_EMPTY_PATH))
             return ENOENT;
-        if (dirfd == AT_FDCWD) {
-            process.cwd->fill_stat(stat);
-            return {};
-        }
-        return fstat(process, dirfd, stat);
+        if (dirfd == AT_FDCWD)
+            return process.cwd;
+        return RefPtr<Inode>(TRY(process.fds.get(dirfd))->inode());
     }
     RefPtr<Inode> base = TRY(base_directory(process, dirfd, path));
-    RefPtr<Inode> inode = TRY(resolve(process.credentials, *base, path, !(flags & AT_SYMLINK_NOFOLLOW)));
+    return resolve_locked(process.credentials, *base, path, follow);
+}
+
+Result<void> Vfs::stat_at(FsProcess& process, int dirfd, StringView path, int flags, LinuxStat& stat,
+                          StatExtra* extra) {
+    if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH))
+        return EINVAL;
+    SpinlockGuard guard(m_namespace_lock);
+    RefPtr<Inode> inode = TRY(inode_at(process, dirfd, path, flags, !(flags & AT_SYMLINK_NOFOLLOW)));
     inode->fill_stat(stat);
+    if (extra) {
+        extra->btime = inode->btime();
+        extra->mount_id = inode->fs().mount_id;
+        extra->mount_root = inode->mount_rooted_here() != nullptr;
+    }
     return {};
 }
 
 Result<void> Vfs::fstat(FsProcess& process, int fd, LinuxStat& stat) {
     RefPtr<OpenFile> file = TRY(process.fds.get(fd));
+    SpinlockGuard guard(m_namespace_lock);
     file->fill_stat(stat);
     return {};
 }
@@ -293,6 +431,7 @@ Result<void> Vfs::access_at(FsProcess& process, int dirfd, StringView path, int 
         walker.euid = walker.uid;
         walker.egid = walker.gid;
     }
+    SpinlockGuard guard(m_namespace_lock);
     RefPtr<Inode> inode;
     if (path.is_empty()) {
         if (!(flags & AT_EMPTY_PATH))
@@ -303,7 +442,7 @@ Result<void> Vfs::access_at(FsProcess& process, int dirfd, StringView path, int 
             inode = RefPtr<Inode>(TRY(process.fds.get(dirfd))->inode());
     } else {
         RefPtr<Inode> base = TRY(base_directory(process, dirfd, path));
-        inode = TRY(resolve(walker, *base, path, !(flags & AT_SYMLINK_NOFOLLOW)));
+        inode = TRY(resolve_locked(walker, *base, path, !(flags & AT_SYMLINK_NOFOLLOW)));
     }
     if (mode == F_OK)
         return {};
@@ -315,17 +454,23 @@ Result<void> Vfs::access_at(FsProcess& process, int dirfd, StringView path, int 
 Result<size_t> Vfs::readlink_at(FsProcess& process, int dirfd, StringView path, IoBuffer& buffer, int64_t size) {
     if (size <= 0)
         return EINVAL;
+    // The target is copied out after the lock is dropped (a user copy may
+    // fault); the inode reference keeps it alive, and a symlink's target
+    // never changes.
     RefPtr<Inode> inode;
-    if (path.is_empty()) {
-        // readlinkat(fd, "") reads the link an O_PATH|O_NOFOLLOW fd refers to.
-        if (dirfd == AT_FDCWD)
-            return ENOENT;
-        inode = RefPtr<Inode>(TRY(process.fds.get(dirfd))->inode());
-        if (!inode->is_symlink())
-            return ENOENT;
-    } else {
-        RefPtr<Inode> base = TRY(base_directory(process, dirfd, path));
-        inode = TRY(resolve(process.credentials, *base, path, false));
+    {
+        SpinlockGuard guard(m_namespace_lock);
+        if (path.is_empty()) {
+            // readlinkat(fd, "") reads the link an O_PATH|O_NOFOLLOW fd refers to.
+            if (dirfd == AT_FDCWD)
+                return ENOENT;
+            inode = RefPtr<Inode>(TRY(process.fds.get(dirfd))->inode());
+            if (!inode->is_symlink())
+                return ENOENT;
+        } else {
+            RefPtr<Inode> base = TRY(base_directory(process, dirfd, path));
+            inode = TRY(resolve_locked(process.credentials, *base, path, false));
+        }
     }
     if (!inode->is_symlink())
         return EINVAL;
@@ -335,48 +480,68 @@ Result<size_t> Vfs::readlink_at(FsProcess& process, int dirfd, StringView path, 
     return count;
 }
 
+Result<size_t> Vfs::directory_path(const Inode& directory, char* buffer, size_t size) {
+    // Built backwards from the end of the buffer, then moved to its start.
+    VERIFY(size > 0);
+    size_t start = size - 1;
+    buffer[start] = '\0';
+    const Inode* inode = &directory;
+    for (;;) {
+        // Leave mounted roots for their mountpoints.
+        while (Mount* mount = inode->mount_rooted_here()) {
+            if (!mount->mountpoint)
+                break;
+            inode = mount->mountpoint.ptr();
+        }
+        if (inode == m_root.ptr())
+            break;
+        Inode* parent = inode->parent();
+        const DirEntry* entry = parent && parent != inode ? parent->entry_for(*inode) : nullptr;
+        if (!entry)
+            return ENOENT; // removed
+        size_t length = entry->name.length();
+        if (length + 1 > start)
+            return ENAMETOOLONG;
+        start -= length;
+        __builtin_memcpy(buffer + start, entry->name.chars(), length);
+        buffer[--start] = '/';
+        inode = parent;
+    }
+    if (start == size - 1) {
+        if (start == 0)
+            return ENAMETOOLONG;
+        buffer[--start] = '/';
+    }
+    size_t length = size - 1 - start;
+    __builtin_memmove(buffer, buffer + start, length + 1);
+    return length;
+}
+
 Result<size_t> Vfs::getcwd(FsProcess& process, IoBuffer& buffer, size_t size) {
-    // Built backwards from the end of a PATH_MAX scratch buffer.
     auto* scratch = new (std::nothrow) char[PATH_MAX];
     if (!scratch)
         return ENOMEM;
-    size_t start = PATH_MAX;
-    auto fail = [&](Errno code) -> Result<size_t> {
-        delete[] scratch;
-        return code;
+    // The path is built under the lock and copied out after it.
+    auto finish = [&]() -> Result<size_t> {
+        size_t length;
+        {
+            SpinlockGuard guard(m_namespace_lock);
+            length = TRY(directory_path(*process.cwd, scratch, PATH_MAX));
+        }
+        if (size < length + 1)
+            return ERANGE;
+        TRY(buffer.copy_to(0, scratch, length + 1));
+        return length + 1;
     };
-    Inode* inode = process.cwd.ptr();
-    while (inode != m_root.ptr()) {
-        Inode* parent = inode->parent();
-        const DirEntry* entry = parent ? parent->entry_for(*inode) : nullptr;
-        if (!entry)
-            return fail(ENOENT); // the cwd was removed
-        size_t length = entry->name.length();
-        if (length + 1 > start)
-            return fail(ENAMETOOLONG);
-        start -= length;
-        __builtin_memcpy(scratch + start, entry->name.chars(), length);
-        scratch[--start] = '/';
-        inode = parent;
-    }
-    if (start == PATH_MAX)
-        scratch[--start] = '/';
-    size_t length = PATH_MAX - start;
-    if (size < length + 1)
-        return fail(ERANGE);
-    char terminator = '\0';
-    auto copied = buffer.copy_to(0, scratch + start, length);
-    if (!copied.is_error())
-        copied = buffer.copy_to(length, &terminator, 1);
+    auto result = finish();
     delete[] scratch;
-    if (copied.is_error())
-        return copied.error();
-    return length + 1;
+    return result;
 }
 
 Result<void> Vfs::chdir(FsProcess& process, StringView path) {
+    SpinlockGuard guard(m_namespace_lock);
     RefPtr<Inode> base = TRY(base_directory(process, AT_FDCWD, path));
-    RefPtr<Inode> inode = TRY(resolve(process.credentials, *base, path, true));
+    RefPtr<Inode> inode = TRY(resolve_locked(process.credentials, *base, path, true));
     if (!inode->is_directory())
         return ENOTDIR;
     TRY(check_permission(*inode, process.credentials, X_OK));
@@ -386,6 +551,7 @@ Result<void> Vfs::chdir(FsProcess& process, StringView path) {
 
 Result<void> Vfs::fchdir(FsProcess& process, int fd) {
     RefPtr<OpenFile> file = TRY(process.fds.get(fd));
+    SpinlockGuard guard(m_namespace_lock);
     if (!file->inode().is_directory())
         return ENOTDIR;
     TRY(check_permission(file->inode(), process.credentials, X_OK));
@@ -395,6 +561,14 @@ Result<void> Vfs::fchdir(FsProcess& process, int fd) {
 
 Result<size_t> Vfs::getdents64(FsProcess& process, int fd, IoBuffer& buffer, size_t size) {
     RefPtr<OpenFile> file = TRY(process.fds.get(fd));
+    // Records are copied out under the lock, entry by entry (as the pipe
+    // copies under its own); a user copy may fault but never sleeps.
+    SpinlockGuard guard(m_namespace_lock);
+    Inode& inode = file->inode();
+    if (inode.is_directory() && !file->is_path_only()) {
+        if (auto* type = inode.fs().type(); type && type->refresh_directory)
+            TRY(type->refresh_directory(inode.fs(), inode));
+    }
     return file->read_directory(buffer, size);
 }
 

@@ -9,8 +9,11 @@
 #include "drivers/serial_console.h"
 #include "task/tty_host.h"
 #include "exec/exec.h"
+#include "fs/clock.h"
+#include "fs/mount.h"
 #include "lib/log.h"
 #include "mm/address_space.h"
+#include "mm/frame_allocator.h"
 #include "sched/scheduler.h"
 #include "task/task.h"
 
@@ -49,6 +52,13 @@ Result<void> append(Vector<KString>& strings, StringView view) {
 // reserved (never given to the frame allocator), and the fs layer borrows
 // file contents from it for as long as the kernel runs.
 Result<void> mount_root_from_module(const arch::BootModule& module) {
+    // What the portable fs layer cannot know by itself: the wall clock for
+    // inode times, and memory for tmpfs's statfs.
+    set_file_clock([] {
+        uint64_t ns = task::realtime_ns();
+        return Timespec{static_cast<int64_t>(ns / 1'000'000'000), static_cast<int64_t>(ns % 1'000'000'000)};
+    });
+    set_memory_reporter([] { return MemoryReport{mm::usable_frame_count(), mm::free_frame_count()}; });
     const auto* bytes = phys_to_virt<const uint8_t>(module.phys);
     TRY(drivers::root_vfs().mount_initramfs(bytes, module.size));
     drivers::set_root_mounted();

@@ -16,6 +16,7 @@ namespace charon {
 
 enum class LockRank : uint8_t {
     // Lower ranks are taken first.
+    Namespace = 5,     // kernel/fs: the Vfs's directory tree, inode metadata, mount table (fs/vfs.h)
     ProcessTree = 10,  // kernel/proc: tree, pids, groups, sessions, wait events
     SignalHand = 20,   // kernel/proc: a process's dispositions and pending sets
     FileTable = 30,    // kernel/fs: a process's descriptor table

@@ -11,17 +11,11 @@ namespace charon {
 
 namespace {
 
-// The calling process's umask (Linux's fs_struct, shared under CLONE_FS).
-uint32_t current_umask() {
-    proc::Thread* thread = fsys::current_proc_thread();
-    return thread ? task::task_of(*thread).fs->umask : 022;
-}
-
 Result<long> do_openat(int dirfd, uint64_t user_path, int flags, uint32_t mode) {
     FsProcess process = TRY(fsys::fs_process());
-    // The mode only matters when a file is created; it is masked as Linux's
-    // vfs_prepare_mode does (nothing is created on the read-only root yet).
-    mode = (mode & 07777) & ~current_umask();
+    // The mode only matters when a file is created; the Vfs masks it with
+    // the process's umask (Linux's vfs_prepare_mode).
+    mode &= 07777;
     fsys::UserPath path;
     TRY(fsys::UserPath::copy_in(path, user_path));
     // Linux's force_o_largefile() on 64-bit: every open is O_LARGEFILE

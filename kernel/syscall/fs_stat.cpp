@@ -65,13 +65,18 @@ struct LinuxStatx {
     uint32_t stx_rdev_minor;
     uint32_t stx_dev_major;
     uint32_t stx_dev_minor;
-    uint64_t spare[14];
+    uint64_t stx_mnt_id;
+    uint64_t spare[13];
 };
 static_assert(sizeof(LinuxStatx) == 256);
 static_assert(offsetof(LinuxStatx, stx_atime) == 64);
 static_assert(offsetof(LinuxStatx, stx_rdev_major) == 128);
+static_assert(offsetof(LinuxStatx, stx_mnt_id) == 144);
 
 constexpr uint32_t STATX_BASIC_STATS = 0x7ff; // type, mode, nlink, uid, gid, times (not btime), ino, size, blocks
+constexpr uint32_t STATX_BTIME = 0x800;
+constexpr uint32_t STATX_MNT_ID = 0x1000;
+constexpr uint64_t STATX_ATTR_MOUNT_ROOT = 0x2000;
 constexpr uint32_t STATX__RESERVED = 0x80000000u;
 constexpr int AT_STATX_SYNC_TYPE = 0x6000;
 
@@ -86,9 +91,10 @@ StatxTimestamp statx_time(uint64_t seconds, uint64_t nanoseconds) {
 } // namespace
 
 // statx(int dirfd, const char* path, int flags, unsigned int mask, struct statx* buf)
-// The basic fields from the same inode data stat shows; the mask asked for
-// does not change what is filled (Linux may fill more than asked, too). No
-// birth time (STATX_BTIME is not in stx_mask), no attributes.
+// The basic fields from the same inode data stat shows, plus the birth time
+// and the mount id (as tmpfs on Linux: stx_mask 0x1fff); the mask asked for
+// does not change what is filled (Linux may fill more than asked, too).
+// Attributes: only STATX_ATTR_MOUNT_ROOT (no chattr flags).
 CHARON_SYSCALL(332, statx, sys_statx);
 static Result<long> sys_statx(SyscallArgs const& args) {
     int dirfd = fsys::arg_int(args, 0);
@@ -106,10 +112,16 @@ static Result<long> sys_statx(SyscallArgs const& args) {
     fsys::UserPath path;
     TRY(fsys::UserPath::copy_in(path, args.arg[1]));
     LinuxStat stat{};
+    Vfs::StatExtra extra;
     // The sync type only matters for network file systems.
-    TRY(drivers::root_vfs().stat_at(process, dirfd, path.view(), flags & ~AT_STATX_SYNC_TYPE, stat));
+    TRY(drivers::root_vfs().stat_at(process, dirfd, path.view(), flags & ~AT_STATX_SYNC_TYPE, stat, &extra));
     LinuxStatx out{};
-    out.stx_mask = STATX_BASIC_STATS;
+    out.stx_mask = STATX_BASIC_STATS | STATX_BTIME | STATX_MNT_ID;
+    out.stx_btime = statx_time(uint64_t(extra.btime.seconds), uint64_t(extra.btime.nanoseconds));
+    out.stx_mnt_id = extra.mount_id;
+    out.stx_attributes_mask = STATX_ATTR_MOUNT_ROOT;
+    if (extra.mount_root)
+        out.stx_attributes = STATX_ATTR_MOUNT_ROOT;
     out.stx_blksize = uint32_t(stat.st_blksize);
     out.stx_nlink = uint32_t(stat.st_nlink);
     out.stx_uid = stat.st_uid;

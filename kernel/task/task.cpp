@@ -16,6 +16,7 @@
 #include "mm/kernel_vm.h"
 #include "sched/scheduler.h"
 #include "sched/thread.h"
+#include "sched/wait.h"
 #include "syscall/user_ptr.h"
 #include "task/current.h"
 
@@ -279,7 +280,13 @@ FsProcess current_fs_process() {
     uint64_t nofile = kDefaultNofileLimit;
     if (process.timers())
         nofile = extra_of(process).limits[RLIMIT_NOFILE].cur;
-    return FsProcess{task.fs_credentials, file_table_of(process), task.fs->cwd, nofile};
+    FsProcess fs_process{task.fs_credentials, file_table_of(process), task.fs->cwd, nofile};
+    fs_process.umask = task.fs->umask;
+    // A FIFO open waits for its partner interruptibly (ERESTARTSYS: the
+    // signal path restarts it or returns EINTR, as Linux's fifo_open).
+    fs_process.sleep = [](Waiter& waiter) { return sched::sleep_on(waiter, sched::BlockMode::Interruptible); };
+    fs_process.sleeper = &sched::current();
+    return fs_process;
 }
 
 } // namespace charon::task
