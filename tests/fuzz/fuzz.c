@@ -1189,11 +1189,80 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Files the workers create on the writable root: open/creat with O_CREAT
+ * of the absent names in g_paths, of the relative "etc", and of whatever
+ * name a hostile pointer happens to spell (our ELF header, random scratch
+ * bytes), in any directory chdir/fchdir reaches. Left behind they would
+ * show as live inodes in the leak check, so each epoch ends by removing
+ * every name those directories did not hold at the start. */
+static const char *const g_watched[] = {"/", "/tmp", "/dev", "/sbin", "/etc"};
+#define WATCHED (sizeof g_watched / sizeof g_watched[0])
+#define KNOWN_MAX 64
+static char g_known[WATCHED][KNOWN_MAX][64];
+static int g_known_count[WATCHED];
+
+static int known(size_t w, const char *name)
+{
+    for (int i = 0; i < g_known_count[w]; i++)
+        if (strcmp(g_known[w][i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* remember != 0: record the names; else unlink every unknown one. */
+static void scan_watched(int remember)
+{
+    for (size_t w = 0; w < WATCHED; w++) {
+        int dfd = open(g_watched[w], O_RDONLY | O_DIRECTORY);
+        if (dfd < 0)
+            continue;
+        char buf[4096];
+        long n;
+        int again = 1;
+        while (again) {
+            again = 0;
+            lseek(dfd, 0, SEEK_SET);
+            while ((n = syscall(SYS_getdents64, dfd, buf, sizeof buf)) > 0) {
+                for (long off = 0; off < n;) {
+                    unsigned short reclen;
+                    memcpy(&reclen, buf + off + 16, 2);
+                    const char *name = buf + off + 19;
+                    off += reclen;
+                    if (!strcmp(name, ".") || !strcmp(name, ".."))
+                        continue;
+                    if (remember) {
+                        if (g_known_count[w] < KNOWN_MAX && strlen(name) < 64)
+                            strcpy(g_known[w][g_known_count[w]++], name);
+                    } else if (!known(w, name) && unlinkat(dfd, name, 0) == 0) {
+                        again = 1; /* the listing changed under us: rescan */
+                    }
+                }
+            }
+        }
+        close(dfd);
+    }
+}
+
 static void remove_fuzz_files(void)
 {
-    /* Files the workers may have created; unlink may not exist yet. */
-    syscall(SYS_unlink, "/tmp/fz0");
-    syscall(SYS_unlink, "/tmp/fz1");
+    scan_watched(0);
+}
+
+/* Before the baseline: the names as they are, then 32 scratch files in each
+ * watched directory at once, so that the directories' entry arrays (which
+ * keep their capacity) are already as large as an epoch can make them. */
+static void warm_up_fuzz_files(void)
+{
+    scan_watched(1);
+    for (size_t w = 0; w < WATCHED; w++)
+        for (int i = 0; i < 32; i++) {
+            char name[96];
+            snprintf(name, sizeof name, "%s/fz_warm%d", g_watched[w], i);
+            int fd = open(name, O_CREAT | O_WRONLY, 0600);
+            if (fd >= 0)
+                close(fd);
+        }
+    remove_fuzz_files();
 }
 
 /* SIGKILLs every process but init and us, and reaps them all (we are the
@@ -1389,7 +1458,7 @@ int main(int argc, char **argv)
 
     printf("fuzz: seed %#llx, %d workers, %.0f s, epochs of %ld ms from epoch %ld\n", (unsigned long long)seed,
            workers, seconds, epoch_ms, first_epoch);
-    remove_fuzz_files();
+    warm_up_fuzz_files();
     if (!kill_and_reap_all(10))
         return 1;
     /* The baseline: nothing of ours alive, the kernel's reaper idle, and
