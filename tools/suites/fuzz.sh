@@ -104,8 +104,11 @@ fuzz_run() {
         shift
     done
     shift
+    # Epoch lines only when someone watches (make fuzz).
+    local quiet=-q
+    [[ $FUZZ_VERBOSE == 1 ]] && quiet=
     # shellcheck disable=SC2086
-    boot "$name" $((seconds + 120)) "${kernel_args[@]}" -- -q /tests/fuzz -q -s "$FUZZ_SEED" -t "$seconds" "$@" $FUZZ_ARGS
+    boot "$name" $((seconds + 120)) "${kernel_args[@]}" -- -q /tests/fuzz $quiet -s "$FUZZ_SEED" -t "$seconds" "$@" $FUZZ_ARGS
     local summary
     summary=$(grep -E '^fuzz: (PASS|FAIL)' "$log" | tail -n 1)
     if [[ $status == 65 && $summary == "fuzz: PASS"* ]]; then
