@@ -26,20 +26,24 @@ Result<KString> execveat_name(int dirfd, StringView path) {
 }
 
 // Linux's open_exec/do_open_execat: a regular file the caller may execute.
-Result<RefPtr<Inode>> open_executable(Vfs& vfs, FsProcess& process, int dirfd, StringView path, int flags) {
+Result<RefPtr<Inode>> open_executable(Vfs& vfs, FsProcess& process, int dirfd, StringView path, int flags,
+                                      RefPtr<PathName>& found_as) {
     RefPtr<Inode> inode;
     if (path.is_empty()) {
         if (!(flags & AT_EMPTY_PATH))
             return ENOENT;
         if (dirfd == AT_FDCWD)
             return EACCES; // the cwd is a directory
-        inode = RefPtr<Inode>(TRY(process.fds.get(dirfd))->inode());
+        RefPtr<OpenFile> file = TRY(process.fds.get(dirfd));
+        inode = RefPtr<Inode>(file->inode());
+        found_as = file->path();
     } else {
         RefPtr<Inode> base = TRY(vfs.base_directory(process, dirfd, path));
         PathWalk walked = TRY(vfs.walk(process.credentials, *base, path, !(flags & AT_SYMLINK_NOFOLLOW)));
         inode = walked.inode;
         if (inode->is_symlink())
             return ELOOP;
+        found_as = TRY(PathName::try_create(walked.parent, std::move(walked.last_name)));
     }
     if (!inode->is_regular())
         return EACCES;
@@ -68,7 +72,8 @@ Result<ExecTarget> prepare_exec(Vfs& vfs, FsProcess& process, const ExecRequest&
     if (argv.is_empty())
         TRY(argv.try_append(TRY(KString::try_create(""))));
 
-    RefPtr<Inode> inode = TRY(open_executable(vfs, process, request.dirfd, request.path, request.flags));
+    RefPtr<PathName> found_as;
+    RefPtr<Inode> inode = TRY(open_executable(vfs, process, request.dirfd, request.path, request.flags, found_as));
     KString name = TRY(KString::try_create(target.execfn.view())); // what a script sees as its path
     for (;;) {
         uint8_t head[kBinprmBufferSize];
@@ -77,6 +82,7 @@ Result<ExecTarget> prepare_exec(Vfs& vfs, FsProcess& process, const ExecRequest&
         if (looks_like_elf(head, head_length)) {
             target.plan = TRY(plan_elf_load(InodeElfSource(*inode), request.pie_base));
             target.binary = std::move(inode);
+            target.binary_path = std::move(found_as);
             target.argv = std::move(argv);
             return target;
         }
@@ -94,7 +100,7 @@ Result<ExecTarget> prepare_exec(Vfs& vfs, FsProcess& process, const ExecRequest&
             TRY(rewritten.try_append(std::move(argv[i])));
         argv = std::move(rewritten);
         // The interpreter is looked up like any path, from the cwd.
-        inode = TRY(open_executable(vfs, process, AT_FDCWD, line.interpreter.view(), 0));
+        inode = TRY(open_executable(vfs, process, AT_FDCWD, line.interpreter.view(), 0, found_as));
         name = std::move(line.interpreter);
     }
 }

@@ -27,6 +27,7 @@ struct ExecRequest {
 
 struct ExecTarget {
     RefPtr<Inode> binary;   // the ELF finally loaded (the interpreter of a script)
+    RefPtr<PathName> binary_path; // where it was found (/proc/PID/exe)
     LoadPlan plan;
     Vector<KString> argv;   // after script rewrites
     KString execfn;         // AT_EXECFN: the name given to execve ("/dev/fd/N/..." for execveat)

@@ -66,6 +66,7 @@ Inode::Inode(FileSystem& fs, InodeType type, uint32_t permissions, uint32_t uid,
 
 Inode::~Inode() {
     delete m_contents;
+    delete m_provider;
     fs_stats::note_inode(-1);
     FileSystem* fs = m_fs;
     fs->note_inode(-1);
@@ -86,7 +87,7 @@ uint64_t Inode::size() const {
     case InodeType::Regular: return m_contents ? m_contents->size() : 0;
     case InodeType::Symlink: return m_symlink_target.length();
     // tmpfs reports 20 bytes ("BOGO_DIRENT_SIZE") per entry, "." and ".." included.
-    case InodeType::Directory: return (2 + m_entries.size()) * 20;
+    case InodeType::Directory: return m_provider ? 0 : (2 + m_entries.size()) * 20; // procfs: 0, as Linux
     default: return 0;
     }
 }
@@ -104,14 +105,25 @@ Result<size_t> Inode::read_data(uint64_t offset, IoBuffer& buffer, size_t length
     return m_contents->read(offset, buffer, 0, length);
 }
 
+void Inode::make_generated(InodeProvider* provider, Inode* parent, uint64_t ino, uint32_t nlink) {
+    delete m_provider;
+    m_provider = provider;
+    m_parent = parent;
+    m_removed_from = RefPtr<Inode>(parent);
+    m_ino = ino;
+    m_nlink = nlink;
+}
+
 Result<void> Inode::set_symlink_target(StringView target) {
     VERIFY(m_type == InodeType::Symlink);
     m_symlink_target = TRY(KString::try_create(target));
     return {};
 }
 
-Result<RefPtr<Inode>> Inode::lookup(StringView name) const {
+Result<RefPtr<Inode>> Inode::lookup(StringView name) {
     VERIFY(is_directory());
+    if (m_provider)
+        return m_provider->lookup(*this, name);
     for (auto& entry : m_entries) {
         if (entry.name == name)
             return entry.inode;

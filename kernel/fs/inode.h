@@ -19,6 +19,7 @@
 #include "lib/ref_ptr.h"
 #include "lib/result.h"
 #include "lib/string_view.h"
+#include "lib/text_buffer.h"
 #include "lib/vector.h"
 
 namespace charon {
@@ -104,6 +105,48 @@ private:
     size_t m_size;
 };
 
+// One entry of a generated directory's listing.
+struct GeneratedEntry {
+    KString name;
+    uint64_t ino = 0;
+    InodeType type = InodeType::Regular;
+};
+
+// Generated inodes (procfs): a provider computes a directory's children, a
+// symlink's target or a file's bytes from live kernel state each time they
+// are asked for, so nothing is stored that could go stale. The inode owns
+// its provider. A generated file's bytes are generated when it is opened
+// (and again when it is read from offset 0), like Linux's seq_file.
+class InodeProvider {
+public:
+    virtual ~InodeProvider() = default;
+    // Directories: the child called `name`, created now (ENOENT).
+    virtual Result<RefPtr<Inode>> lookup(Inode& directory, StringView name) {
+        (void)directory;
+        (void)name;
+        return ENOENT;
+    }
+    // Directories: every entry but "." and "..".
+    virtual Result<void> list(Inode& directory, Vector<GeneratedEntry>& entries) {
+        (void)directory;
+        (void)entries;
+        return {};
+    }
+    // Symlinks: the target as the calling process sees it.
+    virtual Result<KString> link_target(Inode& link) {
+        (void)link;
+        return EINVAL;
+    }
+    // Regular files: the whole contents, as of now.
+    virtual Result<void> generate(Inode& file, TextBuffer& out) {
+        (void)file;
+        (void)out;
+        return {};
+    }
+    // The name under which the parent lists this inode (getcwd).
+    virtual StringView name() const = 0;
+};
+
 struct DirEntry {
     KString name;
     RefPtr<Inode> inode;
@@ -163,12 +206,18 @@ public:
     void set_contents(FileContents* contents); // takes ownership
     Result<size_t> read_data(uint64_t offset, IoBuffer& buffer, size_t length) const;
 
+    // Generated inodes (procfs). `parent` (if any) is a directory the
+    // child keeps alive, being in no entry list; the number is the
+    // provider's choice.
+    void make_generated(InodeProvider* provider, Inode* parent, uint64_t ino, uint32_t nlink);
+    InodeProvider* provider() const { return m_provider; }
+
     // Symlinks.
     Result<void> set_symlink_target(StringView target);
     StringView symlink_target() const { return m_symlink_target.view(); }
 
     // Directories. Names are single components (no '/', not "." or "..").
-    Result<RefPtr<Inode>> lookup(StringView name) const; // ENOENT
+    Result<RefPtr<Inode>> lookup(StringView name); // ENOENT; generated directories ask their provider
     // Links `child` under `name` (EEXIST if taken). Maintains nlink: the
     // child gains a name; a subdirectory also adds ".." to this directory.
     Result<void> add_entry(StringView name, RefPtr<Inode> child);
@@ -243,6 +292,7 @@ private:
     Timespec m_btime;
 
     FileContents* m_contents = nullptr; // owned; null means empty
+    InodeProvider* m_provider = nullptr; // owned; generated inodes only
     KString m_symlink_target;
     Vector<DirEntry> m_entries;
     uint64_t m_next_cookie = 2; // 0 and 1 are "." and ".."
@@ -251,6 +301,22 @@ private:
     Mount* m_mount_root_of = nullptr;
     Mount* m_covered_by = nullptr;
     RefPtr<Pipe> m_fifo_pipe;
+};
+
+// Where a file was found: its directory and its name there (Linux's
+// dentry, as far as /proc/PID/fd and /proc/PID/exe need it). Shared, so
+// that fork and dup copy a pointer.
+struct PathName final : public RefCounted {
+    RefPtr<Inode> directory;
+    KString name;
+    static Result<RefPtr<PathName>> try_create(RefPtr<Inode> directory, KString name) {
+        auto* path = new (std::nothrow) PathName;
+        if (!path)
+            return ENOMEM;
+        path->directory = std::move(directory);
+        path->name = std::move(name);
+        return adopt_ref(path);
+    }
 };
 
 // Linux's generic_permission: owner, then group, then other bits; root may

@@ -153,17 +153,20 @@ Result<int64_t> InodeFile::do_seek(int64_t offset, int whence) {
     return static_cast<int64_t>(m_offset);
 }
 
-Result<size_t> InodeFile::do_read_directory(IoBuffer& buffer, size_t length) {
-    if (!m_inode->is_directory())
-        return ENOTDIR;
-    Inode& directory = *m_inode;
-    size_t written = 0;
-    // Positions: 0 is ".", 1 is "..", then each entry's cookie; a record's
-    // d_off is where the next read resumes.
-    auto emit = [&](uint64_t ino, uint64_t next_offset, uint8_t type, StringView name) -> Result<bool> {
+namespace {
+
+// Fills a getdents64 buffer with linux_dirent64 records. A record's d_off
+// is where the next read resumes; `position` follows it.
+class DirentWriter {
+public:
+    DirentWriter(IoBuffer& buffer, size_t length, uint64_t& position)
+        : m_buffer(buffer), m_length(length), m_position(position) {}
+
+    // False when the record does not fit (EINVAL if not even the first does).
+    Result<bool> emit(uint64_t ino, uint64_t next_offset, uint8_t type, StringView name) {
         size_t record_length = dirent64_record_length(name.length());
-        if (record_length > length - written) {
-            if (written == 0)
+        if (record_length > m_length - m_written) {
+            if (m_written == 0)
                 return EINVAL; // Linux: the buffer cannot hold even one entry
             return false;
         }
@@ -175,25 +178,138 @@ Result<size_t> InodeFile::do_read_directory(IoBuffer& buffer, size_t length) {
         __builtin_memcpy(record + 16, &reclen, 2);
         record[18] = type;
         __builtin_memcpy(record + kDirent64NameOffset, name.chars(), name.length());
-        TRY(buffer.copy_to(written, record, record_length));
-        written += record_length;
-        m_offset = next_offset;
+        TRY(m_buffer.copy_to(m_written, record, record_length));
+        m_written += record_length;
+        m_position = next_offset;
         return true;
-    };
+    }
+    size_t written() const { return m_written; }
 
-    if (m_offset == 0 && !TRY(emit(directory.ino(), 1, DT_DIR, ".")))
-        return written;
+private:
+    IoBuffer& m_buffer;
+    size_t m_length;
+    uint64_t& m_position;
+    size_t m_written = 0;
+};
+
+} // namespace
+
+Result<size_t> InodeFile::do_read_directory(IoBuffer& buffer, size_t length) {
+    if (!m_inode->is_directory())
+        return ENOTDIR;
+    Inode& directory = *m_inode;
+    // Positions: 0 is ".", 1 is "..", then each entry's cookie.
+    DirentWriter writer(buffer, length, m_offset);
+    if (m_offset == 0 && !TRY(writer.emit(directory.ino(), 1, DT_DIR, ".")))
+        return writer.written();
     if (m_offset == 1) {
         Inode* parent = directory.parent() ? directory.parent() : &directory;
-        if (!TRY(emit(parent->ino(), 2, DT_DIR, "..")))
-            return written;
+        if (!TRY(writer.emit(parent->ino(), 2, DT_DIR, "..")))
+            return writer.written();
     }
     for (const DirEntry* entry = directory.entry_at_or_after(m_offset); entry;
          entry = directory.entry_at_or_after(entry->cookie + 1)) {
-        if (!TRY(emit(entry->inode->ino(), entry->cookie + 1, dirent_type(entry->inode->type()), entry->name.view())))
+        if (!TRY(writer.emit(entry->inode->ino(), entry->cookie + 1, dirent_type(entry->inode->type()),
+                             entry->name.view())))
             break;
     }
-    return written;
+    return writer.written();
+}
+
+Result<RefPtr<OpenFile>> GeneratedFile::try_create(RefPtr<Inode> inode, int flags) {
+    VERIFY(inode->provider());
+    auto* raw = new (std::nothrow) GeneratedFile(std::move(inode), flags);
+    if (!raw)
+        return ENOMEM;
+    RefPtr<OpenFile> file = adopt_ref<OpenFile>(raw);
+    if (raw->m_inode->is_regular() && !raw->is_path_only())
+        TRY(raw->regenerate());
+    return file;
+}
+
+Result<void> GeneratedFile::regenerate() {
+    m_text.clear();
+    m_consumed = false;
+    TRY(m_inode->provider()->generate(*m_inode, m_text));
+    return m_text.result();
+}
+
+Result<size_t> GeneratedFile::copy_out(uint64_t offset, IoBuffer& buffer, size_t length) {
+    if (m_inode->is_directory())
+        return EISDIR;
+    if (!m_inode->is_regular())
+        return EINVAL;
+    // seq_file: reading from the start again is a new session.
+    if (offset == 0 && m_consumed)
+        TRY(regenerate());
+    if (offset >= m_text.size())
+        return size_t(0);
+    size_t count = m_text.size() - offset < length ? m_text.size() - offset : length;
+    TRY(buffer.copy_to(0, m_text.data() + offset, count));
+    m_consumed = true;
+    return count;
+}
+
+Result<size_t> GeneratedFile::do_read(IoBuffer& buffer, size_t length, IoContext&) {
+    size_t count = TRY(copy_out(m_offset, buffer, length));
+    m_offset += count;
+    return count;
+}
+
+Result<size_t> GeneratedFile::do_read_at(IoBuffer& buffer, size_t length, uint64_t offset, IoContext&) {
+    return copy_out(offset, buffer, length);
+}
+
+// Linux: a /proc file without a write method was opened without
+// FMODE_CAN_WRITE, and write(2) says EINVAL.
+Result<size_t> GeneratedFile::do_write(const IoBuffer&, size_t, IoContext&) {
+    return m_inode->is_directory() ? EISDIR : EINVAL;
+}
+
+Result<size_t> GeneratedFile::do_write_at(const IoBuffer&, size_t, uint64_t, IoContext&) {
+    return m_inode->is_directory() ? EISDIR : EINVAL;
+}
+
+// seq_lseek and the proc directories: SEEK_SET and SEEK_CUR only.
+Result<int64_t> GeneratedFile::do_seek(int64_t offset, int whence) {
+    int64_t base;
+    if (whence == SEEK_SET)
+        base = 0;
+    else if (whence == SEEK_CUR)
+        base = static_cast<int64_t>(m_offset);
+    else
+        return EINVAL;
+    if ((offset > 0 && base > kMaxFileOffset - offset) || base + offset < 0)
+        return EINVAL;
+    m_offset = static_cast<uint64_t>(base + offset);
+    return static_cast<int64_t>(m_offset);
+}
+
+Result<size_t> GeneratedFile::do_read_directory(IoBuffer& buffer, size_t length) {
+    if (!m_inode->is_directory())
+        return ENOTDIR;
+    Inode& directory = *m_inode;
+    // Positions: 0 ".", 1 "..", 2 + i the listing's entry i. The listing
+    // is taken afresh whenever a reader starts over.
+    if (m_offset <= 2 || !m_consumed) {
+        m_entries = {};
+        TRY(directory.provider()->list(directory, m_entries));
+        m_consumed = true;
+    }
+    DirentWriter writer(buffer, length, m_offset);
+    if (m_offset == 0 && !TRY(writer.emit(directory.ino(), 1, DT_DIR, ".")))
+        return writer.written();
+    if (m_offset == 1) {
+        Inode* parent = directory.parent() ? directory.parent() : &directory;
+        if (!TRY(writer.emit(parent->ino(), 2, DT_DIR, "..")))
+            return writer.written();
+    }
+    while (m_offset >= 2 && m_offset - 2 < m_entries.size()) {
+        const GeneratedEntry& entry = m_entries[m_offset - 2];
+        if (!TRY(writer.emit(entry.ino, m_offset + 1, dirent_type(entry.type), entry.name.view())))
+            break;
+    }
+    return writer.written();
 }
 
 Result<RefPtr<OpenFile>> DeviceFile::try_create(RefPtr<Inode> inode, int flags) {

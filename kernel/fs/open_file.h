@@ -59,6 +59,9 @@ public:
     // getdents64: fills `buffer` with linux_dirent64 records, returns bytes.
     Result<size_t> read_directory(IoBuffer& buffer, size_t length);
     void fill_stat(LinuxStat& stat) const { m_inode->fill_stat(stat); }
+    // The name it was opened by (null for pipes): /proc/PID/fd links.
+    const RefPtr<PathName>& path() const { return m_path; }
+    void set_path(RefPtr<PathName> path) { m_path = std::move(path); }
 
 protected:
     OpenFile(RefPtr<Inode> inode, int flags);
@@ -71,6 +74,7 @@ protected:
     virtual Result<size_t> do_write_at(const IoBuffer&, size_t, uint64_t, IoContext&) { return ESPIPE; }
 
     RefPtr<Inode> m_inode;
+    RefPtr<PathName> m_path;
     int m_flags;
     uint64_t m_offset = 0;
 };
@@ -88,6 +92,31 @@ private:
     Result<size_t> do_read_directory(IoBuffer& buffer, size_t length) override;
     Result<size_t> do_read_at(IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
     Result<size_t> do_write_at(const IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
+};
+
+// An open generated inode (procfs, inode.h's InodeProvider). A file's
+// bytes are generated at open and again by a read at offset 0 once the
+// session has read something, as Linux's seq_file: reads at increasing
+// offsets see one consistent snapshot. A directory's listing is taken when
+// it is read from position 0.
+class GeneratedFile final : public OpenFile {
+public:
+    static Result<RefPtr<OpenFile>> try_create(RefPtr<Inode> inode, int flags);
+
+private:
+    using OpenFile::OpenFile;
+    Result<void> regenerate();
+    Result<size_t> copy_out(uint64_t offset, IoBuffer& buffer, size_t length);
+    Result<size_t> do_read(IoBuffer& buffer, size_t length, IoContext& context) override;
+    Result<size_t> do_write(const IoBuffer& buffer, size_t length, IoContext& context) override;
+    Result<int64_t> do_seek(int64_t offset, int whence) override;
+    Result<size_t> do_read_directory(IoBuffer& buffer, size_t length) override;
+    Result<size_t> do_read_at(IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
+    Result<size_t> do_write_at(const IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
+
+    TextBuffer m_text;
+    bool m_consumed = false; // read since the last generation (directories: listed)
+    Vector<GeneratedEntry> m_entries;
 };
 
 class DeviceFile final : public OpenFile {

@@ -22,6 +22,29 @@ bool write_refused_by_mount(const Inode& inode) {
     return inode.is_regular() || inode.is_directory() || inode.is_symlink();
 }
 
+// A symlink's target: stored, or generated for the caller (procfs);
+// `storage` keeps a generated one alive.
+Result<StringView> link_target(Inode& link, KString& storage) {
+    if (!link.provider())
+        return link.symlink_target();
+    storage = TRY(link.provider()->link_target(link));
+    return storage.view();
+}
+
+// The name `child` has in `parent` (generated inodes know their own).
+const char* name_in(const Inode& parent, const Inode& child, size_t& length) {
+    if (child.provider()) {
+        StringView name = child.provider()->name();
+        length = name.length();
+        return name.chars();
+    }
+    const DirEntry* entry = parent.entry_for(child);
+    if (!entry)
+        return nullptr;
+    length = entry->name.length();
+    return entry->name.chars();
+}
+
 } // namespace
 
 Vfs::Vfs() : m_fs(kRootDevice, false, &g_rootfs_type) { (void)register_file_system_type(g_tmpfs_type); }
@@ -214,7 +237,8 @@ Result<PathWalk> Vfs::walk_locked(const Credentials& credentials, Inode& base, S
         if (child->is_symlink() && (!is_last || follow_last || trailing_slash)) {
             if (++follows > kMaxSymlinkFollows)
                 return ELOOP;
-            StringView target = child->symlink_target();
+            KString generated;
+            StringView target = TRY(link_target(*child, generated));
             if (target.is_empty())
                 return ENOENT;
             // Splice: target + the rest of the path (from its slash on).
@@ -328,8 +352,13 @@ Result<RefPtr<OpenFile>> Vfs::open_file_locked(FsProcess& process, int dirfd, St
     if ((flags & O_DIRECTORY) && !inode.is_directory())
         return ENOTDIR;
 
-    if (flags & O_PATH)
-        return InodeFile::try_create(walked.inode, flags);
+    RefPtr<PathName> name = TRY(PathName::try_create(walked.parent, std::move(walked.last_name)));
+    if (flags & O_PATH) {
+        RefPtr<OpenFile> file = TRY(inode.provider() ? GeneratedFile::try_create(walked.inode, flags)
+                                                     : InodeFile::try_create(walked.inode, flags));
+        file->set_path(std::move(name));
+        return file;
+    }
 
     bool wants_read = access_mode != O_WRONLY;
     bool wants_write = access_mode != O_RDONLY || (flags & O_TRUNC);
@@ -345,15 +374,22 @@ Result<RefPtr<OpenFile>> Vfs::open_file_locked(FsProcess& process, int dirfd, St
     // What F_GETFL will report: creation-time flags and O_CLOEXEC are not
     // file state; x86_64 forces O_LARGEFILE on every open().
     int file_flags = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
-    switch (inode.type()) {
-    case InodeType::Regular:
-    case InodeType::Directory: return InodeFile::try_create(walked.inode, file_flags);
-    case InodeType::CharDevice: return DeviceFile::try_create(walked.inode, file_flags);
-    case InodeType::Fifo: return PipeFile::try_open_fifo(walked.inode, file_flags);
-    // No block drivers; sockets have no listener to connect to (ENXIO as
-    // Linux's open of a socket inode).
-    default: return ENXIO;
+    RefPtr<OpenFile> file;
+    if (inode.provider()) {
+        file = TRY(GeneratedFile::try_create(walked.inode, file_flags));
+    } else {
+        switch (inode.type()) {
+        case InodeType::Regular:
+        case InodeType::Directory: file = TRY(InodeFile::try_create(walked.inode, file_flags)); break;
+        case InodeType::CharDevice: file = TRY(DeviceFile::try_create(walked.inode, file_flags)); break;
+        case InodeType::Fifo: file = TRY(PipeFile::try_open_fifo(walked.inode, file_flags)); break;
+        // No block drivers; sockets have no listener to connect to (ENXIO as
+        // Linux's open of a socket inode).
+        default: return ENXIO;
+        }
     }
+    file->set_path(std::move(name));
+    return file;
 }
 
 Result<int> Vfs::open(FsProcess& process, int dirfd, StringView path, int flags, uint32_t mode) {
@@ -474,7 +510,8 @@ Result<size_t> Vfs::readlink_at(FsProcess& process, int dirfd, StringView path, 
     }
     if (!inode->is_symlink())
         return EINVAL;
-    StringView target = inode->symlink_target();
+    KString generated;
+    StringView target = TRY(link_target(*inode, generated));
     size_t count = target.length() < static_cast<uint64_t>(size) ? target.length() : static_cast<size_t>(size);
     TRY(buffer.copy_to(0, target.chars(), count));
     return count;
@@ -496,14 +533,15 @@ Result<size_t> Vfs::directory_path(const Inode& directory, char* buffer, size_t 
         if (inode == m_root.ptr())
             break;
         Inode* parent = inode->parent();
-        const DirEntry* entry = parent && parent != inode ? parent->entry_for(*inode) : nullptr;
-        if (!entry)
+        size_t length = 0;
+        const char* component =
+            parent && parent != inode ? name_in(*parent, *inode, length) : nullptr;
+        if (!component)
             return ENOENT; // removed
-        size_t length = entry->name.length();
         if (length + 1 > start)
             return ENAMETOOLONG;
         start -= length;
-        __builtin_memcpy(buffer + start, entry->name.chars(), length);
+        __builtin_memcpy(buffer + start, component, length);
         buffer[--start] = '/';
         inode = parent;
     }
@@ -536,6 +574,46 @@ Result<size_t> Vfs::getcwd(FsProcess& process, IoBuffer& buffer, size_t size) {
     auto result = finish();
     delete[] scratch;
     return result;
+
+Result<KString> Vfs::path_of(Inode& directory, StringView name) {
+    auto* scratch = new (std::nothrow) char[PATH_MAX];
+    if (!scratch)
+        return ENOMEM;
+    auto build = [&]() -> Result<KString> {
+        size_t length;
+        {
+            SpinlockGuard guard(m_namespace_lock);
+            length = TRY(directory_path(directory, scratch, PATH_MAX));
+        }
+        if (name.is_empty())
+            return KString::try_create({scratch, length});
+        if (length + 1 + name.length() >= PATH_MAX)
+            return ENAMETOOLONG;
+        StringView head = length == 1 ? StringView("") : StringView(scratch, length); // "/" + name, not "//name"
+        KString prefix = TRY(KString::try_concat(head, "/"));
+        return KString::try_concat(prefix.view(), name);
+    };
+    auto result = build();
+    delete[] scratch;
+    return result;
+}
+
+Result<KString> Vfs::path_of(const PathName& name) {
+    if (name.name.view() == StringView(".") || name.name.view() == StringView(".."))
+        return ENOENT; // a directory: its own path, below
+    return path_of(*name.directory, name.name.view());
+}
+
+Result<KString> Vfs::path_of(const OpenFile& file) {
+    if (file.inode().is_directory())
+        return path_of(file.inode());
+    if (!file.path())
+        return ENOENT;
+    // An unlinked file no longer has the name (Linux adds " (deleted)").
+    if (!file.path()->directory->provider() && !file.path()->directory->entry_for(file.inode()))
+        return ENOENT;
+    return path_of(*file.path());
+}
 }
 
 Result<void> Vfs::chdir(FsProcess& process, StringView path) {

@@ -201,6 +201,13 @@ public:
     Result<void> access_at(FsProcess& process, int dirfd, StringView path, int mode, int flags);
     // readlinkat(2): no NUL, truncated to `size`; returns the count.
     Result<size_t> readlink_at(FsProcess& process, int dirfd, StringView path, IoBuffer& buffer, int64_t size);
+    // The absolute path of `directory`, or of its entry `name` if given;
+    // ENOENT once a directory on the way was removed.
+    Result<KString> path_of(Inode& directory, StringView name = {});
+    // The path an open file was opened by (directories: their own path).
+    // ENOENT for files without one (pipes) or once removed.
+    Result<KString> path_of(const OpenFile& file);
+    Result<KString> path_of(const PathName& name);
     // getcwd(2): writes the NUL-terminated path, returns its length with the NUL.
     Result<size_t> getcwd(FsProcess& process, IoBuffer& buffer, size_t size);
     Result<void> chdir(FsProcess& process, StringView path);

@@ -15,6 +15,7 @@
 #include "mm/address_space.h"
 #include "mm/frame_allocator.h"
 #include "sched/scheduler.h"
+#include "task/proc_source.h"
 #include "task/task.h"
 
 namespace charon {
@@ -61,6 +62,7 @@ Result<void> mount_root_from_module(const arch::BootModule& module) {
     set_memory_reporter([] { return MemoryReport{mm::usable_frame_count(), mm::free_frame_count()}; });
     const auto* bytes = phys_to_virt<const uint8_t>(module.phys);
     TRY(drivers::root_vfs().mount_initramfs(bytes, module.size));
+    TRY(task::mount_proc(drivers::root_vfs()));
     drivers::set_root_mounted();
     return {};
 }
@@ -176,7 +178,6 @@ Result<void> launch_init(Vfs& vfs, InitCommand& command) {
     }
     init_task->kthread = kthread.value();
     init_task->fs = fs_state;
-    task::set_comm(*init_task, command.path.chars());
 
     proc::InitArgs args;
     args.credentials = credentials;
@@ -194,6 +195,7 @@ Result<void> launch_init(Vfs& vfs, InitCommand& command) {
         return thread.error();
     }
     task::note_task_created();
+    task::set_comm(*thread.value(), command.path.chars());
     extra->pid = 1;
     task::note_file_table_created();
     kthread.value()->set_proc_thread(thread.value());

@@ -367,6 +367,16 @@ Result<AddressSpace*> AddressSpace::clone_for_fork() {
         child->m_brk = m_brk;
         child->m_stack_limit = m_stack_limit;
         child->m_mmap_base = m_mmap_base;
+        child->m_image.start_code = m_image.start_code;
+        child->m_image.end_code = m_image.end_code;
+        child->m_image.start_data = m_image.start_data;
+        child->m_image.end_data = m_image.end_data;
+        child->m_image.start_stack = m_image.start_stack;
+        child->m_image.arg_start = m_image.arg_start;
+        child->m_image.arg_end = m_image.arg_end;
+        child->m_image.env_start = m_image.env_start;
+        child->m_image.env_end = m_image.env_end;
+        child->m_image.exe = m_image.exe;
         for (Vma* vma = m_vmas.first(); vma && !result.is_error(); vma = vma->next) {
             auto* copy = new (std::nothrow) Vma;
             if (!copy) {
@@ -903,6 +913,29 @@ Vma AddressSpace::vma_at(uint64_t address) {
         copy.offset = vma->offset;
     }
     return copy;
+}
+
+// ---------------------------------------------------------------------------
+// Introspection (/proc)
+
+MemoryUsage AddressSpace::usage() {
+    SpinlockGuard guard(m_lock);
+    MemoryUsage usage;
+    for (Vma* vma = m_vmas.first(); vma; vma = vma->next) {
+        usage.mapped += vma->length();
+        if (vma->flags & (VmaGrowsDown | VmaStack))
+            usage.stack += vma->length();
+        else if ((vma->prot & VmProtWrite) && !vma->is_shared())
+            usage.data += vma->length();
+    }
+    usage.resident = m_resident_pages * page_size;
+    return usage;
+}
+
+void AddressSpace::for_each_vma(VmaVisitor visit, void* context) {
+    SpinlockGuard guard(m_lock);
+    for (Vma* vma = m_vmas.first(); vma; vma = vma->next)
+        visit(*vma, context);
 }
 
 } // namespace charon::mm

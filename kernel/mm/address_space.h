@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "arch/x86_64/memory_layout.h"
+#include "fs/inode.h"
 #include "lib/result.h"
 #include "lib/spinlock.h"
 #include "mm/vma_set.h"
@@ -76,6 +77,23 @@ struct MmapRequest {
     RefPtr<VmBacking> backing;       // the file's object; null with MAP_ANONYMOUS
     uint64_t offset = 0;             // in the file, page aligned
     bool backing_writable = false;   // the file was opened for writing (MAP_SHARED + PROT_WRITE)
+};
+
+// What exec recorded about the program image: Linux's mm_struct fields
+// behind /proc/PID/stat, cmdline, environ and exe. Fork copies it.
+struct ImageInfo {
+    uint64_t start_code = 0, end_code = 0, start_data = 0, end_data = 0;
+    uint64_t start_stack = 0;
+    uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
+    RefPtr<PathName> exe; // the binary (the interpreter of a script)
+};
+
+// Sizes for /proc/PID/status and statm, in bytes.
+struct MemoryUsage {
+    uint64_t mapped = 0;   // VmSize
+    uint64_t data = 0;     // VmData: private writable, not stack
+    uint64_t stack = 0;    // VmStk
+    uint64_t resident = 0; // VmRSS
 };
 
 class AddressSpace {
@@ -156,7 +174,16 @@ public:
     void set_mmap_base(uint64_t base);
     uint64_t mmap_base() const { return m_mmap_base; }
 
-    // --- introspection (tests, /proc later) -------------------------------
+    // --- introspection (tests, /proc) -------------------------------------
+    // Set by exec before the space is shared; read-only afterwards.
+    void set_image_info(ImageInfo info) { m_image = std::move(info); }
+    const ImageInfo& image_info() const { return m_image; }
+    uint64_t current_brk() const { return m_brk; }
+    MemoryUsage usage();
+    // Calls `visit` for each VMA in address order under the lock: it may
+    // allocate but must not touch user memory or sleep.
+    using VmaVisitor = void (*)(const Vma& vma, void* context);
+    void for_each_vma(VmaVisitor visit, void* context);
     size_t vma_count() const { return m_vmas.count(); }
     uint64_t resident_pages() const { return m_resident_pages; }
     // The VMA covering `address` as a copy (start == end == 0 if none).
@@ -187,6 +214,7 @@ private:
     uint64_t m_brk = 0;
     uint64_t m_stack_limit = default_stack_limit;
     uint64_t m_mmap_base = 0;
+    ImageInfo m_image;
     AddressSpace* m_registry_next = nullptr; // the registry chain of our root's bucket
     friend AddressSpace* current_address_space();
 };

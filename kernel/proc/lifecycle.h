@@ -296,6 +296,12 @@ public:
     // lock; the visitor must not call into the core.)
     using ProcessVisitor = void (*)(Process& process, void* context);
     void for_each_process(ProcessVisitor visit, void* context);
+    // /proc: calls `visit` with thread `tid` (a zombie's leader included)
+    // under the table lock, so the kernel can copy what it shows and take
+    // references to the objects behind the handles. The visitor must not
+    // call into the core. ESRCH if there is no such thread.
+    using ThreadVisitor = void (*)(Thread& thread, void* context);
+    Result<void> with_thread(pid_t tid, ThreadVisitor visit, void* context);
     int process_count() const { return m_nr_processes; }
     pid_t last_pid() const { return m_last_pid; }
     Spinlock& lock() { return m_lock; }

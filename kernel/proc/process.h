@@ -146,6 +146,17 @@ public:
     uint64_t tls() const { return m_tls; }
     uint64_t address_space() const;
     const ChildList& children() const { return m_children; }
+    // The command name (Linux's comm: exec's file name or PR_SET_NAME),
+    // NUL-terminated. Here, not in the kernel's per-thread object, because
+    // a zombie keeps showing it until it is reaped.
+    const char* comm() const { return m_comm; }
+    void set_comm(const char* name) {
+        size_t i = 0;
+        for (; i < sizeof(m_comm) - 1 && name[i]; ++i)
+            m_comm[i] = name[i];
+        for (; i < sizeof(m_comm); ++i)
+            m_comm[i] = 0;
+    }
 
 private:
     friend class ProcessTable;
@@ -179,6 +190,7 @@ private:
     WaitQueue m_vfork_wait;
     uint64_t m_user_ns = 0, m_system_ns = 0;
     int64_t m_nvcsw = 0, m_nivcsw = 0, m_minflt = 0, m_majflt = 0;
+    char m_comm[16] = {};
 
 public:
     using GroupList = IntrusiveList<Thread, &Thread::m_group_node>;
@@ -233,6 +245,8 @@ public:
     bool continue_reportable() const { return m_continued_report; }
     bool queued_for_parent() const { return event_node.is_linked(); }
     int stop_signal() const { return m_stop_signal; }
+    // Signals queued by this process's real user (SigQ of /proc/PID/status).
+    int user_queued_signals() const;
 
 private:
     friend class ProcessTable;
@@ -350,6 +364,7 @@ inline uint64_t Thread::address_space() const { return m_address_space ? m_addre
 inline Process* Process::parent() const { return m_parent ? m_parent->m_process : nullptr; }
 inline pid_t Process::ppid() const { return m_parent ? m_parent->m_process->m_pid : 0; }
 inline pid_t Process::pgid() const { return m_group->pgid(); }
+inline int Process::user_queued_signals() const { return m_account ? m_account->queued_signals : 0; }
 inline pid_t Process::sid() const { return m_group->session().sid(); }
 inline ThreadState Thread::state() const { return m_counted_state; }
 

@@ -297,6 +297,7 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
             release_pid_if_unused(tid);
             return ENOMEM;
         }
+        t->set_comm(parent_thread.comm());
         t->m_address_space = parent_thread.m_address_space;
         t->m_address_space->users++;
         t->m_blocked = parent_thread.m_blocked;
@@ -325,6 +326,8 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
     // A new process. Allocate everything first so that failure leaves no trace.
     auto* c = proc_new<Process>();
     Thread* t = c ? new_thread(*c, tid, args.kernel_stack, args.tls, args.kernel_thread) : nullptr;
+    if (t)
+        t->set_comm(parent_thread.comm());
     SigHand* sighand = (flags & CLONE_SIGHAND) ? pp.m_sighand : proc_new<SigHand>();
     SharedRef* mm = (flags & CLONE_VM) ? parent_thread.m_address_space : proc_new<SharedRef>();
     SharedRef* files = (flags & CLONE_FILES) ? pp.m_file_table : proc_new<SharedRef>();
@@ -1157,6 +1160,15 @@ void ProcessTable::for_each_process(ProcessVisitor visit, void* context) {
     SpinlockGuard guard(m_lock);
     for (auto& links : m_processes)
         visit(as_process(links), context);
+}
+
+Result<void> ProcessTable::with_thread(pid_t tid, ThreadVisitor visit, void* context) {
+    SpinlockGuard guard(m_lock);
+    PidSlot* s = slot(tid);
+    if (!s || !s->thread)
+        return ESRCH;
+    visit(*s->thread, context);
+    return {};
 }
 
 ProcessStats ProcessTable::stats() {

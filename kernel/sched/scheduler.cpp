@@ -54,6 +54,11 @@ public:
     static inline ThreadList* dead_threads;
     static inline Thread* current_thread;
     static inline Thread* idle_thread;
+    // Whole-CPU time by mode, and the load average (/proc/stat, loadavg).
+    static inline uint64_t cpu_user_ns, cpu_system_ns, cpu_idle_ns;
+    static inline uint64_t load_average[3];
+    static inline uint32_t load_ticks;
+    static constexpr uint32_t load_frequency_ticks = 5 * timer_hz + 1; // LOAD_FREQ
     static inline Thread* reaper_thread;
     static inline Thread* timer_head; // sleeping threads with a deadline, earliest first
     static inline bool need_resched;
@@ -204,10 +209,19 @@ public:
         // CPU time by sampling, as Linux without VIRT_CPU_ACCOUNTING: the
         // whole tick goes to whoever it interrupted, in the mode it found.
         if (current_thread != idle_thread) {
-            if (from_user)
+            if (from_user) {
                 current_thread->m_user_ns += timer_tick_ns();
-            else
+                cpu_user_ns += timer_tick_ns();
+            } else {
                 current_thread->m_system_ns += timer_tick_ns();
+                cpu_system_ns += timer_tick_ns();
+            }
+        } else {
+            cpu_idle_ns += timer_tick_ns();
+        }
+        if (++load_ticks >= load_frequency_ticks) {
+            load_ticks = 0;
+            update_load_locked();
         }
         if (timer_head) {
             uint64_t now = monotonic_ns();
@@ -223,6 +237,29 @@ public:
                 current_thread->m_slice_ticks = time_slice_ticks;
             else
                 need_resched = true;
+        }
+    }
+
+    // Linux's calc_load: every 5 s, an exponentially decaying average of
+    // the runnable threads over 1, 5 and 15 minutes, in 11-bit fixed point.
+    static size_t runnable_locked() {
+        size_t count = current_thread != idle_thread ? 1 : 0;
+        for (auto& thread : *run_queue) {
+            (void)thread;
+            ++count;
+        }
+        return count;
+    }
+
+    static void update_load_locked() {
+        uint64_t active = runnable_locked();
+        constexpr uint64_t fixed_1 = 1 << 11;
+        constexpr uint64_t exp[3] = {1884, 2014, 2037}; // 1/exp(5s/1min), 5 min, 15 min
+        for (int i = 0; i < 3; ++i) {
+            uint64_t load = load_average[i] * exp[i] + active * fixed_1 * (fixed_1 - exp[i]);
+            if (active * fixed_1 >= load_average[i])
+                load += fixed_1 - 1; // round up while rising, as Linux
+            load_average[i] = load / fixed_1;
         }
     }
 
@@ -482,6 +519,22 @@ void set_return_to_user_hook(ReturnToUserHook hook) { Scheduler::return_to_user_
 void request_return_work(Thread& thread) { Scheduler::request_return_work(thread); }
 
 uint64_t context_switch_count() { return Scheduler::switch_count; }
+
+CpuTimes cpu_times() {
+    SpinlockGuard guard(Scheduler::lock);
+    return {Scheduler::cpu_user_ns, Scheduler::cpu_system_ns, Scheduler::cpu_idle_ns, Scheduler::switch_count};
+}
+
+size_t runnable_thread_count() {
+    SpinlockGuard guard(Scheduler::lock);
+    return Scheduler::runnable_locked();
+}
+
+void load_averages(uint64_t out[3]) {
+    SpinlockGuard guard(Scheduler::lock);
+    for (int i = 0; i < 3; ++i)
+        out[i] = Scheduler::load_average[i];
+}
 uint64_t reaped_thread_count() { return Scheduler::reaped_count; }
 size_t live_thread_count() { return Scheduler::live_count; }
 

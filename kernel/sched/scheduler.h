@@ -107,6 +107,15 @@ void wait_for_reaper();
 
 // Counters for tests and statistics.
 uint64_t context_switch_count();
+// The CPU's time by mode since boot (tick-sampled) and the switch count.
+struct CpuTimes {
+    uint64_t user_ns, system_ns, idle_ns, context_switches;
+};
+CpuTimes cpu_times();
+// Threads running or on the run queue (idle excluded).
+size_t runnable_thread_count();
+// Linux's load averages over 1, 5 and 15 minutes, 11-bit fixed point.
+void load_averages(uint64_t out[3]);
 uint64_t reaped_thread_count();
 size_t live_thread_count(); // every thread not yet reaped (idle, boot and reaper included)
 

@@ -207,4 +207,121 @@ static Result<long> sys_futex(SyscallArgs const& args) {
     }
 }
 
+
+// --- Robust futexes ------------------------------------------------------
+// glibc registers each thread's list of held robust mutexes; when the
+// thread dies, the kernel marks each one it still owns FUTEX_OWNER_DIED and
+// wakes a waiter (Linux's exit_robust_list), so the next locker gets
+// EOWNERDEAD instead of hanging.
+
+namespace {
+
+constexpr uint32_t FUTEX_WAITERS = 0x80000000u, FUTEX_OWNER_DIED = 0x40000000u, FUTEX_TID_MASK = 0x3fffffffu;
+constexpr int ROBUST_LIST_LIMIT = 2048;
+
+struct RobustListHead {
+    uint64_t next;           // struct robust_list *: the first entry, or the head itself
+    int64_t futex_offset;    // from an entry to its futex word
+    uint64_t list_op_pending; // an entry being locked or unlocked
+};
+
+// handle_futex_death: `pending` entries may be unowned (the lock was being
+// taken), then only a waiter is woken.
+void futex_death(uint64_t address, uint32_t tid, bool pi, bool pending) {
+    if (address & 3)
+        return;
+    uint32_t value;
+    if (copy_from_user(&value, address, sizeof value).is_error())
+        return;
+    mm::AddressSpace* space = mm::current_address_space();
+    if (pending && !pi && value == 0) {
+        task::futex_wake(space, address, 1, FUTEX_BITSET_MATCH_ANY);
+        return;
+    }
+    if ((value & FUTEX_TID_MASK) != tid)
+        return;
+    // One CPU and no preemption in the kernel: the read-modify-write is
+    // atomic for every other thread of the process.
+    uint32_t marked = (value & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+    if (copy_to_user(address, &marked, sizeof marked).is_error())
+        return;
+    if (!pi && (value & FUTEX_WAITERS))
+        task::futex_wake(space, address, 1, FUTEX_BITSET_MATCH_ANY);
+}
+
+} // namespace
+
+void task::exit_robust_futexes() {
+    Task& task = current_task();
+    uint64_t head_address = task.robust_list;
+    task.robust_list = 0;
+    if (!head_address)
+        return;
+    RobustListHead head;
+    if (copy_from_user(&head, head_address, sizeof head).is_error())
+        return;
+    auto tid = static_cast<uint32_t>(current_thread().tid());
+    // Entry pointers carry the PI flag in bit 0.
+    uint64_t pending = head.list_op_pending & ~1ull;
+    bool pending_pi = head.list_op_pending & 1;
+    uint64_t entry = head.next;
+    for (int limit = ROBUST_LIST_LIMIT; (entry & ~1ull) != head_address && limit > 0; --limit) {
+        uint64_t next;
+        if (copy_from_user(&next, entry & ~1ull, sizeof next).is_error())
+            return;
+        if ((entry & ~1ull) != pending)
+            futex_death((entry & ~1ull) + static_cast<uint64_t>(head.futex_offset), tid, entry & 1, false);
+        entry = next;
+    }
+    if (pending)
+        futex_death(pending + static_cast<uint64_t>(head.futex_offset), tid, pending_pi, true);
+}
+
+// set_robust_list(head, len): len must be sizeof(struct robust_list_head).
+CHARON_SYSCALL(273, set_robust_list, sys_set_robust_list);
+static Result<long> sys_set_robust_list(SyscallArgs const& args) {
+    if (args.arg[1] != sizeof(RobustListHead))
+        return EINVAL;
+    task::current_task().robust_list = args.arg[0];
+    return 0;
+}
+
+// get_robust_list(pid, head_ptr, len_ptr): another process's list only
+// with the same real/effective uid, or as root (Linux: PTRACE_MODE_READ).
+CHARON_SYSCALL(274, get_robust_list, sys_get_robust_list);
+static Result<long> sys_get_robust_list(SyscallArgs const& args) {
+    auto pid = static_cast<proc::pid_t>(args.arg[0]);
+    uint64_t head = 0;
+    if (pid == 0) {
+        head = task::current_task().robust_list;
+    } else {
+        struct Lookup {
+            uint64_t head = 0;
+            bool found = false;
+            proc::Credentials credentials;
+        } lookup;
+        TRY(task::table().with_thread(
+            pid,
+            [](proc::Thread& thread, void* context) {
+                auto& l = *static_cast<Lookup*>(context);
+                if (!thread.kernel_thread())
+                    return; // exited: its list is gone
+                l.found = true;
+                l.head = task::task_of(thread).robust_list;
+                l.credentials = thread.process().credentials();
+            },
+            &lookup));
+        if (!lookup.found)
+            return ESRCH;
+        const proc::Credentials& me = task::current_process().credentials();
+        if (me.euid != 0 && (me.uid != lookup.credentials.uid || me.uid != lookup.credentials.euid))
+            return EPERM;
+        head = lookup.head;
+    }
+    uint64_t length = sizeof(RobustListHead);
+    TRY(copy_to_user(args.arg[2], &length, sizeof length));
+    TRY(copy_to_user(args.arg[1], &head, sizeof head));
+    return 0;
+}
+
 } // namespace charon

@@ -120,6 +120,16 @@ static Result<long> sys_getgid(SyscallArgs const&) { return current_process().cr
 CHARON_SYSCALL(108, getegid, sys_getegid);
 static Result<long> sys_getegid(SyscallArgs const&) { return current_process().credentials().egid; }
 
+// getgroups(size, list): Charon's credentials carry no supplementary
+// groups, so the list is always empty (as for a process whose login gave it
+// none). size < 0 is EINVAL; with size 0 only the count is returned.
+CHARON_SYSCALL(115, getgroups, sys_getgroups);
+static Result<long> sys_getgroups(SyscallArgs const& args) {
+    if (static_cast<int>(args.arg[0]) < 0)
+        return EINVAL;
+    return 0;
+}
+
 CHARON_SYSCALL(105, setuid, sys_setuid);
 static Result<long> sys_setuid(SyscallArgs const& args) { return set_id(true, static_cast<uint32_t>(args.arg[0])); }
 CHARON_SYSCALL(106, setgid, sys_setgid);
@@ -203,12 +213,11 @@ static Result<long> sys_prctl(SyscallArgs const& args) {
                 break;
         }
         name[15] = 0;
-        for (size_t i = 0; i < 16; ++i)
-            task::current_task().comm[i] = name[i];
+        thread.set_comm(name);
         return 0;
     }
     case PR_GET_NAME:
-        TRY(copy_to_user(args.arg[1], task::current_task().comm, 16));
+        TRY(copy_to_user(args.arg[1], thread.comm(), 16));
         return 0;
     case PR_GET_DUMPABLE:
         return task::extra_of(thread.process()).dumpable;

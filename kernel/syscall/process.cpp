@@ -130,8 +130,6 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
     } else {
         child_task->fs = parent_task.fs;
     }
-    for (size_t i = 0; i < sizeof(child_task->comm); ++i)
-        child_task->comm[i] = parent_task.comm[i];
     // Linux: a thread sharing the memory (but not vfork) starts without the
     // alternate signal stack; anything else inherits it.
     if (!(flags & proc::CLONE_VM) || (flags & proc::CLONE_VFORK)) {
@@ -335,6 +333,9 @@ Result<long> do_execve(SyscallArgs const& args, int dirfd, uint64_t path_address
                                         sched::BlockMode::Killable);
     }
 
+    // Linux's exec_mm_release: robust futexes of the old image are released
+    // while it is still mapped (the list is not carried over).
+    exit_robust_futexes();
     PhysAddr old_root = sched::current().context().root;
     sched::set_current_root(image.space->root());
     auto committed = table().exec_commit(thread, image.space->handle());
@@ -347,7 +348,7 @@ Result<long> do_execve(SyscallArgs const& args, int dirfd, uint64_t path_address
     // Past the point of no return: the (now private) table closes its
     // FD_CLOEXEC descriptors.
     file_table_of(process).close_on_exec();
-    set_comm(task_of(thread), path);
+    set_comm(thread, path);
     task_of(thread).altstack_sp = task_of(thread).altstack_size = 0;
     task_of(thread).altstack_flags = 0;
     delete[] path;
@@ -379,6 +380,7 @@ static Result<long> sys_execveat(SyscallArgs const& args) {
 CHARON_SYSCALL(60, exit, sys_exit);
 static Result<long> sys_exit(SyscallArgs const& args) {
     sync_accounting();
+    exit_robust_futexes();
     table().exit(current_thread(), static_cast<int>(args.arg[0] & 0xff));
     finish_exit();
 }
@@ -386,6 +388,7 @@ static Result<long> sys_exit(SyscallArgs const& args) {
 CHARON_SYSCALL(231, exit_group, sys_exit_group);
 static Result<long> sys_exit_group(SyscallArgs const& args) {
     sync_accounting();
+    exit_robust_futexes();
     table().exit_group(current_thread(), static_cast<int>(args.arg[0] & 0xff));
     finish_exit();
 }

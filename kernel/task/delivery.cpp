@@ -77,6 +77,7 @@ void return_to_user(arch::SyscallFrame& frame) {
             goto out;
         case proc::SignalDecision::Kind::Exit:
             sync_accounting();
+            exit_robust_futexes();
             t.exit_dying(*thread);
             finish_exit();
         case proc::SignalDecision::Kind::Stop:

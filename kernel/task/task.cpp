@@ -183,15 +183,12 @@ void sync_accounting() {
         g_table->account_context_switch(*thread, false);
 }
 
-void set_comm(Task& task, const char* path) {
+void set_comm(proc::Thread& thread, const char* path) {
     const char* name = path;
     for (const char* p = path; *p; ++p)
         if (*p == '/')
             name = p + 1;
-    size_t i = 0;
-    for (; i < sizeof(task.comm) - 1 && name[i]; ++i)
-        task.comm[i] = name[i];
-    task.comm[i] = 0;
+    thread.set_comm(name);
 }
 
 void default_limits(Rlimit* limits) {
@@ -252,6 +249,26 @@ Result<LoadedImage> load_image(Vfs& vfs, FsProcess& process, const ExecRequest& 
     image.space = TRY(mm::build_exec_address_space(source, target.plan, stack, layout));
     image.entry = target.plan.entry;
     image.rsp = stack.rsp;
+    // Linux's mm fields for /proc/PID/{stat,cmdline,environ,exe}.
+    mm::ImageInfo info;
+    for (size_t i = 0; i < target.plan.segment_count; ++i) {
+        const LoadSegment& segment = target.plan.segments[i];
+        uint64_t end = segment.vaddr + segment.memory_size;
+        bool exec = segment.prot & mm::VmProtExec;
+        uint64_t& start_field = exec ? info.start_code : info.start_data;
+        uint64_t& end_field = exec ? info.end_code : info.end_data;
+        if (!start_field || segment.vaddr < start_field)
+            start_field = segment.vaddr;
+        if (end > end_field)
+            end_field = end;
+    }
+    info.start_stack = stack.rsp;
+    info.arg_start = stack.arg_start;
+    info.arg_end = stack.arg_end;
+    info.env_start = stack.env_start;
+    info.env_end = stack.env_end;
+    info.exe = target.binary_path;
+    image.space->set_image_info(std::move(info));
     image.execfn = std::move(target.execfn);
     return image;
 }

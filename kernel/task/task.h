@@ -22,6 +22,7 @@
 #include "lib/ref_ptr.h"
 #include "lib/result.h"
 #include "proc/lifecycle.h"
+#include "time/clock.h"
 
 namespace charon::arch {
 struct SyscallFrame;
@@ -74,7 +75,8 @@ struct ProcessExtra {
 struct Task {
     sched::Thread* kthread = nullptr;
     RefPtr<FsState> fs;
-    char comm[16] = {}; // PR_SET_NAME, NUL-terminated
+    uint64_t start_ns = monotonic_ns(); // creation (/proc/PID/stat starttime)
+    uint64_t robust_list = 0;           // set_robust_list head (not inherited, cleared by exec)
     Credentials fs_credentials; // fs/inode.h's view of the process credentials (refreshed per call)
     // sigaltstack(2): the alternate signal stack (size 0: none).
     uint64_t altstack_sp = 0;
@@ -101,7 +103,7 @@ FdTable& file_table_of(proc::Process&);
 ProcessExtra& extra_of(proc::Process&);
 sched::Thread& kernel_thread_of(proc::Thread&);
 
-void set_comm(Task&, const char* path); // the last path component, 15 bytes
+void set_comm(proc::Thread&, const char* path); // the last path component, 15 bytes
 
 // A new program image, ready to switch to (execve and init share this).
 struct LoadedImage {
@@ -132,6 +134,9 @@ uint64_t realtime_ns();
 
 // futex wake (futex.cpp), used by clear_child_tid.
 int futex_wake(mm::AddressSpace* space, uint64_t uaddr, int count, uint32_t bitset);
+// The calling thread is about to exit: mark the robust futexes it still
+// holds FUTEX_OWNER_DIED and wake their waiters (futex.cpp).
+void exit_robust_futexes();
 
 // Default rlimits of init (Linux's INIT_RLIMITS, nofile as a typical host).
 void default_limits(Rlimit* limits);

@@ -1,0 +1,332 @@
+// procfs over a fake source: the layout, the Linux text formats, seq_file
+// snapshots, generated directories and links, and that every generated
+// inode is freed again.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "fixtures/fs_fixture.h"
+#include "fs/procfs/procfs.h"
+
+using namespace charon;
+using namespace charon::test;
+
+namespace {
+
+class FakeSource final : public procfs::ProcSource {
+public:
+    procfs::pid_t self = 7;
+    std::map<procfs::pid_t, procfs::TaskInfo> tasks; // by tid
+    std::string memory = std::string("prog\0-v\0", 8);
+    int generation = 0;
+
+    procfs::pid_t caller_tgid() override { return self; }
+    procfs::pid_t caller_tid() override { return self; }
+    Result<void> processes(Vector<procfs::pid_t>& out) override {
+        for (auto& [tid, task] : tasks)
+            if (tid == task.tgid)
+                TRY(out.try_append(tid));
+        return {};
+    }
+    Result<procfs::pid_t> tgid_of(procfs::pid_t tid) override {
+        auto it = tasks.find(tid);
+        if (it == tasks.end())
+            return ESRCH;
+        return it->second.tgid;
+    }
+    Result<void> threads(procfs::pid_t tgid, Vector<procfs::pid_t>& out) override {
+        for (auto& [tid, task] : tasks)
+            if (task.tgid == tgid)
+                TRY(out.try_append(tid));
+        return {};
+    }
+    Result<procfs::TaskInfo> task(procfs::pid_t tgid, procfs::pid_t tid) override {
+        auto it = tasks.find(tid ? tid : tgid);
+        if (it == tasks.end() || it->second.tgid != tgid)
+            return ESRCH;
+        procfs::TaskInfo info = it->second;
+        info.utime_ns = static_cast<uint64_t>(generation) * procfs::kNsPerTick;
+        return info;
+    }
+    Result<void> read_memory(procfs::pid_t, uint64_t start, uint64_t end, TextBuffer& out) override {
+        out.append(memory.data() + start, end - start);
+        return {};
+    }
+    Result<void> maps(procfs::pid_t, Vector<procfs::MapInfo>& out) override {
+        procfs::MapInfo heap;
+        heap.start = 0x600000;
+        heap.end = 0x602000;
+        heap.prot = 3;
+        heap.name = KString::try_create("[heap]").release_value();
+        TRY(out.try_append(std::move(heap)));
+        procfs::MapInfo anon;
+        anon.start = 0x7f0000000000;
+        anon.end = 0x7f0000001000;
+        anon.prot = 1;
+        anon.shared = true;
+        return out.try_append(std::move(anon));
+    }
+    Result<void> fds(procfs::pid_t, Vector<procfs::FdInfo>& out) override {
+        procfs::FdInfo fd;
+        fd.fd = 3;
+        fd.target = KString::try_create("pipe:[12]").release_value();
+        return out.try_append(std::move(fd));
+    }
+    Result<KString> fd_target(procfs::pid_t, int fd) override {
+        if (fd != 3)
+            return ENOENT;
+        return KString::try_create("pipe:[12]");
+    }
+    Result<KString> exe(procfs::pid_t) override { return KString::try_create("/bin/sh"); }
+    Result<KString> cwd(procfs::pid_t) override { return KString::try_create("/etc"); }
+    procfs::SystemInfo system() override {
+        procfs::SystemInfo s;
+        s.uptime_ns = 12340000000ull;
+        s.idle_ns = 5000000000ull;
+        s.total_bytes = 128 << 20;
+        s.free_bytes = 100 << 20;
+        s.loadavg[0] = 2048 + 1024; // 1.50
+        s.running = 1;
+        s.threads = 4;
+        s.last_pid = 9;
+        return s;
+    }
+    Result<void> mounts(TextBuffer& out) override {
+        out.append("proc /proc proc rw 0 0\n");
+        return {};
+    }
+};
+
+procfs::TaskInfo make_task(procfs::pid_t tgid, procfs::pid_t tid, const char* comm, char state) {
+    procfs::TaskInfo t;
+    t.tgid = tgid;
+    t.tid = tid;
+    t.ppid = 1;
+    t.pgrp = tgid;
+    t.session = 1;
+    t.state = state;
+    snprintf(t.comm, sizeof t.comm, "%s", comm);
+    t.has_mm = state != 'Z';
+    t.vsize = 8192;
+    t.rss_pages = 1;
+    t.arg_start = 0;
+    t.arg_end = 8;
+    return t;
+}
+
+class ProcfsTest : public FsFixture {
+protected:
+    void SetUp() override {
+        FsFixture::SetUp();
+        source.tasks[7] = make_task(7, 7, "sh", 'S');
+        source.tasks[8] = make_task(7, 8, "sh", 'R');
+        source.tasks[9] = make_task(9, 9, "zombie", 'Z');
+        baseline = LeakBaseline{}; // the archive's tree is there already
+        auto root = procfs::create_root(source);
+        ASSERT_FALSE(root.is_error());
+        ASSERT_FALSE(vfs.root()->add_entry("proc", root.release_value()).is_error());
+    }
+    void TearDown() override {
+        ASSERT_FALSE(vfs.root()->remove_entry("proc").is_error());
+        cwd = vfs.root();
+        baseline.expect_back(); // every generated inode and open file is gone
+        FsFixture::TearDown();
+    }
+
+    std::string read_path(const char* path) {
+        auto fd = open(path, O_RDONLY);
+        EXPECT_FALSE(fd.is_error()) << path;
+        if (fd.is_error())
+            return "";
+        std::string text = read_all(fd.value());
+        (void)fds->close(fd.value());
+        return text;
+    }
+    std::vector<std::string> list(const char* path) {
+        auto fd = open(path, O_RDONLY | O_DIRECTORY);
+        EXPECT_FALSE(fd.is_error()) << path;
+        std::vector<std::string> names;
+        uint8_t buffer[256]; // small: several getdents64 calls
+        for (;;) {
+            auto p = process();
+            KernelIoBuffer io(buffer, sizeof buffer);
+            auto n = vfs.getdents64(p, fd.value(), io, sizeof buffer);
+            EXPECT_FALSE(n.is_error());
+            if (n.is_error() || n.value() == 0)
+                break;
+            for (size_t at = 0; at < n.value();) {
+                uint16_t reclen;
+                memcpy(&reclen, buffer + at + 16, 2);
+                names.emplace_back(reinterpret_cast<const char*>(buffer + at + 19));
+                at += reclen;
+            }
+        }
+        (void)fds->close(fd.value());
+        return names;
+    }
+    std::string readlink(const char* path) {
+        char buffer[256];
+        KernelIoBuffer io(buffer, sizeof buffer);
+        auto p = process();
+        auto n = vfs.readlink_at(p, AT_FDCWD, path, io, sizeof buffer);
+        EXPECT_FALSE(n.is_error()) << path;
+        return n.is_error() ? "" : std::string(buffer, n.value());
+    }
+
+    LeakBaseline baseline;
+    FakeSource source;
+};
+
+} // namespace
+
+TEST(ProcfsFormat, StatHasLinuxFieldOrder) {
+    procfs::TaskInfo t = make_task(42, 42, "my prog", 'T');
+    t.ppid = 3;
+    t.pgrp = 40;
+    t.session = 30;
+    t.tty_nr = 0x501;
+    t.tpgid = 40;
+    t.utime_ns = 250000000; // 25 ticks
+    t.num_threads = 2;
+    t.start_ns = 1000000000;
+    TextBuffer out;
+    procfs::format_stat(t, out);
+    std::string text(out.data(), out.size());
+    EXPECT_EQ(text.rfind("42 (my prog) T 3 40 30 1281 40 0 0 0 0 0 25 0 0 0 20 0 "
+                         "2 0 100 8192 1 ",
+                         0),
+              0u)
+        << text;
+    size_t fields = 2;
+    for (size_t i = text.find(')'); i < text.size(); ++i)
+        fields += text[i] == ' ';
+    EXPECT_EQ(fields, 52u) << text;
+    EXPECT_EQ(text.back(), '\n');
+}
+
+TEST(ProcfsFormat, StatusLinesAndZombie) {
+    procfs::TaskInfo t = make_task(5, 6, "worker", 'S');
+    t.blocked = 1ull << 9;
+    t.num_threads = 3;
+    TextBuffer out;
+    procfs::format_status(t, out);
+    std::string text(out.data(), out.size());
+    EXPECT_EQ(text.rfind("Name:\tworker\nUmask:\t0022\nState:\tS "
+                         "(sleeping)\nTgid:\t5\nNgid:\t0\nPid:\t6\nPPid:\t1\n",
+                         0),
+              0u)
+        << text;
+    EXPECT_NE(text.find("\nThreads:\t3\n"), std::string::npos);
+    EXPECT_NE(text.find("\nSigBlk:\t0000000000000200\n"), std::string::npos);
+    EXPECT_NE(text.find("\nVmRSS:\t       4 kB\n"), std::string::npos) << text; // tab, then width 8
+
+    TextBuffer zombie;
+    procfs::format_status(make_task(9, 9, "z", 'Z'), zombie);
+    std::string z(zombie.data(), zombie.size());
+    EXPECT_NE(z.find("State:\tZ (zombie)\n"), std::string::npos);
+    EXPECT_EQ(z.find("VmRSS"),
+              std::string::npos); // no memory lines without an mm
+}
+
+TEST(ProcfsFormat, MapsUptimeLoadavgMeminfo) {
+    Vector<procfs::MapInfo> maps;
+    procfs::MapInfo m;
+    m.start = 0x400000;
+    m.end = 0x401000;
+    m.prot = 5;
+    m.name = KString::try_create("[heap]").release_value();
+    ASSERT_FALSE(maps.try_append(std::move(m)).is_error());
+    TextBuffer out;
+    procfs::format_maps(maps, out);
+    std::string line(out.data(), out.size());
+    EXPECT_EQ(line, "00400000-00401000 r-xp 00000000 00:00 0" + std::string(73 - 39, ' ') + "[heap]\n");
+
+    FakeSource source;
+    TextBuffer uptime, loadavg, meminfo;
+    procfs::format_uptime(source.system(), uptime);
+    EXPECT_EQ(std::string(uptime.data(), uptime.size()), "12.34 5.00\n");
+    procfs::format_loadavg(source.system(), loadavg);
+    EXPECT_EQ(std::string(loadavg.data(), loadavg.size()), "1.50 0.00 0.00 1/4 9\n");
+    procfs::format_meminfo(source.system(), meminfo);
+    std::string mem(meminfo.data(), meminfo.size());
+    EXPECT_EQ(mem.rfind("MemTotal:         131072 kB\nMemFree:          102400 kB\n", 0), 0u) << mem;
+}
+
+TEST_F(ProcfsTest, RootListsFilesAndProcessesOnly) {
+    auto names = list("/proc");
+    std::vector<std::string> want = {".",       "..",   "self",   "thread-self", "version", "uptime", "loadavg",
+                                     "meminfo", "stat", "mounts", "filesystems", "cpuinfo", "7",      "9"};
+    EXPECT_EQ(names, want); // thread 8 is not listed, as on Linux
+    EXPECT_EQ(readlink("/proc/self"), "7");
+    EXPECT_EQ(readlink("/proc/thread-self"), "7/task/7");
+    EXPECT_EQ(readlink("/proc/7/exe"), "/bin/sh");
+    EXPECT_EQ(readlink("/proc/7/fd/3"), "pipe:[12]");
+    EXPECT_ERRNO(open("/proc/10/stat", O_RDONLY), ENOENT);
+    EXPECT_ERRNO(open("/proc/07/stat", O_RDONLY), ENOENT);
+    EXPECT_ERRNO(open("/proc/7/fd/4", O_RDONLY), ENOENT);
+    // A thread's id may be looked up though it is not listed.
+    EXPECT_EQ(read_path("/proc/8/stat").rfind("8 (sh) R ", 0), 0u);
+}
+
+TEST_F(ProcfsTest, PidDirectories) {
+    auto task = list("/proc/7/task");
+    EXPECT_EQ(task, (std::vector<std::string>{".", "..", "7", "8"}));
+    EXPECT_EQ(read_path("/proc/self/task/8/stat").rfind("8 (sh) R 1 7 1 ", 0), 0u);
+    EXPECT_EQ(read_path("/proc/9/stat").rfind("9 (zombie) Z ", 0), 0u);
+    EXPECT_EQ(read_path("/proc/7/cmdline"), std::string("prog\0-v\0", 8));
+    EXPECT_EQ(read_path("/proc/9/cmdline"), ""); // a zombie has no memory
+    EXPECT_EQ(read_path("/proc/7/comm"), "sh\n");
+    EXPECT_EQ(list("/proc/7/fd"), (std::vector<std::string>{".", "..", "3"}));
+    EXPECT_EQ(read_path("/proc/mounts"),
+              "proc /proc proc rw 0 0\n"); // through the self/mounts link
+
+    auto st = stat("/proc/7");
+    ASSERT_FALSE(st.is_error());
+    EXPECT_EQ(st.value().st_mode & S_IFMT, static_cast<unsigned>(S_IFDIR));
+    auto again = stat("/proc/7");
+    EXPECT_EQ(st.value().st_ino, again.value().st_ino); // stable numbers
+    EXPECT_NE(st.value().st_ino, stat("/proc/9").value().st_ino);
+
+    // getcwd inside a generated directory, and ".." back out of it.
+    auto p = process();
+    ASSERT_FALSE(vfs.chdir(p, "/proc/self/fd").is_error());
+    char buffer[64];
+    KernelIoBuffer io(buffer, sizeof buffer);
+    auto length = vfs.getcwd(p, io, sizeof buffer);
+    ASSERT_FALSE(length.is_error());
+    EXPECT_STREQ(buffer, "/proc/7/fd");
+    ASSERT_FALSE(vfs.chdir(p, "../../..").is_error());
+    EXPECT_EQ(cwd.ptr(), vfs.root().ptr());
+}
+
+TEST_F(ProcfsTest, ReadsAreSnapshotsUntilRestarted) {
+    auto fd = open("/proc/7/stat", O_RDONLY);
+    ASSERT_FALSE(fd.is_error());
+    auto file = fds->get(fd.value()).release_value();
+    char buffer[8];
+    IoContext context;
+    KernelIoBuffer io(buffer, sizeof buffer);
+    ASSERT_EQ(file->read(io, 4, context).value(), 4u); // "7 (s"
+    source.generation = 5;                             // utime changes now
+    std::string rest = read_all(fd.value());
+    EXPECT_NE(rest.find(" 0 0 0 0 0 20 "), std::string::npos) << rest; // still the old utime
+    ASSERT_EQ(file->seek(0, SEEK_SET).value(), 0);
+    std::string fresh = read_all(fd.value());
+    EXPECT_NE(fresh.find(" 0 0 0 0 5 0 0 0 20 "), std::string::npos) << fresh;
+    EXPECT_ERRNO(file->seek(0, SEEK_END), EINVAL);
+    file = nullptr;
+    (void)fds->close(fd.value());
+
+    // Opened for writing by root: write has no method, EINVAL as Linux.
+    auto w = open("/proc/7/comm", O_WRONLY);
+    ASSERT_FALSE(w.is_error());
+    auto wfile = fds->get(w.value()).release_value();
+    KernelIoBuffer in(buffer, 1);
+    EXPECT_ERRNO(wfile->write(in, 1, context), EINVAL);
+    wfile = nullptr;
+    (void)fds->close(w.value());
+    // A process that goes away: its directory entries go with it.
+    source.tasks.erase(9);
+    EXPECT_ERRNO(open("/proc/9/stat", O_RDONLY), ENOENT);
+}
