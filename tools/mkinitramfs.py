@@ -12,6 +12,9 @@ Layout (docs/userland.md):
     /tests/bin/<name>      every BUILD/guest/bin/<name>
     /tests/fuzz            BUILD/fuzz/fuzz, the syscall fuzzer (if built)
     /tests/tty/<name>      every BUILD/tty/bin/<name> (the tty suite's programs)
+    /bin/busybox           Debian's busybox-static (--busybox, default /bin/busybox)
+    /bin/sh, /bin/ls ...   a symlink to /bin/busybox for each applet of
+                           `busybox --list-full` not already in the layout
     /dev /proc /root       empty directories (the kernel provides the devices)
     /tmp                   empty, mode 1777
     /etc/passwd, /etc/group  root and nobody
@@ -28,6 +31,7 @@ systems that look at the mtime do not redo work for nothing.
 import argparse
 import os
 import stat
+import subprocess
 import sys
 
 NEWC_MAGIC = b"070701"
@@ -63,6 +67,13 @@ class Archive:
             self.add_dir(parent)
         self.entries[path] = (stat.S_IFCHR | mode, b"")
         self.rdev[path] = (major, minor)
+
+    def add_symlink(self, path, target):
+        path = path.strip("/")
+        parent = os.path.dirname(path)
+        if parent and parent not in self.entries:
+            self.add_dir(parent)
+        self.entries[path] = (stat.S_IFLNK | 0o777, target.encode())
 
     def add_host_file(self, path, source):
         with open(source, "rb") as f:
@@ -124,11 +135,26 @@ PASSWD = b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/fal
 GROUP = b"root:x:0:\nnogroup:x:65534:\n"
 
 
+def add_busybox(archive, busybox):
+    """/bin/busybox and a symlink per applet, where the layout has no file yet
+    (our /sbin/init stays init)."""
+    if not os.path.isfile(busybox):
+        sys.exit(f"mkinitramfs: {busybox} is missing (tools/install-deps.sh installs busybox-static)")
+    archive.add_host_file("bin/busybox", busybox)
+    listing = subprocess.run([busybox, "--list-full"], check=True, capture_output=True, text=True).stdout
+    for applet in sorted(listing.split()):
+        applet = applet.strip("/")
+        if applet and applet not in archive.entries:
+            archive.add_symlink(applet, "/bin/busybox")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", required=True, help="the build directory (user/ and guest/ inside)")
     parser.add_argument("-o", "--output", required=True)
     parser.add_argument("--add", action="append", default=[], metavar="DEST=SRC")
+    parser.add_argument("--busybox", default="/bin/busybox",
+                        help="a static busybox for /bin/busybox and its applet links ('' for none)")
     args = parser.parse_args()
 
     archive = Archive(int(os.environ.get("SOURCE_DATE_EPOCH", "0")))
@@ -158,6 +184,8 @@ def main():
 
     for name, path in executables(os.path.join(args.build, "tty", "bin")):
         archive.add_host_file(f"tests/tty/{name}", path)
+    if args.busybox:
+        add_busybox(archive, args.busybox)
 
     for item in args.add:
         dest, sep, source = item.partition("=")

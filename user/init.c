@@ -1,14 +1,16 @@
 /* /sbin/init: Charon's first process (pid 1).
  *
- *   /sbin/init [-k] [-v] [-q] [--] [PROGRAM [ARG...]]
+ *   /sbin/init [-k] [-t] [-v] [-q] [--] [PROGRAM [ARG...]]
  *
- * Starts PROGRAM (default: /bin/demo, with -v) as its one "main" child and
+ * Starts PROGRAM (default: /bin/sh on the console, as with -t) as its one
+ * "main" child and
  * reaps every child it ever gets, including orphans the kernel reparents to
  * it, with wait4(-1). When the main program ends, init exits with its code
  * (128 + signal number if a signal killed it), and the kernel powers off with
  * that status. With -k init keeps reaping forever instead.
  *
- *   -k  keep running after the main program ends (for a shell later)
+ *   -k  keep running after the main program ends
+ *   -t  the console becomes the main program's controlling terminal
  *   -v  say which orphan was reaped and how it ended
  *   -q  quiet: no start and end lines
  *
@@ -29,14 +31,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DEFAULT_PROGRAM "/bin/demo"
+#define DEFAULT_PROGRAM "/bin/sh"
 
 static int verbose;
+static int controlling_tty;
 static int quiet;
 
 /* One write per line: init's lines must not interleave with its children's
@@ -145,8 +149,10 @@ static void install_handlers(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* The main child: its own session (no controlling terminal yet, as a login
- * would start), default dispositions, an empty mask, then exec. */
+/* The main child: its own session, default dispositions, an empty mask,
+ * then exec. With -t the console on fd 0 becomes the session's controlling
+ * terminal (as getty does for a login): opening /dev/console never makes it
+ * one on Linux, TIOCSCTTY does, and makes our group the foreground. */
 static pid_t start_program(char **argv)
 {
     pid_t pid = fork();
@@ -156,6 +162,8 @@ static pid_t start_program(char **argv)
     }
     if (pid == 0) {
         setsid();
+        if (controlling_tty && ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)
+            say("no controlling terminal for %s: %s", argv[0], strerror(errno));
         /* The raw call, not sigaction(): libc refuses its reserved numbers
          * (32-34), and one of them may arrive ignored from whoever started
          * init (GNU make ignores 32 and 33, for one), which execve keeps. */
@@ -174,7 +182,7 @@ static pid_t start_program(char **argv)
 
 static void usage(void)
 {
-    say("usage: init [-k] [-v] [-q] [--] [PROGRAM [ARG...]]");
+    say("usage: init [-k] [-t] [-v] [-q] [--] [PROGRAM [ARG...]]");
 }
 
 int main(int argc, char **argv)
@@ -183,9 +191,10 @@ int main(int argc, char **argv)
     int opt;
     opterr = 0;
     /* "+": stop at the first non-option, so PROGRAM keeps its own options. */
-    while ((opt = getopt(argc, argv, "+kvq")) != -1) {
+    while ((opt = getopt(argc, argv, "+ktvq")) != -1) {
         switch (opt) {
         case 'k': keep = 1; break;
+        case 't': controlling_tty = 1; break;
         case 'v': verbose = 1; break;
         case 'q': quiet = 1; break;
         default: usage(); break; /* a bad option must not stop the boot */
@@ -211,8 +220,8 @@ int main(int argc, char **argv)
     char *default_argv[] = {DEFAULT_PROGRAM, NULL};
     char **program = argv + optind;
     if (optind >= argc) {
-        program = default_argv;
-        verbose = 1; /* the demo is there to show what happens */
+        program = default_argv; /* an interactive shell on the console */
+        controlling_tty = 1;
     }
 
     if (!quiet)

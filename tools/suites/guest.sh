@@ -3,7 +3,7 @@
 # as guest-native, in the initramfs, run by /sbin/init as pid 1's main program:
 #   kernel command line: -- /tests/runner -s guest -t SECONDS /tests/bin [FILTER...]
 # Builds the kernel, user/, tests/guest and the initramfs; boots once with
-# the default init command (/bin/demo must report success: test "demo"),
+# init with /bin/demo (which must report success: test "demo"),
 # then boots the suite under a
 # timeout, relays the runner's PASS/FAIL/SKIP lines and ends with
 # "RESULT guest P F". A test the runner never reported (the kernel could not
@@ -73,13 +73,14 @@ log=$(mktemp)
 demo_log=$(mktemp)
 trap 'rm -f "$log" "$demo_log"' EXIT
 
-# make run's boot: init runs /bin/demo, which exits 0 only if every
+# `make run INIT_ARGS="-v /bin/demo"`: init runs /bin/demo, which exits 0 only if every
 # expectation held; init exits with it, QEMU with 65. Counted as one test
 # (not when filtering).
 demo_passed=0
 demo_failed=0
 if (($# == 0)); then
-    INITRD=$initrd timeout --kill-after=5 120 tools/qemu.sh test "$build_abs/charon.elf" >"$demo_log" 2>&1
+    INITRD=$initrd timeout --kill-after=5 120 tools/qemu.sh test "$build_abs/charon.elf" -- -v /bin/demo \
+        >"$demo_log" 2>&1
     demo_status=$?
     tr -d '\r' <"$demo_log" >"$demo_log.txt" && mv "$demo_log.txt" "$demo_log"
     if [[ $demo_status == 65 ]] && grep -qE '^demo: all [0-9]+ expectations met' "$demo_log"; then
