@@ -152,7 +152,9 @@ static void install_handlers(void)
 /* The main child: its own session, default dispositions, an empty mask,
  * then exec. With -t the console on fd 0 becomes the session's controlling
  * terminal (as getty does for a login): opening /dev/console never makes it
- * one on Linux, TIOCSCTTY does, and makes our group the foreground. */
+ * one on Linux, TIOCSCTTY does, and makes our group the foreground. Its
+ * argument 1 takes the terminal from another session if one had it (root
+ * only): natively, under a pty whose session is init's parent's. */
 static pid_t start_program(char **argv)
 {
     pid_t pid = fork();
@@ -162,7 +164,7 @@ static pid_t start_program(char **argv)
     }
     if (pid == 0) {
         setsid();
-        if (controlling_tty && ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)
+        if (controlling_tty && ioctl(STDIN_FILENO, TIOCSCTTY, 1) < 0)
             say("no controlling terminal for %s: %s", argv[0], strerror(errno));
         /* The raw call, not sigaction(): libc refuses its reserved numbers
          * (32-34), and one of them may arrive ignored from whoever started

@@ -1,0 +1,329 @@
+#!/usr/bin/env python3
+"""The shell suite: BusyBox sh on a terminal, typed into like a person would
+(tools/console.py), natively under a pty first (Linux is the oracle), then
+in Charon on the serial console, where /sbin/init starts the shell with the
+console as its controlling terminal (init -t).
+
+    tests/shell/scenarios.py --build BUILD [--native-only | --charon-only] [FILTER...]
+
+One shell per side runs every scenario in turn; between scenarios a marker
+is echoed, so a failed scenario does not leave the next one reading stale
+output. Prints "PASS name[native]", "FAIL name[charon]: why" ... and last
+"RESULT shell P F".
+"""
+
+import argparse
+import os
+import re
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+from console import Console, ConsoleTimeout  # noqa: E402
+
+SCENARIOS = []
+
+
+def scenario(function):
+    SCENARIOS.append(function)
+    return function
+
+
+class ScenarioFailed(Exception):
+    pass
+
+
+class Shell:
+    """A console running sh, with a known prompt."""
+
+    def __init__(self, console, native):
+        self.c = console
+        self.native = native
+        self.serial = 0
+
+    def sync(self, timeout=10):
+        """Waits until the shell has read everything typed so far."""
+        self.serial += 1
+        # The marker is built by the shell, so the echo of what we typed
+        # does not match it.
+        self.c.send(f"echo SYNC$((0+{self.serial}))\r")
+        self.c.expect(rf"SYNC{self.serial}\r?\n", timeout)
+        # The prompt; BusyBox's line editor may follow it with a cursor
+        # position query (ESC [6n), which nothing here answers.
+        self.c.expect(r"\$ ", timeout)
+
+    def run(self, line, expect=None, timeout=10):
+        """Types `line` and Enter; returns the match of `expect` if given."""
+        self.c.send(line + "\r")
+        match = self.c.expect(expect, timeout) if expect else None
+        return match
+
+    def value(self, expression, timeout=10):
+        """The output of `echo "V=<expression>"` as a string."""
+        self.serial += 1
+        tag = f"V{self.serial}"
+        self.c.send(f'echo "{tag}""=""{expression}"\r')
+        return self.c.expect(rf"{tag}=(.*?)\r?\n", timeout).group(1)
+
+
+def want(condition, why):
+    if not condition:
+        raise ScenarioFailed(why)
+
+
+# --- scenarios ------------------------------------------------------------------
+
+
+@scenario
+def pipeline(sh):
+    """A pipeline's output, and its status."""
+    count = sh.value("$(ls /proc | wc -l)")
+    want(int(count) > 5, f"ls /proc | wc -l gave {count}")
+    want(sh.value("$(echo hello world | tr a-z A-Z | cut -d' ' -f2)") == "WORLD", "tr | cut")
+    want(sh.value("$(false | true; echo $?)") == "0", "status of a pipeline is the last command's")
+
+
+@scenario
+def command_substitution_and_subshell(sh):
+    """$(...) and ( ... ): their own process, the shell's state untouched."""
+    want(sh.value("$(echo abc | tr a-c A-C)") == "ABC", "command substitution")
+    sh.run("cd /")
+    want(sh.value("$(cd /proc && pwd)") == "/proc", "cd in a subshell")
+    want(sh.value("$(pwd)") == "/", "the shell's cwd stayed")
+    want(sh.value("$( (exit 3); echo $?)") == "3", "subshell exit status")
+    pid = sh.value("$$")
+    want(sh.value("$(sh -c 'echo $PPID')") == pid, "a child's PPID is the shell")
+
+
+@scenario
+def background_jobs(sh):
+    """sleep 100 &, jobs, kill %1, wait."""
+    sh.run("sleep 100 &")
+    sh.sync()
+    sh.run("jobs", r"\[1\]\+? +Running +sleep 100")
+    sh.sync()
+    sh.run("kill %1")
+    status = sh.run("wait %1; echo W1=$?", r"W1=(\d+)").group(1)
+    want(status == "143", f"wait %1 gave {status}, not 128 + SIGTERM")
+    sh.run("wait; echo W=$?", r"W=0")
+    sh.sync()
+    sh.run("jobs; echo JOBS-END", r"JOBS-END\r?\n")
+
+
+@scenario
+def kill_9_status(sh):
+    """$? of a job killed with SIGKILL is 128 + 9."""
+    sh.run("sleep 100 & kill -9 $!; wait $!; echo K=$?", r"K=137")
+
+
+@scenario
+def ctrl_z_bg_fg_ctrl_c(sh):
+    """A foreground job stopped with Ctrl-Z, resumed in the background,
+    brought back with fg, interrupted with Ctrl-C; the shell survives."""
+    sh.run("sleep 100")
+    time.sleep(0.3)
+    sh.c.send(b"\x1a")
+    sh.c.expect(r"Stopped|stopped", 10)
+    sh.sync()
+    sh.run("bg", r"sleep 100")
+    sh.sync()
+    sh.run("jobs", r"Running +sleep 100")
+    sh.sync()
+    sh.run("fg", r"sleep 100")
+    time.sleep(0.3)
+    sh.c.send(b"\x03")
+    status = sh.run("echo R=$?", r"R=(\d+)").group(1)
+    want(status == "130", f"status after Ctrl-C is {status}, not 128 + SIGINT")
+
+
+@scenario
+def ctrl_c_pipeline(sh):
+    """Ctrl-C stops a whole foreground pipeline and leaves the shell alive."""
+    sh.run("sleep 100 | cat | cat")
+    time.sleep(0.3)
+    sh.c.send(b"\x03")
+    sh.sync()
+    want(sh.value("alive") == "alive", "the shell answers")
+
+
+@scenario
+def trap_handler(sh):
+    """A trap runs when the signal arrives."""
+    sh.run("trap 'echo CAUGHT-USR1' USR1")
+    sh.run("kill -USR1 $$", r"CAUGHT-USR1")
+    sh.run("trap - USR1")
+    sh.sync()
+
+
+@scenario
+def exec_replaces(sh):
+    """exec replaces the process: same pid, new program."""
+    out = sh.value("$(sh -c 'echo $$; exec sh -c \"echo \\$\\$\"' | tr '\\n' ' ')")
+    pids = out.split()
+    want(len(pids) == 2 and pids[0] == pids[1], f"exec kept the pid: {out}")
+
+
+@scenario
+def timeout_and_setsid(sh):
+    """timeout kills a slow command; setsid starts a new session."""
+    start = time.monotonic()
+    status = sh.value("$(timeout 1 sleep 10; echo $?)", timeout=15)
+    want(status in ("143", "124"), f"timeout status {status}")
+    want(time.monotonic() - start < 8, "timeout took too long")
+    # Field 6 of /proc/self/stat is the session id; a setsid child leads its own.
+    out = sh.value("$(setsid sh -c 'echo $$ $(cut -d\" \" -f6 /proc/self/stat)')")
+    pid, sid = out.split()[0], out.split()[-1]
+    want(sid != sh.value("$(cut -d' ' -f6 /proc/$$/stat)"), "setsid: a new session")
+    want(pid != "", "setsid ran")
+
+
+@scenario
+def ps_zombie(sh):
+    """A zombie made on purpose: ps shows it as Z until its parent reaps it."""
+    # sh forks `sleep 0` and then becomes `sleep 3`, which never waits: the
+    # exited child stays a zombie until its parent ends and init reaps it.
+    sh.run("sh -c 'sleep 0 & exec sleep 3' &")
+    sh.sync()
+    found = None
+    for _ in range(20):
+        out = sh.value("$(ps -o stat,comm,ppid | grep '^Z' | head -1)")
+        if out.startswith("Z"):
+            found = out
+            break
+        time.sleep(0.2)
+    want(found is not None, "no zombie in ps")
+    sh.run("wait")
+    sh.sync(timeout=15)
+    gone = sh.value("$(ps -o stat,comm | grep -c '^Z')")
+    want(gone == "0", f"zombies left after the parent ended: {gone}")
+
+
+@scenario
+def orphans_reaped_by_init(sh):
+    """An orphaned tree ends up reaped by init (no zombie, no process)."""
+    pid = sh.value("$(sh -c 'sleep 1 & echo $!')")
+    time.sleep(2)
+    want(sh.value(f"$(ls -d /proc/{pid} 2>/dev/null | wc -l)") == "0", f"orphan {pid} still in /proc")
+
+
+@scenario
+def system_tools(sh):
+    """top, free, uptime, pidof, killall, watch."""
+    sh.run("top -n 1 -b | head -3", r"Load average: [\d.]+ [\d.]+ [\d.]+")
+    sh.sync()
+    sh.run("free", r"Mem: +\d+ +\d+ +\d+")
+    sh.sync()
+    sh.run("uptime", r"load average: [\d.]+, [\d.]+, [\d.]+")
+    sh.sync()
+    sh.run("sleep 77 & sleep 77 &")
+    sh.sync()
+    pids = sh.value("$(pidof sleep | wc -w)")
+    want(int(pids) >= 2, f"pidof sleep: {pids}")
+    sh.run("killall sleep; wait")
+    sh.sync()
+    want(sh.value("$(pidof sleep | wc -w)") == "0", "killall left sleepers")
+    sh.run("watch -n 1 -t echo WATCHED")
+    sh.c.expect(r"WATCHED", 10)
+    sh.c.expect(r"WATCHED", 10)  # again a second later
+    sh.c.send(b"\x03")
+    sh.sync()
+
+
+@scenario
+def thousand_processes(sh):
+    """1,000 processes come and go; the process count and free memory read
+    from /proc return to their baseline (in Charon, where the machine is
+    ours; natively only the shell's own children are counted)."""
+    count = "$(ls -d /proc/[0-9]* | wc -l)"
+    free = "$(grep MemFree /proc/meminfo | tr -s ' ' | cut -d' ' -f2)"
+    sh.run("i=0; while [ $i -lt 100 ]; do (:); i=$((i+1)); done")  # warm-up
+    sh.sync(timeout=60)
+    before_count, before_free = sh.value(count), sh.value(free)
+    sh.run("i=0; while [ $i -lt 1000 ]; do (:) & wait; i=$((i+1)); done; echo LOOP-DONE", r"LOOP-DONE\r?\n",
+           timeout=120)
+    sh.sync()
+    after_count, after_free = sh.value(count), sh.value(free)
+    if not sh.native:
+        want(after_count == before_count, f"processes {before_count} -> {after_count}")
+        # The shell's own heap may move by a page or two.
+        want(abs(int(after_free) - int(before_free)) <= 64, f"MemFree {before_free} -> {after_free} kB")
+    want(sh.value("$(ps -o ppid | grep -cw $$)") in ("0", "1", "2"), "children left over")
+
+
+# --- driver -----------------------------------------------------------------------
+
+
+def start(native, build):
+    if native:
+        # The same init in a PID namespace with its own /proc: ps, pidof
+        # and killall see only this tree (never the host's processes), and
+        # init is pid 1 there, as in Charon.
+        busybox = shutil.which("busybox") or "/bin/busybox"
+        init = os.path.join(os.path.abspath(build), "user", "init")
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/", "TERM": "linux"}
+        console = Console.native([shutil.which("unshare") or "/usr/bin/unshare", "--fork", "--pid", "--mount-proc",
+                                  init, "-q", "-t", busybox, "sh"], env=env, cwd="/")
+    else:
+        console = Console.charon(["/bin/sh"], build=build, init_options=("-q", "-t"))
+    sh = Shell(console, native)
+    console.send("PS1='$ '\r")
+    sh.sync(timeout=30)
+    return sh
+
+
+def run_side(native, build, filters):
+    name = "native" if native else "charon"
+    passed = failed = 0
+    chosen = [s for s in SCENARIOS if not filters or any(f in s.__name__ for f in filters)]
+    try:
+        sh = start(native, build)
+    except (ConsoleTimeout, OSError) as error:
+        for s in chosen:
+            print(f"FAIL {s.__name__}[{name}]: no shell: {error}")
+        return 0, len(chosen)
+    with sh.c:
+        for s in chosen:
+            try:
+                s(sh)
+                sh.sync()
+                print(f"PASS {s.__name__}[{name}]")
+                passed += 1
+            except (ScenarioFailed, ConsoleTimeout, ValueError, IndexError) as error:
+                print(f"FAIL {s.__name__}[{name}]: {error}")
+                failed += 1
+                # Back to a prompt: interrupt whatever runs, then resync.
+                try:
+                    sh.c.send(b"\x03")
+                    sh.sync(timeout=15)
+                except ConsoleTimeout:
+                    try:
+                        sh.c.send(b"\x03\r")
+                        sh.sync(timeout=15)
+                    except ConsoleTimeout:
+                        pass
+            sys.stdout.flush()
+    return passed, failed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", default=os.environ.get("BUILD", "build"))
+    side = parser.add_mutually_exclusive_group()
+    side.add_argument("--native-only", action="store_true")
+    side.add_argument("--charon-only", action="store_true")
+    parser.add_argument("filters", nargs="*")
+    args = parser.parse_args()
+    passed = failed = 0
+    for native in (True, False):
+        if (native and args.charon_only) or (not native and args.native_only):
+            continue
+        p, f = run_side(native, args.build, args.filters)
+        passed += p
+        failed += f
+    print(f"RESULT shell {passed} {failed}")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
