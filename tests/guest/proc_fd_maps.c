@@ -57,6 +57,7 @@ int main(int argc, char **argv)
 {
     (void)argc;
     char buf[65536], link[256], name[32];
+    t_require_own_proc();
 
     /* fd links: a pipe, and a regular file that stat()s as ours. */
     int p[2];

@@ -43,6 +43,7 @@ int main(int argc, char **argv)
     (void)argc;
     char buf[8192], path[64];
     pid_t pid = getpid();
+    t_require_own_proc();
 
     /* /proc/self is a symlink to our pid. */
     char link[64];

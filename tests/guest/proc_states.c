@@ -49,6 +49,7 @@ static void wait_for_sleep(pid_t pid)
 
 int main(void)
 {
+    t_require_own_proc();
     int ready[2];
     t_pipe(ready);
     pid_t child = t_fork();

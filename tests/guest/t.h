@@ -501,6 +501,24 @@ static inline long t_tv_us(struct timeval tv)
 }
 
 
+/* Tests that read /proc/PID need a /proc of their own PID namespace: under
+ * `unshare -fp` without --mount-proc, /proc is the parent namespace's and
+ * /proc/self names another number. Such a run skips (exit 77). */
+static inline void t_require_own_proc(void)
+{
+    char link[32];
+    ssize_t n = readlink("/proc/self", link, sizeof link - 1);
+    if (n <= 0) {
+        printf("SKIP: no /proc\n");
+        exit(T_SKIP);
+    }
+    link[n] = 0;
+    if (atoi(link) != getpid()) {
+        printf("SKIP: /proc belongs to another PID namespace\n");
+        exit(T_SKIP);
+    }
+}
+
 /* Charon's live-object counters (syscall 511, docs/syscalls/charon_stats.md)
  * for the Charon-only leak checks. Returns 0 where the call does not exist
  * (Linux: ENOSYS), 1 when *s was filled. */

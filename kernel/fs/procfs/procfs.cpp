@@ -129,7 +129,10 @@ public:
             gid = task.gid[1];
         }
         RefPtr<Inode> inode = TRY(Inode::try_create(g_proc_fs, type, permissions, uid, gid));
-        auto* node = new (std::nothrow) Node(source, kind, tgid, tid, fd, TRY(KString::try_create(name)));
+        // The name first: a TRY inside the new-expression would return
+        // after the allocation and leak it.
+        KString node_name = TRY(KString::try_create(name));
+        auto* node = new (std::nothrow) Node(source, kind, tgid, tid, fd, std::move(node_name));
         if (!node)
             return ENOMEM;
         // A directory: "." and its name, plus ".." of each subdirectory.
@@ -363,7 +366,8 @@ FileSystem& proc_file_system() {
 
 Result<RefPtr<Inode>> create_root(ProcSource& source) {
     RefPtr<Inode> root = TRY(Inode::try_create(g_proc_fs, InodeType::Directory, 0555, 0, 0));
-    auto* node = new (std::nothrow) Node(source, Kind::Root, 0, 0, -1, TRY(KString::try_create("proc")));
+    KString name = TRY(KString::try_create("proc"));
+    auto* node = new (std::nothrow) Node(source, Kind::Root, 0, 0, -1, std::move(name));
     if (!node)
         return ENOMEM;
     // Its parent is the directory it is attached under (add_entry).
