@@ -226,8 +226,16 @@ def system_tools(sh):
     sh.run("watch -n 1 -t echo WATCHED")
     sh.c.expect(r"WATCHED", 10)
     sh.c.expect(r"WATCHED", 10)  # again a second later
-    sh.c.send(b"\x03")
-    sh.sync()
+    # watch runs the command with system(), which ignores SIGINT while the
+    # command runs: a ^C that lands then is lost, as on Linux. Press again.
+    for attempt in range(5):
+        sh.c.send(b"\x03")
+        try:
+            sh.sync(timeout=3)
+            break
+        except ConsoleTimeout:
+            if attempt == 4:
+                raise
 
 
 @scenario
@@ -236,8 +244,12 @@ def thousand_processes(sh):
     from /proc return to their baseline (in Charon, where the machine is
     ours; natively only the shell's own children are counted)."""
     count = "$(ls -d /proc/[0-9]* | wc -l)"
-    free = "$(grep MemFree /proc/meminfo | tr -s ' ' | cut -d' ' -f2)"
-    sh.run("i=0; while [ $i -lt 100 ]; do (:); i=$((i+1)); done")  # warm-up
+    # Free memory plus what the shell itself holds (its heap may grow: job
+    # table, history), in kB.
+    free = "$(( $(grep MemFree /proc/meminfo | tr -s ' ' | cut -d' ' -f2) + $(grep VmRSS /proc/$$/status | tr -s ' \t' ' ' | cut -d' ' -f2) ))"
+    # Warm-up with the same loop: the kernel heap's slabs grow to their
+    # working size once and are kept (not a leak).
+    sh.run("i=0; while [ $i -lt 300 ]; do (:) & wait; i=$((i+1)); done")
     sh.sync(timeout=60)
     before_count, before_free = sh.value(count), sh.value(free)
     sh.run("i=0; while [ $i -lt 1000 ]; do (:) & wait; i=$((i+1)); done; echo LOOP-DONE", r"LOOP-DONE\r?\n",
@@ -246,8 +258,7 @@ def thousand_processes(sh):
     after_count, after_free = sh.value(count), sh.value(free)
     if not sh.native:
         want(after_count == before_count, f"processes {before_count} -> {after_count}")
-        # The shell's own heap may move by a page or two.
-        want(abs(int(after_free) - int(before_free)) <= 64, f"MemFree {before_free} -> {after_free} kB")
+        want(abs(int(after_free) - int(before_free)) <= 16, f"MemFree + the shell's VmRSS {before_free} -> {after_free} kB")
     want(sh.value("$(ps -o ppid | grep -cw $$)") in ("0", "1", "2"), "children left over")
 
 
@@ -267,6 +278,10 @@ def start(native, build):
     else:
         console = Console.charon(["/bin/sh"], build=build, init_options=("-q", "-t"))
     sh = Shell(console, native)
+    # Type only once the shell is reading: earlier input may be flushed
+    # when its line editor switches the terminal to raw mode.
+    console.expect(r"# ", 60)
+    time.sleep(0.2)
     console.send("PS1='$ '\r")
     sh.sync(timeout=30)
     return sh
