@@ -247,9 +247,12 @@ def thousand_processes(sh):
     # Free memory plus what the shell itself holds (its heap may grow: job
     # table, history), in kB.
     free = "$(( $(grep MemFree /proc/meminfo | tr -s ' ' | cut -d' ' -f2) + $(grep VmRSS /proc/$$/status | tr -s ' \t' ' ' | cut -d' ' -f2) ))"
-    # Warm-up with the same loop: the kernel heap's slabs grow to their
-    # working size once and are kept (not a leak).
-    sh.run("i=0; while [ $i -lt 300 ]; do (:) & wait; i=$((i+1)); done")
+    # Warm-up with the same loop and the same measurements: the kernel
+    # heap's slabs grow to their working size once and are kept (not a
+    # leak), and the shell's history fills.
+    sh.run("i=0; while [ $i -lt 1000 ]; do (:) & wait; i=$((i+1)); done; echo LOOP-DONE", r"LOOP-DONE\r?\n",
+           timeout=120)
+    sh.value(count), sh.value(free)
     sh.sync(timeout=60)
     before_count, before_free = sh.value(count), sh.value(free)
     sh.run("i=0; while [ $i -lt 1000 ]; do (:) & wait; i=$((i+1)); done; echo LOOP-DONE", r"LOOP-DONE\r?\n",
