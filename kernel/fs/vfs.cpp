@@ -574,6 +574,7 @@ Result<size_t> Vfs::getcwd(FsProcess& process, IoBuffer& buffer, size_t size) {
     auto result = finish();
     delete[] scratch;
     return result;
+}
 
 Result<KString> Vfs::path_of(Inode& directory, StringView name) {
     auto* scratch = new (std::nothrow) char[PATH_MAX];
@@ -613,7 +614,6 @@ Result<KString> Vfs::path_of(const OpenFile& file) {
     if (!file.path()->directory->provider() && !file.path()->directory->entry_for(file.inode()))
         return ENOENT;
     return path_of(*file.path());
-}
 }
 
 Result<void> Vfs::chdir(FsProcess& process, StringView path) {
