@@ -494,6 +494,8 @@ Result<size_t> Vfs::readlink_at(FsProcess& process, int dirfd, StringView path, 
     // fault); the inode reference keeps it alive, and a symlink's target
     // never changes.
     RefPtr<Inode> inode;
+    KString generated;
+    StringView target;
     {
         SpinlockGuard guard(m_namespace_lock);
         if (path.is_empty()) {
@@ -507,11 +509,11 @@ Result<size_t> Vfs::readlink_at(FsProcess& process, int dirfd, StringView path, 
             RefPtr<Inode> base = TRY(base_directory(process, dirfd, path));
             inode = TRY(resolve_locked(process.credentials, *base, path, false));
         }
+        if (!inode->is_symlink())
+            return EINVAL;
+        // Generated targets are computed under the lock, as a walk does.
+        target = TRY(link_target(*inode, generated));
     }
-    if (!inode->is_symlink())
-        return EINVAL;
-    KString generated;
-    StringView target = TRY(link_target(*inode, generated));
     size_t count = target.length() < static_cast<uint64_t>(size) ? target.length() : static_cast<size_t>(size);
     TRY(buffer.copy_to(0, target.chars(), count));
     return count;
@@ -577,15 +579,21 @@ Result<size_t> Vfs::getcwd(FsProcess& process, IoBuffer& buffer, size_t size) {
 }
 
 Result<KString> Vfs::path_of(Inode& directory, StringView name) {
+    SpinlockGuard guard(m_namespace_lock);
+    return path_of_locked(directory, name);
+}
+
+Result<KString> Vfs::path_of(const OpenFile& file) {
+    SpinlockGuard guard(m_namespace_lock);
+    return path_of_locked(file);
+}
+
+Result<KString> Vfs::path_of_locked(Inode& directory, StringView name) {
     auto* scratch = new (std::nothrow) char[PATH_MAX];
     if (!scratch)
         return ENOMEM;
     auto build = [&]() -> Result<KString> {
-        size_t length;
-        {
-            SpinlockGuard guard(m_namespace_lock);
-            length = TRY(directory_path(directory, scratch, PATH_MAX));
-        }
+        size_t length = TRY(directory_path(directory, scratch, PATH_MAX));
         if (name.is_empty())
             return KString::try_create({scratch, length});
         if (length + 1 + name.length() >= PATH_MAX)
@@ -599,21 +607,21 @@ Result<KString> Vfs::path_of(Inode& directory, StringView name) {
     return result;
 }
 
-Result<KString> Vfs::path_of(const PathName& name) {
+Result<KString> Vfs::path_of_locked(const PathName& name) {
     if (name.name.view() == StringView(".") || name.name.view() == StringView(".."))
         return ENOENT; // a directory: its own path, below
-    return path_of(*name.directory, name.name.view());
+    return path_of_locked(*name.directory, name.name.view());
 }
 
-Result<KString> Vfs::path_of(const OpenFile& file) {
+Result<KString> Vfs::path_of_locked(const OpenFile& file) {
     if (file.inode().is_directory())
-        return path_of(file.inode());
+        return path_of_locked(file.inode());
     if (!file.path())
         return ENOENT;
     // An unlinked file no longer has the name (Linux adds " (deleted)").
     if (!file.path()->directory->provider() && !file.path()->directory->entry_for(file.inode()))
         return ENOENT;
-    return path_of(*file.path());
+    return path_of_locked(*file.path());
 }
 
 Result<void> Vfs::chdir(FsProcess& process, StringView path) {

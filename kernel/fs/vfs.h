@@ -207,7 +207,12 @@ public:
     // The path an open file was opened by (directories: their own path).
     // ENOENT for files without one (pipes) or once removed.
     Result<KString> path_of(const OpenFile& file);
-    Result<KString> path_of(const PathName& name);
+    // The same with the namespace lock already held: what generated link
+    // targets (procfs's exe, cwd, fd/N) use, as walks and readlink compute
+    // them under it.
+    Result<KString> path_of_locked(Inode& directory, StringView name = {});
+    Result<KString> path_of_locked(const OpenFile& file);
+    Result<KString> path_of_locked(const PathName& name);
     // getcwd(2): writes the NUL-terminated path, returns its length with the NUL.
     Result<size_t> getcwd(FsProcess& process, IoBuffer& buffer, size_t size);
     Result<void> chdir(FsProcess& process, StringView path);

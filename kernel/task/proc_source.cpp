@@ -212,8 +212,9 @@ void sort_pids(Vector<pid_t>& pids) {
             }
 }
 
+// Called for link targets, under the namespace lock (fs/vfs.h).
 Result<KString> describe_file(const OpenFile& file) {
-    auto path = drivers::root_vfs().path_of(file);
+    auto path = drivers::root_vfs().path_of_locked(file);
     if (!path.is_error())
         return path;
     // Linux names anonymous inodes by their file system and number.
@@ -406,14 +407,10 @@ public:
             auto file = files->get(static_cast<int>(fd));
             if (file.is_error())
                 continue;
+            // The listing needs the numbers only (the targets are read per
+            // link, under the namespace lock that getdents64 holds here).
             procfs::FdInfo info;
             info.fd = static_cast<int>(fd);
-            auto target = describe_file(*file.value());
-            if (target.is_error()) {
-                result = target.error();
-                break;
-            }
-            info.target = target.release_value();
             result = fds.try_append(std::move(info));
         }
         files->unref();
@@ -440,7 +437,7 @@ public:
         space->unref();
         if (!exe)
             return ENOENT;
-        return drivers::root_vfs().path_of(*exe);
+        return drivers::root_vfs().path_of_locked(*exe);
     }
 
     Result<KString> cwd(pid_t tgid) override {
@@ -448,7 +445,7 @@ public:
         TRY(table().with_thread(tgid, visit_fs, &pin));
         if (!pin.object)
             return ENOENT;
-        auto path = drivers::root_vfs().path_of(*pin.object->cwd);
+        auto path = drivers::root_vfs().path_of_locked(*pin.object->cwd);
         pin.object->unref();
         return path;
     }
