@@ -9,26 +9,10 @@
 
 #include "t.h"
 
-static size_t read_file(const char *path, char *buf, size_t size)
-{
-    int fd = CHECK_SYS(open(path, O_RDONLY));
-    size_t total = 0;
-    for (;;) {
-        ssize_t n = CHECK_SYS(read(fd, buf + total, size - 1 - total));
-        if (n == 0)
-            break;
-        total += (size_t)n;
-        CHECK(total < size - 1);
-    }
-    close(fd);
-    buf[total] = 0;
-    return total;
-}
-
 static long mem_free_kb(void)
 {
     char buf[8192];
-    read_file("/proc/meminfo", buf, sizeof buf);
+    t_read_file("/proc/meminfo", buf, sizeof buf);
     char *line = strstr(buf, "MemFree:");
     CHECK(line != NULL);
     return strtol(line + 8, NULL, 10);
@@ -38,7 +22,7 @@ static long mem_free_kb(void)
 static long thread_count(void)
 {
     char buf[256];
-    read_file("/proc/loadavg", buf, sizeof buf);
+    t_read_file("/proc/loadavg", buf, sizeof buf);
     char *slash = strchr(buf, '/');
     CHECK(slash != NULL);
     return strtol(slash + 1, NULL, 10);
@@ -51,7 +35,7 @@ static void workload(int rounds)
                                   "/proc/self/maps", "/proc/meminfo",
                                   "/proc/1/cmdline", "/proc/self/task/../statm"};
     for (int i = 0; i < rounds; i++) {
-        read_file(files[i % 6], buf, sizeof buf);
+        t_read_file(files[i % 6], buf, sizeof buf);
         if (i % 10 == 0) {
             /* getdents64 by hand: opendir's malloc would make user memory
              * (not the kernel's) the thing that moves. */

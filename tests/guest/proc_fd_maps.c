@@ -7,22 +7,6 @@
 
 #include "t.h"
 
-static size_t read_file(const char *path, char *buf, size_t size)
-{
-    int fd = CHECK_SYS(open(path, O_RDONLY));
-    size_t total = 0;
-    for (;;) {
-        ssize_t n = CHECK_SYS(read(fd, buf + total, size - 1 - total));
-        if (n == 0)
-            break;
-        total += (size_t)n;
-        CHECK(total < size - 1);
-    }
-    close(fd);
-    buf[total] = 0;
-    return total;
-}
-
 static void fd_link(int fd, char *out, size_t size)
 {
     char path[64];
@@ -92,11 +76,11 @@ int main(int argc, char **argv)
     CHECK(m != MAP_FAILED);
     char line[128];
     snprintf(line, sizeof line, "%08lx-%08lx r--p ", (unsigned long)m, (unsigned long)(m + length));
-    read_file("/proc/self/maps", buf, sizeof buf);
+    t_read_file("/proc/self/maps", buf, sizeof buf);
     CHECK(strstr(buf, line) != NULL);
     CHECK(strstr(buf, "[stack]") != NULL);
     CHECK_SYS(munmap(m, length));
-    read_file("/proc/self/maps", buf, sizeof buf);
+    t_read_file("/proc/self/maps", buf, sizeof buf);
     CHECK(strstr(buf, line) == NULL);
 
     /* task/: the leader and a second thread; Threads: 2 meanwhile. */
@@ -108,12 +92,12 @@ int main(int argc, char **argv)
     CHECK(dir_has("/proc/self/task", name));
     char path[96];
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", t.tid_ret);
-    read_file(path, buf, sizeof buf);
+    t_read_file(path, buf, sizeof buf);
     CHECK_EQ(atoi(buf), t.tid_ret);
-    read_file("/proc/self/status", buf, sizeof buf);
+    t_read_file("/proc/self/status", buf, sizeof buf);
     CHECK(strstr(buf, "\nThreads:\t2\n") != NULL);
     snprintf(path, sizeof path, "/proc/self/task/%d/status", t.tid_ret);
-    read_file(path, buf, sizeof buf);
+    t_read_file(path, buf, sizeof buf);
     char pidline[48];
     snprintf(pidline, sizeof pidline, "\nTgid:\t%d\n", (int)getpid());
     CHECK(strstr(buf, pidline) != NULL);

@@ -6,22 +6,6 @@
 
 #include "t.h"
 
-static size_t read_file(const char *path, char *buf, size_t size)
-{
-    int fd = CHECK_SYS(open(path, O_RDONLY));
-    size_t total = 0;
-    for (;;) {
-        ssize_t n = CHECK_SYS(read(fd, buf + total, size - 1 - total));
-        if (n == 0)
-            break;
-        total += (size_t)n;
-        CHECK(total < size - 1);
-    }
-    close(fd);
-    buf[total] = 0;
-    return total;
-}
-
 /* The value of "Key:\t..." in a status file. */
 static const char *status_value(const char *status, const char *key)
 {
@@ -54,7 +38,7 @@ int main(int argc, char **argv)
     CHECK(strcmp(link, expect) == 0);
 
     /* stat: "pid (comm) state ppid pgrp session tty_nr tpgid flags ..." */
-    read_file("/proc/self/stat", buf, sizeof buf);
+    t_read_file("/proc/self/stat", buf, sizeof buf);
     const char *base = strrchr(argv[0], '/');
     base = base ? base + 1 : argv[0];
     char comm[16];
@@ -97,7 +81,7 @@ int main(int argc, char **argv)
     CHECK(buf[strlen(buf) - 1] == '\n');
 
     /* status */
-    read_file("/proc/self/status", buf, sizeof buf);
+    t_read_file("/proc/self/status", buf, sizeof buf);
     CHECK(strncmp(buf, "Name:\t", 6) == 0);
     CHECK(strncmp(status_value(buf, "Name"), comm, strlen(comm)) == 0);
     CHECK(strncmp(status_value(buf, "State"), "R (running)\n", 12) == 0);
@@ -113,13 +97,13 @@ int main(int argc, char **argv)
     CHECK(strtoul(status_value(buf, "VmSize"), NULL, 10) > 0);
     /* SigBlk follows our mask: block SIGUSR1 (bit 9) and look again. */
     t_block(SIGUSR1);
-    read_file("/proc/self/status", buf, sizeof buf);
+    t_read_file("/proc/self/status", buf, sizeof buf);
     unsigned long long blocked = strtoull(status_value(buf, "SigBlk"), NULL, 16);
     CHECK(blocked & (1ull << (SIGUSR1 - 1)));
     t_unblock(SIGUSR1);
 
     /* cmdline: argv, each NUL-terminated. */
-    size_t len = read_file("/proc/self/cmdline", buf, sizeof buf);
+    size_t len = t_read_file("/proc/self/cmdline", buf, sizeof buf);
     size_t want = 0;
     for (int i = 0; argv[i]; i++) {
         CHECK(strcmp(buf + want, argv[i]) == 0);
@@ -128,7 +112,7 @@ int main(int argc, char **argv)
     CHECK_EQ(len, want);
 
     /* comm, with its newline. */
-    read_file("/proc/self/comm", buf, sizeof buf);
+    t_read_file("/proc/self/comm", buf, sizeof buf);
     CHECK(strncmp(buf, comm, strlen(comm)) == 0 && buf[strlen(comm)] == '\n');
 
     /* exe is the file we run. */
@@ -139,7 +123,7 @@ int main(int argc, char **argv)
 
     /* The same through /proc/PID, and a pid that does not exist. */
     snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    read_file(path, buf, sizeof buf);
+    t_read_file(path, buf, sizeof buf);
     CHECK_EQ(atoi(status_value(buf, "Pid")), pid);
     CHECK_ERR(open("/proc/0/stat", O_RDONLY), ENOENT);
     CHECK_ERR(open("/proc/self/nonexistent", O_RDONLY), ENOENT);

@@ -350,6 +350,24 @@ static inline void t_read_all(int fd, void *buf, size_t n)
     }
 }
 
+/* Reads a whole file (e.g. a /proc file) into buf as a NUL-terminated
+ * string; fails if it does not fit in size - 1 bytes. Returns its length. */
+static inline size_t t_read_file(const char *path, char *buf, size_t size)
+{
+    int fd = CHECK_SYS(open(path, O_RDONLY));
+    size_t total = 0;
+    for (;;) {
+        ssize_t n = CHECK_SYS(read(fd, buf + total, size - 1 - total));
+        if (n == 0)
+            break;
+        total += (size_t)n;
+        CHECK(total < size - 1);
+    }
+    close(fd);
+    buf[total] = 0;
+    return total;
+}
+
 /* CHECK_GONE(expr): expr (a kill/tgkill probe with signal 0) must come to
  * fail with ESRCH. Linux releases an auto-reaped or self-reaped task just
  * after it stops being waitable (and after a CLONE_CHILD_CLEARTID wake-up),
