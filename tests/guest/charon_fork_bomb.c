@@ -56,17 +56,7 @@ int main(void)
         }
         CHECK(children >= 100);
         CHECK_SYS(killpg(first, SIGKILL));
-        int reaped = 0;
-        for (;;) {
-            int status;
-            pid_t pid = waitpid(-1, &status, 0);
-            if (pid == -1) {
-                CHECK_EQ(errno, ECHILD);
-                break;
-            }
-            CHECK_SIGNALED(status, SIGKILL);
-            reaped++;
-        }
+        int reaped = t_reap_all_killed(SIGKILL);
         /* Children killed before they could report are reaped too. */
         CHECK(reaped >= children + 1);
         printf("charon_fork_bomb: %d processes, contained\n", reaped);

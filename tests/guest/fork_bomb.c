@@ -60,17 +60,7 @@ static void contained_bomb(uid_t uid)
     CHECK_EQ(children, LIMIT - 2);
     /* We may signal every bomb process (same uid): kill them all. */
     CHECK_SYS(kill(-1, SIGKILL));
-    int reaped = 0;
-    for (;;) {
-        int status;
-        pid_t pid = waitpid(-1, &status, 0);
-        if (pid == -1) {
-            CHECK_EQ(errno, ECHILD);
-            break;
-        }
-        CHECK_SIGNALED(status, SIGKILL);
-        reaped++;
-    }
+    int reaped = t_reap_all_killed(SIGKILL);
     CHECK_EQ(reaped, LIMIT - 1);
     close(p[0]);
     /* Recovered: fork works again. */

@@ -350,6 +350,23 @@ static inline void t_read_all(int fd, void *buf, size_t n)
     }
 }
 
+/* Reaps every child until ECHILD, each of which must have been killed by
+ * `sig`; returns how many there were. */
+static inline int t_reap_all_killed(int sig)
+{
+    int reaped = 0;
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid == -1) {
+            CHECK_EQ(errno, ECHILD);
+            return reaped;
+        }
+        CHECK_SIGNALED(status, sig);
+        reaped++;
+    }
+}
+
 /* Reads a whole file (e.g. a /proc file) into buf as a NUL-terminated
  * string; fails if it does not fit in size - 1 bytes. Returns its length. */
 static inline size_t t_read_file(const char *path, char *buf, size_t size)
