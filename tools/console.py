@@ -119,6 +119,17 @@ class Console:
             try:
                 if cwd:
                     os.chdir(cwd)
+                # Start the session as a login would, whatever we inherited:
+                # a harness run in the background of a non-interactive shell
+                # has SIGINT and SIGQUIT ignored (and Python ignores SIGPIPE),
+                # and an ignored disposition survives execve, so ^C would
+                # reach a job that cannot die of it.
+                for sig in range(1, signal.NSIG):
+                    try:
+                        signal.signal(sig, signal.SIG_DFL)
+                    except (OSError, ValueError):
+                        pass  # SIGKILL, SIGSTOP and numbers libc reserves
+                signal.pthread_sigmask(signal.SIG_SETMASK, [])
                 os.execve(argv[0], argv, env if env is not None else os.environ)
             finally:
                 os._exit(127)
