@@ -20,20 +20,24 @@ constexpr uint64_t rflags_tf = 1u << 8, rflags_nt = 1u << 14, rflags_rf = 1u << 
 constexpr uint64_t rflags_iopl = 3u << 12;
 
 // Restart codes must never reach user space. The signal-delivery path (the
-// return-to-user hook) resolves them; what is left means no handler ran, and
-// Linux then restarts the call (ERESTART_RESTARTBLOCK would go through
-// restart_syscall, which Charon does not have yet: EINTR).
+// return-to-user hook) resolves them when a handler runs; what is left means
+// no handler ran, and Linux then restarts the call: the same syscall again,
+// or restart_syscall, which resumes from the thread's restart block
+// (task::RestartBlock) where the interrupted sleep kept its deadline.
+constexpr uint64_t nr_restart_syscall = 219;
 void resolve_leftover_restart(arch::SyscallFrame& frame) {
     if (!frame.is_syscall())
         return;
     auto value = static_cast<int64_t>(frame.rax);
     if (value == -ERESTARTSYS || value == -ERESTARTNOINTR || value == -ERESTARTNOHAND) {
         frame.rax = frame.orig_rax();
-        frame.rip -= 2; // the syscall instruction again
-        frame.forget_syscall();
     } else if (value == -ERESTART_RESTARTBLOCK) {
-        frame.rax = static_cast<uint64_t>(-EINTR);
+        frame.rax = nr_restart_syscall;
+    } else {
+        return;
     }
+    frame.rip -= 2; // the syscall instruction again
+    frame.forget_syscall();
 }
 
 bool sysret_allowed(const arch::SyscallFrame& frame) {

@@ -64,27 +64,34 @@ struct TimeSpec {
     int64_t tv_nsec;
 };
 
-Result<long> futex_wait(uint64_t address, uint32_t value, uint64_t timeout_address, uint32_t bitset, bool absolute,
-                        bool realtime, bool shared) {
-    if (bitset == 0)
+Result<long> futex_wait(uint64_t address, uint32_t value, sched::Deadline deadline, uint32_t bitset, bool shared);
+
+// restart_syscall after a timed wait was stopped and continued: the same
+// word, value and deadline (Linux's futex_wait_restart).
+Result<long> futex_wait_restart(task::RestartBlock& block) {
+    return futex_wait(block.address, static_cast<uint32_t>(block.count), sched::Deadline::at(block.deadline_ns),
+                      block.bitset, block.shared);
+}
+
+// The wait's deadline from its timeout argument (none: never).
+Result<sched::Deadline> futex_deadline(uint64_t timeout_address, bool absolute, bool realtime) {
+    if (!timeout_address)
+        return sched::Deadline::never();
+    TimeSpec ts;
+    TRY(copy_from_user(&ts, timeout_address, sizeof(ts)));
+    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
         return EINVAL;
-    sched::Deadline deadline = sched::Deadline::never();
-    if (timeout_address) {
-        TimeSpec ts;
-        TRY(copy_from_user(&ts, timeout_address, sizeof(ts)));
-        if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-            return EINVAL;
-        uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-        if (absolute) {
-            if (realtime) {
-                uint64_t now_real = task::realtime_ns();
-                ns = ns > now_real ? monotonic_ns() + (ns - now_real) : 0;
-            }
-            deadline = sched::Deadline::at(ns);
-        } else {
-            deadline = sched::Deadline::after(ns);
-        }
+    uint64_t ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+    if (!absolute)
+        return sched::Deadline::after(ns);
+    if (realtime) {
+        uint64_t now_real = task::realtime_ns();
+        ns = ns > now_real ? monotonic_ns() + (ns - now_real) : 0;
     }
+    return sched::Deadline::at(ns);
+}
+
+Result<long> futex_wait(uint64_t address, uint32_t value, sched::Deadline deadline, uint32_t bitset, bool shared) {
     FutexWaiter w;
     Key key = key_for(mm::current_address_space(), address, shared);
     w.space = key.object;
@@ -116,9 +123,18 @@ Result<long> futex_wait(uint64_t address, uint32_t value, uint64_t timeout_addre
         return 0;
     if (slept.is_error() && slept.error().code() == ETIMEDOUT)
         return ETIMEDOUT;
-    // Linux restarts an untimed wait transparently, a timed one through
-    // restart_block (EINTR to handlers).
-    return timeout_address ? EINTR : ERESTARTSYS;
+    // Linux restarts an untimed wait as it was called (ERESTARTSYS), a timed
+    // one through the restart block with its deadline (EINTR to any handler).
+    if (deadline.is_never())
+        return ERESTARTSYS;
+    task::RestartBlock& block = task::current_task().restart;
+    block.fn = futex_wait_restart;
+    block.address = address;
+    block.count = value;
+    block.deadline_ns = deadline.ns;
+    block.bitset = bitset;
+    block.shared = shared;
+    return ERESTART_RESTARTBLOCK;
 }
 
 } // namespace
@@ -181,9 +197,14 @@ static Result<long> sys_futex(SyscallArgs const& args) {
     int count = static_cast<int>(value) < 0 ? 0x7fffffff : static_cast<int>(value);
     switch (command) {
     case FUTEX_WAIT:
-        return futex_wait(address, value, args.arg[3], FUTEX_BITSET_MATCH_ANY, false, false, shared);
-    case FUTEX_WAIT_BITSET:
-        return futex_wait(address, value, args.arg[3], static_cast<uint32_t>(args.arg[5]), true, realtime, shared);
+        return futex_wait(address, value, TRY(futex_deadline(args.arg[3], false, false)), FUTEX_BITSET_MATCH_ANY,
+                          shared);
+    case FUTEX_WAIT_BITSET: {
+        sched::Deadline deadline = TRY(futex_deadline(args.arg[3], true, realtime));
+        if (static_cast<uint32_t>(args.arg[5]) == 0)
+            return EINVAL;
+        return futex_wait(address, value, deadline, static_cast<uint32_t>(args.arg[5]), shared);
+    }
     case FUTEX_WAKE:
         return wake_key(key_for(space, address, shared), count, FUTEX_BITSET_MATCH_ANY);
     case FUTEX_WAKE_BITSET:

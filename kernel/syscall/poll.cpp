@@ -20,6 +20,7 @@
 #include "proc/process.h"
 #include "syscall/fs_common.h"
 #include "task/task.h"
+#include "time/clock.h"
 
 namespace charon {
 
@@ -186,6 +187,32 @@ Result<long> do_poll(uint64_t user_fds, uint64_t count, bool has_deadline, sched
 
 } // namespace
 
+namespace {
+
+Result<long> poll_restart(task::RestartBlock& block);
+
+// poll interrupted by a signal: EINTR under a handler; without one it goes
+// on through restart_syscall with the same deadline (Linux's
+// do_restart_poll), not with its original timeout.
+Result<long> poll_until(uint64_t user_fds, uint64_t count, sched::Deadline deadline, bool zero_timeout) {
+    auto result = do_poll(user_fds, count, !deadline.is_never(), deadline, zero_timeout);
+    if (result.is_error() && result.error().code() == ERESTARTNOHAND) {
+        task::RestartBlock& block = task::current_task().restart;
+        block.fn = poll_restart;
+        block.address = user_fds;
+        block.count = count;
+        block.deadline_ns = deadline.ns;
+        return ERESTART_RESTARTBLOCK;
+    }
+    return result;
+}
+
+Result<long> poll_restart(task::RestartBlock& block) {
+    return poll_until(block.address, block.count, sched::Deadline::at(block.deadline_ns), false);
+}
+
+} // namespace
+
 // poll(struct pollfd* fds, nfds_t nfds, int timeout_ms): a negative timeout
 // waits for ever, 0 scans once.
 CHARON_SYSCALL(7, poll, sys_poll);
@@ -194,7 +221,7 @@ static Result<long> sys_poll(SyscallArgs const& args) {
     sched::Deadline deadline = sched::Deadline::never();
     if (timeout_ms > 0)
         deadline = sched::Deadline::after(uint64_t(timeout_ms) * 1000000);
-    return do_poll(args.arg[0], args.arg[1], timeout_ms > 0, deadline, timeout_ms == 0);
+    return poll_until(args.arg[0], args.arg[1], deadline, timeout_ms == 0);
 }
 
 // ppoll(struct pollfd* fds, nfds_t nfds, const struct timespec* timeout,
@@ -245,6 +272,19 @@ static Result<long> sys_ppoll(SyscallArgs const& args) {
         task::Task& task = task::task_of(*thread);
         task.has_saved_mask = false;
         task::table().set_signal_mask(*thread, proc::SigSet(task.saved_mask));
+    }
+    if (has_deadline && !deadline.is_never()) {
+        // Linux's poll_select_finish: the time left is written back, on every
+        // return; so a restart (ERESTARTNOHAND, no handler) waits only for the
+        // rest. If it cannot be written, an interrupted call is EINTR.
+        uint64_t now = monotonic_ns();
+        uint64_t left = deadline.ns > now ? deadline.ns - now : 0;
+        struct {
+            int64_t seconds;
+            int64_t nanoseconds;
+        } rest{int64_t(left / 1000000000), int64_t(left % 1000000000)};
+        if (copy_to_user(args.arg[2], &rest, sizeof(rest)).is_error() && interrupted)
+            return EINTR;
     }
     return result;
 }

@@ -121,6 +121,19 @@ static Result<long> sys_pause(SyscallArgs const&) {
     return ERESTARTNOHAND;
 }
 
+// restart_syscall(): the return-to-user path makes a sleep that returned
+// ERESTART_RESTARTBLOCK, with no handler run, call this instead of itself;
+// it resumes from the thread's restart block (task.h). Called by hand, or
+// after a handler returned through rt_sigreturn: EINTR, as Linux's
+// do_no_restart_syscall.
+CHARON_SYSCALL(219, restart_syscall, sys_restart_syscall);
+static Result<long> sys_restart_syscall(SyscallArgs const&) {
+    task::RestartBlock& block = task::current_task().restart;
+    if (!block.fn)
+        return EINTR;
+    return block.fn(block);
+}
+
 // rt_sigtimedwait(set, info, timeout, sigsetsize)
 CHARON_SYSCALL(128, rt_sigtimedwait, sys_rt_sigtimedwait);
 static Result<long> sys_rt_sigtimedwait(SyscallArgs const& args) {

@@ -103,20 +103,46 @@ Result<uint64_t> read_timespec(uint64_t address) {
     return static_cast<uint64_t>(ts.tv_sec) * ns_per_s + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// Sleeps until monotonic `deadline`; EINTR (remaining written) on a signal.
+Result<long> sleep_until_deadline(uint64_t deadline, uint64_t remaining_address);
+
+// restart_syscall after a relative sleep was stopped and continued: on to
+// the same deadline, so the time spent stopped counts.
+Result<long> nanosleep_restart(task::RestartBlock& block) {
+    return sleep_until_deadline(block.deadline_ns, block.address);
+}
+
+// A relative sleep until monotonic `deadline` (Linux do_nanosleep). On a
+// signal the time left goes to `remaining_address`, and
+// ERESTART_RESTARTBLOCK has a handler see EINTR, while without one the
+// sleep resumes through restart_syscall. Never restarted with its original
+// arguments, which would sleep the full time again.
 Result<long> sleep_until_deadline(uint64_t deadline, uint64_t remaining_address) {
     auto slept =
         sched::sleep_until([] { return false; }, sched::BlockMode::Interruptible, sched::Deadline::at(deadline));
-    if (slept.is_error() && slept.error().code() == ETIMEDOUT)
+    if (!slept.is_error() || slept.error().code() == ETIMEDOUT)
         return 0;
-    if (!slept.is_error())
-        return 0;
+    uint64_t now = monotonic_ns();
+    if (deadline <= now)
+        return 0; // expired meanwhile: Linux reports the completed sleep
     if (remaining_address) {
-        uint64_t now = monotonic_ns();
-        TimeSpec rem = to_timespec(deadline > now ? deadline - now : 0);
+        TimeSpec rem = to_timespec(deadline - now);
         TRY(copy_to_user(remaining_address, &rem, sizeof(rem)));
     }
-    return EINTR;
+    task::RestartBlock& block = task::current_task().restart;
+    block.fn = nanosleep_restart;
+    block.deadline_ns = deadline;
+    block.address = remaining_address;
+    return ERESTART_RESTARTBLOCK;
+}
+
+// An absolute sleep: interrupted, it is restarted as it was called (same
+// deadline) unless a handler runs (Linux: ERESTARTNOHAND, no remaining time).
+Result<long> sleep_until_absolute(uint64_t deadline) {
+    auto slept =
+        sched::sleep_until([] { return false; }, sched::BlockMode::Interruptible, sched::Deadline::at(deadline));
+    if (!slept.is_error() || slept.error().code() == ETIMEDOUT)
+        return 0;
+    return ERESTARTNOHAND;
 }
 
 } // namespace
@@ -179,9 +205,7 @@ static Result<long> sys_clock_nanosleep(SyscallArgs const& args) {
         } else {
             deadline = ns;
         }
-        // An absolute sleep is restarted as is; no remaining time.
-        auto r = sleep_until_deadline(deadline, 0);
-        return r;
+        return sleep_until_absolute(deadline);
     }
     deadline = monotonic_ns() + ns;
     return sleep_until_deadline(deadline, args.arg[3]);

@@ -160,6 +160,9 @@ Result<long> restore_signal_frame(arch::SyscallFrame& frame) {
         table().force_fault_signal(current_thread(), proc::SIGSEGV, proc::SI_KERNEL, 0);
     }
     frame.forget_syscall(); // Linux sets orig_ax = -1: no restart of what it interrupted
+    // Whatever sleep the handler interrupted is over: restart_syscall from
+    // here on is EINTR (Linux resets restart_block.fn the same way).
+    current_task().restart.fn = nullptr;
     table().set_signal_mask(current_thread(), proc::SigSet(f.uc.uc_sigmask));
     // SS_AUTODISARM: sigreturn restores the alternate stack from uc_stack.
     if (static_cast<uint32_t>(f.uc.uc_stack.ss_flags) & (1u << 31)) {

@@ -71,6 +71,21 @@ struct ProcessExtra {
     uint64_t handle() { return reinterpret_cast<uint64_t>(this); }
 };
 
+// Linux's restart_block: how restart_syscall(2) resumes a sleep that
+// returned ERESTART_RESTARTBLOCK when no handler ran (the thread was stopped
+// and continued, or the signal was ignored): the return-to-user path turns
+// that code into a call of syscall 219, which runs `fn` with what the
+// interrupted call kept here (an absolute deadline, so the time spent
+// stopped counts). No `fn` (never set, or reset by rt_sigreturn): EINTR.
+struct RestartBlock {
+    Result<long> (*fn)(RestartBlock&) = nullptr;
+    uint64_t deadline_ns = 0; // monotonic; ~0: none (sched::Deadline::never)
+    uint64_t address = 0;     // nanosleep: rem; poll: the pollfd array; futex: the word
+    uint64_t count = 0;       // poll: nfds; futex: the expected value
+    uint32_t bitset = 0;      // futex
+    bool shared = false;      // futex
+};
+
 // Per thread.
 struct Task {
     sched::Thread* kthread = nullptr;
@@ -88,6 +103,7 @@ struct Task {
     // rt_sigsuspend: the mask to restore once a handler frame is built.
     uint64_t saved_mask = 0;
     bool has_saved_mask = false;
+    RestartBlock restart;
     static Task* from_handle(uint64_t h) { return reinterpret_cast<Task*>(h); }
     uint64_t handle() { return reinterpret_cast<uint64_t>(this); }
 };
