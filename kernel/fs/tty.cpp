@@ -30,7 +30,11 @@ LineDiscipline::LineDiscipline(OutputSink sink, void* context)
 
 void LineDiscipline::set_termios(const KernelTermios& termios) {
     bool was_canonical = canonical();
+    bool had_ixon = iflag(kIXON);
     m_termios = termios;
+    // n_tty_set_termios: clearing IXON restarts output stopped by ^S.
+    if (had_ixon && !iflag(kIXON))
+        restart_output();
     if (was_canonical == canonical())
         return;
     // n_tty_set_termios: leaving canonical mode makes the partial line
@@ -49,10 +53,31 @@ void LineDiscipline::put(char c, uint8_t flags) {
         m_line_start = m_length;
 }
 
-void LineDiscipline::write(const char* chars, size_t length) {
-    if (!(m_termios.c_oflag & kOPOST)) {
+size_t LineDiscipline::write(const char* chars, size_t length) {
+    bool opost = (m_termios.c_oflag & kOPOST) != 0;
+    if (m_stopped) {
+        // Held byte by byte, each with its processed form whole, as long as
+        // it fits (Linux: the driver's transmit buffer fills, then writers
+        // wait for a restart).
+        size_t i = 0;
+        for (; i < length; ++i) {
+            char c = chars[i];
+            const char* out = &chars[i];
+            size_t n = 1;
+            if (opost && c == '\n' && (m_termios.c_oflag & kONLCR))
+                out = "\r\n", n = 2;
+            else if (opost && c == '\r' && (m_termios.c_oflag & kOCRNL))
+                out = "\n";
+            if (kHoldSize - m_held < n)
+                break;
+            for (size_t k = 0; k < n; ++k)
+                m_hold[m_held++] = out[k];
+        }
+        return i;
+    }
+    if (!opost) {
         m_sink(m_context, chars, length);
-        return;
+        return length;
     }
     // Runs of ordinary bytes go out as they are; NL and CR are mapped.
     size_t start = 0;
@@ -70,9 +95,35 @@ void LineDiscipline::write(const char* chars, size_t length) {
     }
     if (start < length)
         m_sink(m_context, chars + start, length - start);
+    return length;
 }
 
-void LineDiscipline::echo_raw(char c) { write(&c, 1); }
+// Linux __stop_tty / __start_tty with TCXONC's tco_stopped on top.
+void LineDiscipline::stop_output(bool by_program) {
+    if (by_program)
+        m_tco_stopped = true;
+    m_stopped = true;
+}
+
+void LineDiscipline::start_output(bool by_program) {
+    if (by_program) {
+        if (!m_tco_stopped)
+            return;
+        m_tco_stopped = false;
+    }
+    restart_output();
+}
+
+void LineDiscipline::restart_output() {
+    if (!m_stopped || m_tco_stopped)
+        return;
+    m_stopped = false;
+    if (m_held)
+        m_sink(m_context, m_hold, m_held);
+    m_held = 0;
+}
+
+void LineDiscipline::echo_raw(char c) { (void)write(&c, 1); }
 
 static bool is_control(char c) {
     auto u = static_cast<uint8_t>(c);
@@ -83,7 +134,7 @@ static bool is_control(char c) {
 void LineDiscipline::echo(char c) {
     if (lflag(kECHOCTL) && is_control(c)) {
         char shown[2] = {'^', static_cast<char>(c == 0x7f ? '?' : c ^ 0x40)};
-        write(shown, 2);
+        (void)write(shown, 2);
         return;
     }
     echo_raw(c);
@@ -147,6 +198,8 @@ int LineDiscipline::receive_char(char c, uint64_t now_ns) {
     if (m_literal_next) {
         // The character after ^V is data whatever it is.
         m_literal_next = false;
+        if (iflag(kIXON) && iflag(kIXANY))
+            restart_output();
         if (m_length < kBufferSize - (canonical() ? 1 : 0)) {
             if (lflag(kECHO))
                 echo(c);
@@ -154,22 +207,38 @@ int LineDiscipline::receive_char(char c, uint64_t now_ns) {
         }
         return 0;
     }
-    // IXON's start and stop characters are consumed. (Output is not
-    // actually paused by ^S yet.)
-    if (iflag(kIXON) && (is_char(c, kVSTOP) || is_char(c, kVSTART)))
-        return 0;
+    // IXON: the start and stop characters control output and are consumed
+    // (n_tty_receive_char_flow_ctrl; START wins if both are the same).
+    if (iflag(kIXON)) {
+        if (is_char(c, kVSTART)) {
+            restart_output();
+            return 0;
+        }
+        if (is_char(c, kVSTOP)) {
+            stop_output(false);
+            return 0;
+        }
+    }
     if (lflag(kISIG)) {
         int sig = is_char(c, kVINTR) ? kSIGINT : is_char(c, kVQUIT) ? kSIGQUIT : is_char(c, kVSUSP) ? kSIGTSTP : 0;
         if (sig) {
-            // n_tty isig(): the pending input goes unless NOFLSH, then the
+            // n_tty isig(): the pending input and the output not yet sent
+            // go unless NOFLSH; under IXON output restarts; then the
             // character is echoed (^C).
-            if (!lflag(kNOFLSH))
+            if (!lflag(kNOFLSH)) {
                 flush_input();
+                flush_output();
+            }
+            if (iflag(kIXON))
+                restart_output();
             if (lflag(kECHO))
                 echo(c);
             return sig;
         }
     }
+    // IXANY: any other byte restarts output too, and is then processed.
+    if (iflag(kIXON) && iflag(kIXANY))
+        restart_output();
     if (c == '\r') {
         if (iflag(kIGNCR))
             return 0;
@@ -304,7 +373,8 @@ bool LineDiscipline::read(char* out, size_t length, uint64_t now_ns, uint64_t& d
 
 // --- TtyDevice -----------------------------------------------------------------
 
-TtyDevice::TtyDevice(LineDiscipline::OutputSink sink, void* context) : m_discipline(sink, context) {}
+TtyDevice::TtyDevice(LineDiscipline::OutputSink sink, void* context)
+    : m_discipline(sink, context), m_sink(sink), m_sink_context(context) {}
 
 bool TtyDevice::is_console(OpenFile& file) {
     Inode& inode = file.inode();
@@ -378,7 +448,7 @@ Result<size_t> TtyDevice::read(OpenFile& file, IoBuffer& buffer, size_t length, 
     return taken;
 }
 
-Result<size_t> TtyDevice::write(OpenFile& file, const IoBuffer& buffer, size_t length, IoContext&) {
+Result<size_t> TtyDevice::write(OpenFile& file, const IoBuffer& buffer, size_t length, IoContext& context) {
     // n_tty_write: with TOSTOP a background writer gets SIGTTOU.
     bool tostop;
     {
@@ -396,7 +466,17 @@ Result<size_t> TtyDevice::write(OpenFile& file, const IoBuffer& buffer, size_t l
             return done ? Result<size_t>(done) : Result<size_t>(copied.error());
         {
             SpinlockGuard guard(m_lock);
-            m_discipline.write(chunk, count);
+            size_t taken = m_discipline.write(chunk, count);
+            if (taken < count) {
+                // Output is stopped (^S) and what it holds is full: the
+                // writer waits for the restart, or gets EAGAIN.
+                done += taken;
+                if (done)
+                    return done;
+                if (!file.is_nonblocking())
+                    context.enqueue(m_writers, m_lock);
+                return EAGAIN;
+            }
         }
         done += count;
     }
@@ -412,6 +492,8 @@ void TtyDevice::push_input(const char* chars, size_t length) {
             sig = m_discipline.receive_char(chars[i], now);
             // Readers decide for themselves (a line, VMIN, VTIME's timer).
             m_readers.wake_all();
+            if (m_discipline.output_room())
+                m_writers.wake_all(); // ^Q (or IXANY, a signal character)
         }
         // Signals go out without the tty lock: the core's lock ranks below it.
         if (sig && m_host)
@@ -421,9 +503,13 @@ void TtyDevice::push_input(const char* chars, size_t length) {
 
 uint32_t TtyDevice::poll(IoContext& context) {
     SpinlockGuard guard(m_lock);
-    uint32_t events = POLLOUT | POLLWRNORM;
+    uint32_t events = 0;
+    if (m_discipline.output_room())
+        events |= POLLOUT | POLLWRNORM;
     if (m_discipline.input_ready())
         events |= POLLIN | POLLRDNORM;
+    // One queue for both directions: a restart of output also wakes the
+    // readers' queue (push_input), so a poller waiting for POLLOUT sees it.
     context.enqueue(m_readers, m_lock);
     return events;
 }
@@ -438,8 +524,11 @@ void TtyDevice::set_termios(const KernelTermios& termios, bool flush) {
     if (flush)
         m_discipline.flush_input();
     m_discipline.set_termios(termios);
-    // New VMIN/VTIME or ICANON may satisfy a sleeping reader.
+    // New VMIN/VTIME or ICANON may satisfy a sleeping reader; clearing
+    // IXON restarts stopped output.
     m_readers.wake_all();
+    if (m_discipline.output_room())
+        m_writers.wake_all();
 }
 
 WinSize TtyDevice::window_size() {
@@ -462,6 +551,39 @@ size_t TtyDevice::input_count() {
 void TtyDevice::flush_input() {
     SpinlockGuard guard(m_lock);
     m_discipline.flush_input();
+}
+
+void TtyDevice::flush_output() {
+    SpinlockGuard guard(m_lock);
+    m_discipline.flush_output();
+    m_writers.wake_all();
+}
+
+size_t TtyDevice::output_count() {
+    SpinlockGuard guard(m_lock);
+    return m_discipline.held_output();
+}
+
+void TtyDevice::flow(int action) {
+    SpinlockGuard guard(m_lock);
+    switch (action) {
+    case kTCOOFF:
+        m_discipline.stop_output(true);
+        break;
+    case kTCOON:
+        m_discipline.start_output(true);
+        break;
+    default: {
+        // TCIOFF/TCION send the STOP/START character to the other end
+        // (tty_send_xchar), ahead of any held output.
+        uint8_t c = m_discipline.termios().c_cc[action == kTCIOFF ? kVSTOP : kVSTART];
+        if (c)
+            m_sink(m_sink_context, reinterpret_cast<const char*>(&c), 1);
+        break;
+    }
+    }
+    if (m_discipline.output_room())
+        m_writers.wake_all();
 }
 
 } // namespace charon

@@ -56,7 +56,8 @@ inline constexpr int kVINTR = 0, kVQUIT = 1, kVERASE = 2, kVKILL = 3, kVEOF = 4,
                      kVSTART = 8, kVSTOP = 9, kVSUSP = 10, kVEOL = 11, kVREPRINT = 12, kVWERASE = 14,
                      kVLNEXT = 15, kVEOL2 = 16;
 // c_iflag
-inline constexpr uint32_t kISTRIP = 0040, kINLCR = 0100, kIGNCR = 0200, kICRNL = 0400, kIXON = 02000;
+inline constexpr uint32_t kISTRIP = 0040, kINLCR = 0100, kIGNCR = 0200, kICRNL = 0400, kIXON = 02000,
+                          kIXANY = 04000;
 // c_oflag
 inline constexpr uint32_t kOPOST = 0001, kONLCR = 0004, kOCRNL = 0010;
 // c_cflag
@@ -66,6 +67,8 @@ inline constexpr uint32_t kB38400 = 0000017, kCS8 = 0000060, kCREAD = 0000200, k
 inline constexpr uint32_t kISIG = 0000001, kICANON = 0000002, kECHO = 0000010, kECHOE = 0000020,
                           kECHOK = 0000040, kECHONL = 0000100, kNOFLSH = 0000200, kTOSTOP = 0000400,
                           kECHOCTL = 0001000, kECHOKE = 0004000, kIEXTEN = 0100000;
+// TCXONC arguments.
+inline constexpr int kTCOOFF = 0, kTCOON = 1, kTCIOFF = 2, kTCION = 3;
 // Signal numbers the line discipline raises (Linux x86_64).
 inline constexpr int kSIGINT = 2, kSIGQUIT = 3, kSIGTSTP = 20, kSIGTTIN = 21, kSIGTTOU = 22, kSIGWINCH = 28;
 
@@ -104,8 +107,24 @@ public:
     bool input_ready() const;
     size_t input_count() const;
     void flush_input();
-    // Processed output (OPOST: ONLCR, OCRNL) to the sink.
-    void write(const char* chars, size_t length);
+    // Processed output (OPOST: ONLCR, OCRNL) to the sink. While output is
+    // stopped it is held instead, up to kHoldSize processed bytes; returns
+    // how many of `chars` were taken (fewer only while stopped and full).
+    size_t write(const char* chars, size_t length);
+
+    // Output flow control. IXON's VSTOP (^S) stops output and VSTART (^Q)
+    // restarts it (so do a signal character, and with IXANY any byte);
+    // TCXONC's TCOOFF/TCOON do the same from a program, and only TCOON
+    // undoes TCOOFF (Linux flow.stopped / flow.tco_stopped). Restarting
+    // sends what was held.
+    bool output_stopped() const { return m_stopped; }
+    void stop_output(bool by_program);
+    void start_output(bool by_program);
+    size_t held_output() const { return m_held; } // TIOCOUTQ
+    void flush_output() { m_held = 0; }           // TCOFLUSH
+    bool output_room() const { return !m_stopped || m_held < kHoldSize; }
+    // Linux's UART transmit buffer: what a stopped line keeps.
+    static constexpr size_t kHoldSize = 4096;
 
 private:
     bool lflag(uint32_t flag) const { return (m_termios.c_lflag & flag) != 0; }
@@ -116,6 +135,8 @@ private:
     }
     bool canonical() const { return lflag(tty::kICANON); }
     void put(char c, uint8_t flags);
+    bool emit(const char* chars, size_t length); // to the sink, or held
+    void restart_output();                       // start_output by the line
     void commit_line() { m_line_start = m_length; }
     void echo(char c);     // as ECHOCTL shows it
     void echo_raw(char c); // through output processing
@@ -133,6 +154,10 @@ private:
     size_t m_line_start = 0; // canonical: bytes of complete lines; else m_length
     bool m_literal_next = false;
     uint64_t m_last_input_ns = 0; // VTIME's inter-byte timer
+    bool m_stopped = false;     // output stopped (^S or TCOOFF)
+    bool m_tco_stopped = false; // by TCOOFF: only TCOON restarts it
+    char m_hold[kHoldSize] = {};
+    size_t m_held = 0;
 };
 
 class TtyDevice;
@@ -182,6 +207,10 @@ public:
     bool set_window_size(const WinSize& size); // true if it changed
     size_t input_count();
     void flush_input();
+    void flush_output();  // TCOFLUSH: what a stopped line held
+    size_t output_count(); // TIOCOUTQ
+    // TCXONC: tty::kTCOOFF, kTCOON, kTCIOFF, kTCION.
+    void flow(int action);
     // Linux's tty_check_change before a settings change (tcsetattr,
     // tcsetpgrp, tcflush ...): SIGTTOU for a background caller.
     Result<void> check_change(int sig);
@@ -200,6 +229,9 @@ private:
     Spinlock m_lock{"Tty", LockRank::Tty};
     LineDiscipline m_discipline;
     WaitQueue m_readers;
+    WaitQueue m_writers; // waiting for stopped output to restart
+    LineDiscipline::OutputSink m_sink;
+    void* m_sink_context;
     WinSize m_window = {24, 80, 0, 0};
     TtyHost* m_host = nullptr;
     proc::Terminal m_terminal;

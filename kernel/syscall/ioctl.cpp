@@ -67,7 +67,7 @@ Result<long> tty_ioctl(TtyDevice& tty, uint32_t request, uint64_t argument) {
         return 0;
     }
     case TCSETS:
-    case TCSETSW: // output is written synchronously: nothing to drain
+    case TCSETSW: // output held by ^S is not waited for (Linux drains it first)
     case TCSETSF: {
         // Linux set_termios: the background check comes first.
         TRY(tty.check_change(tty::kSIGTTOU));
@@ -82,16 +82,21 @@ Result<long> tty_ioctl(TtyDevice& tty, uint32_t request, uint64_t argument) {
             return EINVAL;
         if (argument != 1)
             tty.flush_input();
+        if (argument != 0)
+            tty.flush_output();
         return 0;
-    case TCXONC: // TCOOFF, TCOON, TCIOFF, TCION: output is never paused yet
+    case TCXONC: // TCOOFF, TCOON, TCIOFF, TCION
         TRY(tty.check_change(tty::kSIGTTOU));
-        return argument > 3 ? Result<long>(EINVAL) : Result<long>(0);
+        if (argument > 3)
+            return EINVAL;
+        tty.flow(static_cast<int>(argument));
+        return 0;
     case TCSBRK:
-    case TCSBRKP: // tcdrain and tcsendbreak: nothing is ever queued
+    case TCSBRKP: // tcdrain, tcsendbreak: return at once, also with output held by ^S (Linux waits)
         TRY(tty.check_change(tty::kSIGTTOU));
         return 0;
     case TIOCOUTQ:
-        return put_int(argument, 0);
+        return put_int(argument, static_cast<int32_t>(tty.output_count()));
     case FIONREAD:
         return put_int(argument, static_cast<int32_t>(tty.input_count()));
     case TIOCGWINSZ: {

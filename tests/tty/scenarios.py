@@ -82,6 +82,28 @@ def canon_editing(c):
 
 
 @scenario
+def ixon_stop_start(c):
+    """IXON: ^S holds output (echo and a program's write) until ^Q; with
+    IXANY any typed byte restarts it."""
+    c.expect("ready")
+    c.send(b"\x13go\r")
+    held = c.drain(1.0)
+    if "held output" in held or "go" in held:
+        raise ScenarioFailed(f"output while stopped: {held!r}")
+    c.send(b"\x11")
+    c.expect_exact("go\r\nheld output")
+    c.expect_exact("ixany ready")
+    c.send(b"go2\r\x13")
+    held = c.drain(1.5)
+    if "second held" in held:
+        raise ScenarioFailed(f"output while stopped (IXANY): {held!r}")
+    c.send(b"k")
+    c.expect_exact("second held")
+    c.expect_exact("done")
+    finish(c)
+
+
+@scenario
 def canon_short_read(c):
     """A read shorter than the line leaves the rest for the next read."""
     c.expect("ready")
@@ -191,6 +213,7 @@ def session_leader_exit_hangs_up(c):
 ARGV = {
     "raw_vmin1": ["ttytest", "raw"],
     "canon_editing": ["ttytest", "canon"],
+    "ixon_stop_start": ["ttytest", "ixon"],
     "canon_short_read": ["ttytest", "short-read"],
     "noncanon_vmin_vtime": ["ttytest", "vmin-vtime"],
     "ctrl_c_kills_foreground_job": ["ttytest", "sigint"],

@@ -106,6 +106,29 @@ static int mode_canon(void)
     }
 }
 
+/* IXON: after ^S, output (echo included) is held and a writer waits; ^Q
+ * lets it through. With IXANY any typed byte restarts it. The driver
+ * checks that nothing came out between the two. */
+static int mode_ixon(void)
+{
+    char buf[64];
+    say("ready\n");
+    ssize_t n = read(0, buf, sizeof buf); /* "go\n", typed after ^S */
+    CHECK_EQ(n, 3);
+    say("held output\n");
+    struct termios t;
+    CHECK_SYS(tcgetattr(0, &t));
+    t.c_iflag |= IXANY;
+    CHECK_SYS(tcsetattr(0, TCSANOW, &t));
+    say("ixany ready\n");
+    n = read(0, buf, sizeof buf); /* "go2\n", then ^S: any byte after it would restart */
+    CHECK_EQ(n, 4);
+    t_msleep(300); /* the ^S typed right after the line is surely in */
+    say("second held\n");
+    say("done\n");
+    return 0;
+}
+
 /* A short read takes part of a line; the rest stays for the next one. */
 static int mode_short_read(void)
 {
@@ -514,6 +537,7 @@ static const struct mode modes[] = {
     {"sighup", mode_sighup},
     {"raw", mode_raw},
     {"canon", mode_canon},
+    {"ixon", mode_ixon},
     {"short-read", mode_short_read},
     {"vmin-vtime", mode_vmin_vtime},
     {"sigint", mode_sigint},

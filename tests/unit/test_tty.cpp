@@ -198,6 +198,7 @@ TEST(LineDiscipline, InputMapping) {
     l.discipline.set_termios(t);
     l.type("x\x13y\x11\n"); // ^S and ^Q are consumed
     EXPECT_EQ(l.read(), "xy\n");
+    EXPECT_FALSE(l.discipline.output_stopped());
 }
 
 TEST(LineDiscipline, CanonicalLineIsBounded) {
@@ -261,6 +262,92 @@ TEST(LineDiscipline, OutputProcessing) {
     l.discipline.set_termios(t);
     l.discipline.write("a\n", 2);
     EXPECT_EQ(l.take_output(), "a\n");
+}
+
+TEST(LineDiscipline, StopAndStartHoldOutputAndEcho) {
+    Line l;
+    l.type("\x13"); // ^S
+    EXPECT_TRUE(l.discipline.output_stopped());
+    EXPECT_EQ(l.discipline.write("a\nb", 3), 3u);
+    l.type("x");                      // the echo is held too
+    EXPECT_EQ(l.take_output(), "");
+    EXPECT_EQ(l.discipline.held_output(), 5u); // processed: a CR NL b x
+    l.type("\x11");                   // ^Q sends it, in order
+    EXPECT_FALSE(l.discipline.output_stopped());
+    EXPECT_EQ(l.take_output(), "a\r\nbx");
+    EXPECT_EQ(l.discipline.held_output(), 0u);
+    l.type("\r");
+    EXPECT_EQ(l.read(), "x\n"); // ^S and ^Q are not input
+    EXPECT_EQ(l.take_output(), "\r\n");
+}
+
+TEST(LineDiscipline, StoppedOutputHoldsOnlyWhatFits) {
+    Line l;
+    l.type("\x13");
+    std::string big(LineDiscipline::kHoldSize - 1, 'z');
+    EXPECT_EQ(l.discipline.write(big.data(), big.size()), big.size());
+    EXPECT_TRUE(l.discipline.output_room()); // one byte left
+    // A NL needs two bytes (CR NL) and one is left: it waits whole.
+    EXPECT_EQ(l.discipline.write("\n", 1), 0u);
+    EXPECT_EQ(l.discipline.write("y", 1), 1u);
+    EXPECT_FALSE(l.discipline.output_room());
+    EXPECT_EQ(l.discipline.write("w", 1), 0u);
+    l.type("\x11");
+    EXPECT_EQ(l.take_output(), big + "y");
+    EXPECT_TRUE(l.discipline.output_room());
+}
+
+TEST(LineDiscipline, SignalCharacterRestartsAndFlushesOutput) {
+    Line l;
+    l.type("\x13");
+    l.discipline.write("lost", 4);
+    EXPECT_EQ(l.type("\x03"), kSIGINT);
+    EXPECT_FALSE(l.discipline.output_stopped());
+    EXPECT_EQ(l.take_output(), "^C"); // the held output went with the input
+    // NOFLSH keeps it.
+    l.set(0, kNOFLSH);
+    l.type("\x13");
+    l.discipline.write("kept", 4);
+    l.type("\x03");
+    EXPECT_EQ(l.take_output(), "kept^C");
+}
+
+TEST(LineDiscipline, IxanyAndClearingIxonRestart) {
+    Line l;
+    l.type("\x13");
+    l.discipline.write("o", 1);
+    l.type("q"); // without IXANY another byte does not restart
+    EXPECT_TRUE(l.discipline.output_stopped());
+    KernelTermios t = l.discipline.termios();
+    t.c_iflag |= kIXANY;
+    l.discipline.set_termios(t);
+    l.type("r");
+    EXPECT_FALSE(l.discipline.output_stopped());
+    EXPECT_EQ(l.take_output(), "oqr"); // q's held echo, then r's
+    l.type("\x13");
+    l.discipline.write("p", 1);
+    t.c_iflag &= ~kIXON; // clearing IXON restarts
+    l.discipline.set_termios(t);
+    EXPECT_EQ(l.take_output(), "p");
+    l.type("\x13"); // no IXON: ^S is data
+    EXPECT_FALSE(l.discipline.output_stopped());
+    EXPECT_EQ(l.take_output(), "^S");
+}
+
+TEST(LineDiscipline, TcooffNeedsTcoon) {
+    Line l;
+    l.discipline.stop_output(true);
+    l.discipline.write("t", 1);
+    l.type("\x11"); // ^Q does not undo TCOOFF
+    EXPECT_TRUE(l.discipline.output_stopped());
+    EXPECT_EQ(l.take_output(), "");
+    l.discipline.start_output(false);
+    EXPECT_TRUE(l.discipline.output_stopped());
+    l.discipline.start_output(true);
+    EXPECT_FALSE(l.discipline.output_stopped());
+    EXPECT_EQ(l.take_output(), "t");
+    l.discipline.start_output(true); // TCOON without TCOOFF: nothing
+    EXPECT_FALSE(l.discipline.output_stopped());
 }
 
 // --- TtyDevice over a fake host -------------------------------------------------
@@ -380,6 +467,63 @@ TEST(TtyDevice, ReadWaitsAndNonBlockingIsEagain) {
     nonblocking.waiter = &waiter;
     EXPECT_EQ(file->read(in, sizeof buffer, nonblocking).error().code(), EAGAIN);
     EXPECT_EQ(nonblocking.queued_on, nullptr);
+    unregister_char_device(kSerialMajor, kSerialMinor);
+}
+
+TEST(TtyDevice, WriterWaitsWhileOutputIsStopped) {
+    Device d;
+    FileSystem fs(1, false);
+    RefPtr<Inode> serial = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
+    serial->set_device(kSerialMajor, kSerialMinor);
+    ASSERT_FALSE(register_char_device(kSerialMajor, kSerialMinor, d.tty).is_error());
+    auto file = DeviceFile::try_create(serial, O_RDWR).value();
+    d.tty.push_input("\x13", 1);
+    std::string big(LineDiscipline::kHoldSize + 10, 'b');
+    KernelIoBuffer out(big.data(), big.size());
+    Waiter waiter;
+    IoContext context;
+    context.waiter = &waiter;
+    // What fits is taken (a short count), then the writer waits.
+    EXPECT_EQ(file->write(out, big.size(), context).value(), LineDiscipline::kHoldSize);
+    EXPECT_EQ(d.tty.output_count(), LineDiscipline::kHoldSize);
+    KernelIoBuffer rest(big.data(), 10);
+    EXPECT_EQ(file->write(rest, 10, context).error().code(), EAGAIN);
+    EXPECT_NE(context.queued_on, nullptr);
+    EXPECT_EQ(d.output, "");
+    Waiter poller;
+    IoContext poll_context;
+    poll_context.waiter = &poller;
+    EXPECT_EQ(d.tty.poll(poll_context) & POLLOUT, 0u);
+    d.tty.push_input("\x11", 1); // ^Q: the held bytes go out, writer and poller wake
+    EXPECT_TRUE(waiter.woken);
+    EXPECT_TRUE(poller.woken);
+    context.cancel_wait();
+    poll_context.cancel_wait();
+    EXPECT_NE(d.tty.poll(poll_context) & POLLOUT, 0u);
+    poll_context.cancel_wait();
+    EXPECT_EQ(d.output.size(), LineDiscipline::kHoldSize);
+    IoContext third;
+    EXPECT_EQ(file->write(rest, 10, third).value(), 10u);
+    // TCOFLUSH discards what is held; TCOOFF/TCOON; TCIOFF sends ^S.
+    d.tty.flow(kTCOOFF);
+    IoContext fourth;
+    EXPECT_EQ(file->write(rest, 10, fourth).value(), 10u);
+    EXPECT_EQ(d.tty.output_count(), 10u);
+    d.tty.flush_output();
+    EXPECT_EQ(d.tty.output_count(), 0u);
+    d.output.clear();
+    d.tty.flow(kTCIOFF);
+    EXPECT_EQ(d.output, "\x13");
+    d.tty.flow(kTCOON);
+    file->set_status_flags(O_RDWR | O_NONBLOCK);
+    d.tty.push_input("\x13", 1);
+    std::string fill(LineDiscipline::kHoldSize, 'f');
+    KernelIoBuffer fill_out(fill.data(), fill.size());
+    IoContext nb;
+    nb.waiter = &waiter;
+    EXPECT_EQ(file->write(fill_out, fill.size(), nb).value(), fill.size());
+    EXPECT_EQ(file->write(rest, 10, nb).error().code(), EAGAIN);
+    EXPECT_EQ(nb.queued_on, nullptr); // non-blocking: never queued
     unregister_char_device(kSerialMajor, kSerialMinor);
 }
 
