@@ -99,6 +99,7 @@ def ixon_stop_start(c):
         raise ScenarioFailed(f"output while stopped (IXANY): {held!r}")
     c.send(b"k")
     c.expect_exact("second held")
+    c.send(b"\r")
     c.expect_exact("done")
     finish(c)
 
