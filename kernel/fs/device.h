@@ -35,6 +35,9 @@ public:
         (void)flags;
         return {};
     }
+    // Files opened now remember this (OpenFile::device_generation): a
+    // terminal counts its hang-ups with it.
+    virtual uint64_t generation() const { return 0; }
     // Terminals answer the terminal ioctls (fs/tty.h); no RTTI needed.
     virtual TtyDevice* as_tty() { return nullptr; }
     // Same contract as OpenFile::read/write: never block; to wait, enqueue

@@ -318,7 +318,7 @@ Result<RefPtr<OpenFile>> DeviceFile::try_create(RefPtr<Inode> inode, int flags) 
     if (!device)
         return ENXIO;
     TRY(device->open(*inode, flags));
-    auto* file = new (std::nothrow) DeviceFile(std::move(inode), flags, *device);
+    auto* file = new (std::nothrow) DeviceFile(std::move(inode), flags, *device, device->generation());
     if (!file)
         return ENOMEM;
     return adopt_ref<OpenFile>(file);

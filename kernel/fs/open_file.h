@@ -56,6 +56,10 @@ public:
     // other side has opened too. EAGAIN with the context's waiter queued
     // while it must wait; other files are ready at once.
     virtual Result<void> wait_ready_to_open(IoContext&) { return {}; }
+    // A device file: the device's generation when it was opened
+    // (CharDevice::generation; a terminal that was hung up since treats
+    // the file as hung up). 0 for everything else.
+    virtual uint64_t device_generation() const { return 0; }
     // getdents64: fills `buffer` with linux_dirent64 records, returns bytes.
     Result<size_t> read_directory(IoBuffer& buffer, size_t length);
     void fill_stat(LinuxStat& stat) const { m_inode->fill_stat(stat); }
@@ -125,7 +129,9 @@ public:
     static Result<RefPtr<OpenFile>> try_create(RefPtr<Inode> inode, int flags);
 
 private:
-    DeviceFile(RefPtr<Inode> inode, int flags, CharDevice& device) : OpenFile(std::move(inode), flags), m_device(device) {}
+    DeviceFile(RefPtr<Inode> inode, int flags, CharDevice& device, uint64_t generation)
+        : OpenFile(std::move(inode), flags), m_device(device), m_generation(generation) {}
+    uint64_t device_generation() const override { return m_generation; }
     Result<size_t> do_read(IoBuffer& buffer, size_t length, IoContext& context) override;
     Result<size_t> do_write(const IoBuffer& buffer, size_t length, IoContext& context) override;
     Result<int64_t> do_seek(int64_t offset, int whence) override;
@@ -133,6 +139,7 @@ private:
     Result<size_t> do_write_at(const IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
 
     CharDevice& m_device;
+    uint64_t m_generation;
 };
 
 // One end of a pipe. Creating it attaches a reader or writer to the pipe;

@@ -374,7 +374,27 @@ bool LineDiscipline::read(char* out, size_t length, uint64_t now_ns, uint64_t& d
 // --- TtyDevice -----------------------------------------------------------------
 
 TtyDevice::TtyDevice(LineDiscipline::OutputSink sink, void* context)
-    : m_discipline(sink, context), m_sink(sink), m_sink_context(context) {}
+    : m_discipline(sink, context), m_sink(sink), m_sink_context(context) {
+    m_terminal.set_hang_up([](void* device) { static_cast<TtyDevice*>(device)->hang_up(); }, this);
+}
+
+// Read without the lock by open(); changed under it.
+uint64_t TtyDevice::generation() const { return __atomic_load_n(&m_generation, __ATOMIC_RELAXED); }
+
+bool TtyDevice::hung_up(OpenFile& file) {
+    return !is_console(file) && file.device_generation() != generation();
+}
+
+void TtyDevice::hang_up() {
+    SpinlockGuard guard(m_lock);
+    __atomic_store_n(&m_generation, m_generation + 1, __ATOMIC_RELAXED);
+    // tty_ldisc_hangup and the driver's flush: nothing typed or held
+    // survives the hang-up.
+    m_discipline.flush_input();
+    m_discipline.flush_output();
+    m_readers.wake_all();
+    m_writers.wake_all();
+}
 
 bool TtyDevice::is_console(OpenFile& file) {
     Inode& inode = file.inode();
@@ -407,6 +427,8 @@ Result<void> TtyDevice::job_control(OpenFile& file, int sig) {
 }
 
 Result<size_t> TtyDevice::read(OpenFile& file, IoBuffer& buffer, size_t length, IoContext& context) {
+    if (hung_up(file))
+        return size_t(0); // hung_up_tty_read
     // Job control at the start of every attempt (POSIX wants it after
     // every sleep too), except through /dev/console (Linux job_control()).
     TRY(job_control(file, kSIGTTIN));
@@ -449,6 +471,8 @@ Result<size_t> TtyDevice::read(OpenFile& file, IoBuffer& buffer, size_t length, 
 }
 
 Result<size_t> TtyDevice::write(OpenFile& file, const IoBuffer& buffer, size_t length, IoContext& context) {
+    if (hung_up(file))
+        return EIO; // hung_up_tty_write
     // n_tty_write: with TOSTOP a background writer gets SIGTTOU.
     bool tostop;
     {
@@ -501,7 +525,9 @@ void TtyDevice::push_input(const char* chars, size_t length) {
     }
 }
 
-uint32_t TtyDevice::poll(IoContext& context) {
+uint32_t TtyDevice::poll(OpenFile& file, IoContext& context) {
+    if (hung_up(file))
+        return POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM; // hung_up_tty_poll
     SpinlockGuard guard(m_lock);
     uint32_t events = 0;
     if (m_discipline.output_room())

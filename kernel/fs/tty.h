@@ -188,6 +188,7 @@ public:
     void set_host(TtyHost* host) { m_host = host; }
 
     Result<void> open(Inode& node, int flags) override;
+    uint64_t generation() const override;
     Result<size_t> read(OpenFile& file, IoBuffer& buffer, size_t length, IoContext& context) override;
     Result<size_t> write(OpenFile& file, const IoBuffer& buffer, size_t length, IoContext& context) override;
     TtyDevice* as_tty() override { return this; }
@@ -196,8 +197,18 @@ public:
     // wakes readers, raises the signals typed.
     void push_input(const char* chars, size_t length);
     // poll(2): POLLIN|POLLRDNORM when a read would not wait, POLLOUT|
-    // POLLWRNORM always; queues `context.waiter` under the lock.
-    uint32_t poll(IoContext& context);
+    // POLLWRNORM while output is not stopped and full; queues
+    // `context.waiter` under the lock. A hung-up file: everything, at once.
+    uint32_t poll(OpenFile& file, IoContext& context);
+
+    // Linux's tty hang-up (__tty_hangup) for the files open now: from
+    // then on they read 0 bytes, fail writes and ioctls with EIO (ioctl:
+    // see hung_up), and poll ready with POLLHUP|POLLERR; files opened
+    // later are not affected. Files opened through /dev/console are
+    // exempt, as on Linux (their f_op is the console's). Pending input and
+    // held output are dropped and sleepers woken.
+    void hang_up();
+    bool hung_up(OpenFile& file);
 
     // The ioctls (kernel/syscall/ioctl.cpp calls these after copying in).
     KernelTermios termios();
@@ -230,6 +241,7 @@ private:
     LineDiscipline m_discipline;
     WaitQueue m_readers;
     WaitQueue m_writers; // waiting for stopped output to restart
+    uint64_t m_generation = 1; // hang-ups so far, + 1 (files: 0 is "not a device")
     LineDiscipline::OutputSink m_sink;
     void* m_sink_context;
     WinSize m_window = {24, 80, 0, 0};

@@ -103,7 +103,8 @@ SigInfo ProcessTable::child_siginfo(Process& p, int code, int status) {
 //      EOF on a pipe finds the child reapable.
 //   8. kernel stack handed to the scheduler's finalizer (freed after the
 //      final switch, never by the thread running on it).
-//   9. controlling tty: a dying session leader hangs up its foreground group.
+//   9. controlling tty: a dying session leader hangs up its terminal and
+//      its foreground group.
 //  10. exit_notify: reparent, zombie, notify the parent, self-reap.
 void ProcessTable::do_exit(Thread& t, int status) {
     Process& p = t.process();
@@ -213,10 +214,15 @@ void ProcessTable::do_exit(Thread& t, int status) {
     if (group_dead && p.m_session_leader) {
         // Linux disassociate_ctty(1): the foreground group gets SIGHUP (a
         // pty's and a serial line's alike; SIGCONT only for TIOCNOTTY), and
-        // the terminal no longer belongs to the session.
+        // the terminal no longer belongs to the session. A line that is not
+        // a pty (every terminal Charon has) is also hung up
+        // (tty_vhangup_session): the files open on it read EOF and fail
+        // writes with EIO from now on.
         Session& s = p.m_group->session();
-        if (s.m_tty) {
-            signal_pgid(s.m_tty->m_foreground, SIGHUP);
+        if (Terminal* tty = s.m_tty) {
+            if (tty->m_hang_up)
+                tty->m_hang_up(tty->m_device);
+            signal_pgid(tty->m_foreground, SIGHUP);
             detach_session_tty(s);
         }
     }

@@ -174,8 +174,13 @@ static Result<long> sys_ioctl(SyscallArgs const& args) {
     default:
         break;
     }
-    if (TtyDevice* tty = tty_of(*file))
+    if (TtyDevice* tty = tty_of(*file)) {
+        // A hung-up terminal file answers only the generic requests above
+        // (Linux hung_up_tty_ioctl).
+        if (tty->hung_up(*file))
+            return request == TIOCSPGRP ? ENOTTY : EIO;
         return tty_ioctl(*tty, request, argument);
+    }
     if (file->inode().type() == InodeType::Fifo && request == FIONREAD) {
         auto& pipe_file = static_cast<PipeFile&>(*file);
         int32_t available = static_cast<int32_t>(pipe_file.pipe().bytes_buffered());

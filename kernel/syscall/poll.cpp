@@ -45,7 +45,7 @@ uint32_t poll_file(OpenFile& file, IoContext& context) {
     if (inode.type() == InodeType::CharDevice) {
         CharDevice* device = find_char_device(inode.rdev_major(), inode.rdev_minor());
         if (TtyDevice* tty = device ? device->as_tty() : nullptr)
-            return tty->poll(context);
+            return tty->poll(file, context);
     }
     return kDefaultPollMask;
 }

@@ -1,6 +1,6 @@
 /* SIGKILL ends a stopped process; a stopped-then-continued blocking read
  * does not fail with EINTR (no handler) and completes; all threads of a
- * process stop together. */
+ * process stop together; SIGKILL ends a child busy-looping in user mode. */
 #include "t.h"
 
 static volatile unsigned long *counter;
@@ -68,6 +68,17 @@ int main(void)
     CHECK_EQ(a, b); /* the reported stop means every thread has stopped */
     CHECK_SYS(kill(pid, SIGCONT));
     while (*counter == b) {
+    }
+    CHECK_SYS(kill(pid, SIGKILL));
+    CHECK_EQ(t_wait(pid), SIGKILL);
+
+    /* A single-threaded child spinning in user mode, never entering the
+     * kernel, dies of SIGKILL (delivered on the timer interrupt's return). */
+    *counter = 0;
+    pid = t_fork();
+    if (pid == 0)
+        spinner(NULL);
+    while (__atomic_load_n(counter, __ATOMIC_RELAXED) == 0) {
     }
     CHECK_SYS(kill(pid, SIGKILL));
     CHECK_EQ(t_wait(pid), SIGKILL);

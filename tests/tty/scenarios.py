@@ -209,6 +209,16 @@ def session_leader_exit_hangs_up(c):
     finish(c)
 
 
+@scenario
+def session_leader_exit_hangs_up_the_line(c):
+    """The session leader exits: a serial line (Charon's console) is hung
+    up for the files open on it (read 0, write and ioctl EIO, POLLHUP), a
+    pty (natively) is not; /dev/console stays usable."""
+    c.expect_exact("session leader exits")
+    c.expect_exact("hangup checked (line)" if c.description.startswith("charon") else "hangup checked (pty)")
+    finish(c)
+
+
 # --- the runner -----------------------------------------------------------------
 
 ARGV = {
@@ -224,6 +234,7 @@ ARGV = {
     "background_write_tostop": ["ttytest", "tostop"],
     "tcsetpgrp_errors": ["ttytest", "tcsetpgrp"],
     "session_leader_exit_hangs_up": ["ttytest", "sighup"],
+    "session_leader_exit_hangs_up_the_line": ["ttytest", "hangup"],
 }
 
 

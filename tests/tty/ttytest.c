@@ -9,7 +9,10 @@
  * Natively the driver makes us a session leader controlling the pty; under
  * Charon, init starts us as a session leader without a controlling
  * terminal, fds 0-2 on /dev/console, and tty_init() acquires it. */
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 
 #include "t.h"
@@ -532,6 +535,91 @@ static int mode_sighup(void)
     return 0;
 }
 
+/* The session leader exits while a member holds the terminal open (through
+ * /dev/tty). Linux (disassociate_ctty) hangs the line up unless it is a
+ * pty: the member's file then reads 0, fails writes and ioctls with EIO and
+ * polls POLLHUP|POLLERR; on a pty it keeps working. Natively we run on a
+ * pty, in Charon on the serial console, so each side checks its own case.
+ * Our own descriptors come from /dev/console in Charon, which is exempt:
+ * say() still works afterwards. */
+struct hangup_report {
+    long write_result, write_errno, read_result, read_errno, ioctl_result, ioctl_errno, revents;
+};
+
+static int mode_hangup(void)
+{
+    struct stat st;
+    CHECK_SYS(fstat(0, &st));
+    int pty = major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143; /* Unix98 pty slaves */
+    signal(SIGHUP, SIG_IGN);
+    (void)ioctl(0, TIOCNOTTY); /* natively we are its leader; in Charon no tty yet */
+    signal(SIGHUP, SIG_DFL);
+    CHECK_SYS(prctl(PR_SET_CHILD_SUBREAPER, 1));
+    int report[2], go[2], ready[2];
+    t_pipe(report);
+    t_pipe(go);
+    t_pipe(ready);
+    pid_t leader = fork();
+    CHECK(leader >= 0);
+    if (leader == 0) {
+        CHECK_SYS(setsid());
+        CHECK_SYS(ioctl(0, TIOCSCTTY, 0));
+        pid_t member = fork();
+        CHECK(member >= 0);
+        if (member == 0) {
+            signal(SIGHUP, SIG_IGN); /* in the foreground group: it gets one */
+            int fd = open("/dev/tty", O_RDWR | O_NONBLOCK);
+            CHECK(fd >= 0);
+            t_send(ready[1], 'r');
+            t_recv(go[0]); /* the leader is gone */
+            struct hangup_report r;
+            char c;
+            struct termios t;
+            errno = 0;
+            r.write_result = write(fd, "w\n", 2);
+            r.write_errno = errno;
+            errno = 0;
+            r.read_result = read(fd, &c, 1);
+            r.read_errno = errno;
+            errno = 0;
+            r.ioctl_result = tcgetattr(fd, &t);
+            r.ioctl_errno = errno;
+            struct pollfd p = {fd, POLLIN | POLLOUT, 0};
+            CHECK_EQ(poll(&p, 1, 0), 1);
+            r.revents = p.revents;
+            t_write_all(report[1], (const char *)&r, sizeof r);
+            _exit(0);
+        }
+        t_recv(ready[0]);
+        say("session leader exits\n");
+        _exit(0);
+    }
+    int status;
+    CHECK_EQ(waitpid(leader, &status, 0), leader);
+    CHECK_EXITED(status, 0);
+    t_send(go[1], 'g');
+    struct hangup_report r;
+    t_read_all(report[0], &r, sizeof r);
+    if (pty) {
+        CHECK_EQ(r.write_result, 2);
+        CHECK_EQ(r.read_result, -1);
+        CHECK_EQ(r.read_errno, EAGAIN);
+        CHECK_EQ(r.ioctl_result, 0);
+        CHECK_EQ(r.revents, POLLOUT);
+    } else {
+        CHECK_EQ(r.write_result, -1);
+        CHECK_EQ(r.write_errno, EIO);
+        CHECK_EQ(r.read_result, 0);
+        CHECK_EQ(r.ioctl_result, -1);
+        CHECK_EQ(r.ioctl_errno, EIO);
+        CHECK_EQ(r.revents, POLLIN | POLLOUT | POLLERR | POLLHUP);
+    }
+    say("hangup checked (%s)\n", pty ? "pty" : "line");
+    CHECK(wait(&status) > 0); /* the member, adopted by us */
+    CHECK_EXITED(status, 0);
+    return 0;
+}
+
 struct mode {
     const char *name;
     int (*run)(void);
@@ -539,6 +627,7 @@ struct mode {
 
 static const struct mode modes[] = {
     {"sighup", mode_sighup},
+    {"hangup", mode_hangup},
     {"raw", mode_raw},
     {"canon", mode_canon},
     {"ixon", mode_ixon},
@@ -560,7 +649,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
         if (strcmp(argv[1], modes[i].name) == 0) {
-            if (modes[i].run != mode_sighup)
+            if (modes[i].run != mode_sighup && modes[i].run != mode_hangup)
                 tty_init();
             return modes[i].run();
         }

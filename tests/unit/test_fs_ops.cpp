@@ -378,15 +378,15 @@ TEST_F(FsOps, TtyDeviceOverASink) {
         EXPECT_EQ(file->read(in, 8, retry).value(), 3u);
         EXPECT_EQ(std::string(buffer, 3), "hi\n");
         IoContext none;
-        EXPECT_EQ(console.poll(none), POLLOUT | POLLWRNORM);
+        EXPECT_EQ(console.poll(*file, none), POLLOUT | POLLWRNORM);
         Waiter poller;
         IoContext poll_context;
         poll_context.waiter = &poller;
-        EXPECT_EQ(console.poll(poll_context), POLLOUT | POLLWRNORM);
+        EXPECT_EQ(console.poll(*file, poll_context), POLLOUT | POLLWRNORM);
         console.push_input("k", 1);
         EXPECT_TRUE(poller.woken);
         poll_context.cancel_wait();
-        EXPECT_EQ(console.poll(none), POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
+        EXPECT_EQ(console.poll(*file, none), POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
         EXPECT_EQ(file->read(in, 8, retry).value(), 1u);
         // Overrun: what does not fit is dropped.
         std::string flood(LineDiscipline::kBufferSize + 10, 'f');

@@ -200,6 +200,31 @@ TEST(Tty, SessionLeaderExitHangsUpTheForegroundGroup) {
     EXPECT_TRUE(h.table.is_controlling_tty(*next, tty));
 }
 
+TEST(Tty, SessionLeaderExitHangsUpTheLineTiocnottyDoesNot) {
+    Harness h;
+    Terminal tty;
+    int hang_ups = 0;
+    tty.set_hang_up([](void* count) { ++*static_cast<int*>(count); }, &hang_ups);
+    auto [leader, job] = session_with_job(h, tty);
+    h.set_handler(*job, SIGHUP, 0x5000);
+    // TIOCNOTTY by a member, then by the leader: signals, no hang-up
+    // (disassociate_ctty(0)).
+    ASSERT_FALSE(h.table.release_controlling_tty(*job, tty).is_error());
+    ASSERT_FALSE(h.table.release_controlling_tty(*leader, tty).is_error());
+    EXPECT_EQ(hang_ups, 0);
+    // The exit of a leader that controls it hangs it up, once.
+    ASSERT_FALSE(h.table.set_controlling_tty(*leader, tty, false).is_error());
+    h.table.exit(*job, 0);
+    EXPECT_EQ(hang_ups, 0);
+    h.table.exit(*leader, 0);
+    EXPECT_EQ(hang_ups, 1);
+    // A leader without a terminal exits: nothing.
+    Thread* other = h.fork(*h.init);
+    ASSERT_FALSE(h.table.setsid(*other).is_error());
+    h.table.exit(*other, 0);
+    EXPECT_EQ(hang_ups, 1);
+}
+
 TEST(Tty, NottyFromTheLeaderDisassociatesTheSession) {
     Harness h;
     Terminal tty;

@@ -470,6 +470,50 @@ TEST(TtyDevice, ReadWaitsAndNonBlockingIsEagain) {
     unregister_char_device(kSerialMajor, kSerialMinor);
 }
 
+TEST(TtyDevice, HangUpEndsTheFilesOpenNow) {
+    Device d;
+    FileSystem fs(1, false);
+    auto node = [&](uint32_t major, uint32_t minor) {
+        RefPtr<Inode> n = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
+        n->set_device(major, minor);
+        return n;
+    };
+    ASSERT_FALSE(register_char_device(kSerialMajor, kSerialMinor, d.tty).is_error());
+    ASSERT_FALSE(register_char_device(kConsoleMajor, kConsoleMinor, d.tty).is_error());
+    auto old_file = DeviceFile::try_create(node(kSerialMajor, kSerialMinor), O_RDWR).value();
+    auto console_file = DeviceFile::try_create(node(kConsoleMajor, kConsoleMinor), O_RDWR).value();
+    char buffer[8];
+    KernelIoBuffer in(buffer, sizeof buffer);
+    Waiter waiter;
+    IoContext reading;
+    reading.waiter = &waiter;
+    EXPECT_EQ(old_file->read(in, sizeof buffer, reading).error().code(), EAGAIN); // waits for a line
+    d.tty.push_input("half", 4);
+    d.tty.hang_up();
+    EXPECT_TRUE(waiter.woken); // the sleeping reader comes back to see EOF
+    reading.cancel_wait();
+    EXPECT_TRUE(d.tty.hung_up(*old_file));
+    IoContext context;
+    EXPECT_EQ(old_file->read(in, sizeof buffer, context).value(), 0u);
+    KernelIoBuffer out("x", 1);
+    EXPECT_EQ(old_file->write(out, 1, context).error().code(), EIO);
+    EXPECT_EQ(d.tty.poll(*old_file, context), POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM);
+    EXPECT_EQ(context.queued_on, nullptr);
+    EXPECT_EQ(d.tty.input_count(), 0u); // the typed half line is gone
+    // /dev/console is exempt; a file opened afterwards works.
+    EXPECT_FALSE(d.tty.hung_up(*console_file));
+    d.output.clear();
+    EXPECT_EQ(console_file->write(out, 1, context).value(), 1u);
+    auto new_file = DeviceFile::try_create(node(kSerialMajor, kSerialMinor), O_RDWR).value();
+    EXPECT_FALSE(d.tty.hung_up(*new_file));
+    EXPECT_EQ(new_file->write(out, 1, context).value(), 1u);
+    EXPECT_EQ(d.output, "xx");
+    d.tty.push_input("ok\r", 3);
+    EXPECT_EQ(new_file->read(in, sizeof buffer, context).value(), 3u);
+    unregister_char_device(kSerialMajor, kSerialMinor);
+    unregister_char_device(kConsoleMajor, kConsoleMinor);
+}
+
 TEST(TtyDevice, WriterWaitsWhileOutputIsStopped) {
     Device d;
     FileSystem fs(1, false);
@@ -493,13 +537,13 @@ TEST(TtyDevice, WriterWaitsWhileOutputIsStopped) {
     Waiter poller;
     IoContext poll_context;
     poll_context.waiter = &poller;
-    EXPECT_EQ(d.tty.poll(poll_context) & POLLOUT, 0u);
+    EXPECT_EQ(d.tty.poll(*file, poll_context) & POLLOUT, 0u);
     d.tty.push_input("\x11", 1); // ^Q: the held bytes go out, writer and poller wake
     EXPECT_TRUE(waiter.woken);
     EXPECT_TRUE(poller.woken);
     context.cancel_wait();
     poll_context.cancel_wait();
-    EXPECT_NE(d.tty.poll(poll_context) & POLLOUT, 0u);
+    EXPECT_NE(d.tty.poll(*file, poll_context) & POLLOUT, 0u);
     poll_context.cancel_wait();
     EXPECT_EQ(d.output.size(), LineDiscipline::kHoldSize);
     IoContext third;
