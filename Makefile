@@ -3,9 +3,10 @@ BUILD    ?= build
 COVBUILD ?= build-coverage
 KERNEL   := $(BUILD)/charon.elf
 INITRD   := $(BUILD)/initramfs.cpio
-SUITES   ?= unit libfuzzer kernel guest-native user-native guest fuzz tty bench
+SUITES   ?= unit libfuzzer kernel guest-native user-native guest fuzz tty shell bench
 # `make run INIT_ARGS="/tests/runner /tests/bin"`: init's arguments (the
-# kernel passes the words after "--"); empty runs /bin/demo.
+# kernel passes the words after "--"); empty starts /bin/sh on the console
+# as its controlling terminal (init -t).
 INIT_ARGS ?=
 # `make bench MODE=tcg`: plain TCG instead of -icount (docs/performance.md);
 # BENCH_ARGS: more tools/bench.py options, e.g. "--runs 5" or metric filters.
