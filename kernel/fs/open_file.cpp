@@ -221,15 +221,22 @@ Result<RefPtr<OpenFile>> GeneratedFile::try_create(RefPtr<Inode> inode, int flag
     auto* raw = new (std::nothrow) GeneratedFile(std::move(inode), flags);
     if (!raw)
         return ENOMEM;
-    RefPtr<OpenFile> file = adopt_ref<OpenFile>(raw);
-    if (raw->m_inode->is_regular() && !raw->is_path_only())
-        TRY(raw->regenerate());
-    return file;
+    return adopt_ref<OpenFile>(raw);
+}
+
+// The first snapshot is taken here rather than in try_create: open(2)
+// calls this after the namespace lock is released, so a provider may take
+// it (procfs's mounts and maps name paths) and never runs under it.
+Result<void> GeneratedFile::wait_ready_to_open(IoContext&) {
+    if (m_inode->is_regular() && !is_path_only() && !m_generated)
+        TRY(regenerate());
+    return {};
 }
 
 Result<void> GeneratedFile::regenerate() {
     m_text.clear();
     m_consumed = false;
+    m_generated = true;
     TRY(m_inode->provider()->generate(*m_inode, m_text));
     return m_text.result();
 }
@@ -239,8 +246,9 @@ Result<size_t> GeneratedFile::copy_out(uint64_t offset, IoBuffer& buffer, size_t
         return EISDIR;
     if (!m_inode->is_regular())
         return EINVAL;
-    // seq_file: reading from the start again is a new session.
-    if (offset == 0 && m_consumed)
+    // seq_file: reading from the start again is a new session. (A file
+    // opened without open(2)'s last step has no snapshot yet.)
+    if ((offset == 0 && m_consumed) || !m_generated)
         TRY(regenerate());
     if (offset >= m_text.size())
         return size_t(0);

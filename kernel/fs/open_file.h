@@ -106,6 +106,7 @@ private:
 class GeneratedFile final : public OpenFile {
 public:
     static Result<RefPtr<OpenFile>> try_create(RefPtr<Inode> inode, int flags);
+    Result<void> wait_ready_to_open(IoContext& context) override;
 
 private:
     using OpenFile::OpenFile;
@@ -119,7 +120,8 @@ private:
     Result<size_t> do_write_at(const IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
 
     TextBuffer m_text;
-    bool m_consumed = false; // read since the last generation (directories: listed)
+    bool m_consumed = false;  // read since the last generation (directories: listed)
+    bool m_generated = false; // a regular file's first snapshot was taken
     Vector<GeneratedEntry> m_entries;
 };
 

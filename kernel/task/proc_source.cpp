@@ -14,6 +14,8 @@
 #include <new>
 
 #include "drivers/root_fs.h"
+#include "fs/fd_table.h"
+#include "fs/mount.h"
 #include "fs/procfs/procfs.h"
 #include "lib/format.h"
 #include "lib/log.h"
@@ -474,12 +476,6 @@ public:
         s.kernel_stack_bytes = live_tasks() * mm::kernel_stack_size;
         return s;
     }
-
-    Result<void> mounts(TextBuffer& out) override {
-        out.append("rootfs / rootfs ro 0 0\nproc /proc proc "
-                   "rw,nosuid,nodev,noexec,relatime 0 0\n");
-        return {};
-    }
 };
 
 KernelProcSource g_source;
@@ -487,13 +483,14 @@ KernelProcSource g_source;
 } // namespace
 
 Result<void> mount_proc(Vfs& vfs) {
-    RefPtr<Inode> root = vfs.root();
-    RefPtr<Inode> proc_root = TRY(procfs::create_root(g_source));
-    // Until there is a mount table, /proc is grafted onto the root tree in
-    // place of the archive's empty directory.
-    (void)root->remove_entry("proc");
-    TRY(root->add_entry("proc", std::move(proc_root)));
-    return {};
+    TRY(procfs::register_type(vfs, g_source));
+    // What `mount -t proc -o nosuid,nodev,noexec proc /proc` does, as root
+    // with the root directory for cwd; the archive has /proc.
+    Credentials root = Credentials::root();
+    RefPtr<FdTable> fds = TRY(FdTable::try_create());
+    RefPtr<Inode> cwd = vfs.root();
+    FsProcess kernel{root, *fds, cwd};
+    return vfs.mount(kernel, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, {});
 }
 
 } // namespace charon::task

@@ -6,7 +6,7 @@
 
 namespace charon::task {
 
-// Attaches procfs at /proc of `vfs`'s root.
+// Registers the "proc" file-system type with `vfs` and mounts it on /proc.
 Result<void> mount_proc(Vfs& vfs);
 
 } // namespace charon::task

@@ -239,6 +239,28 @@ def orphans_reaped_by_init(sh):
 
 
 @scenario
+def mount_proc(sh):
+    """mount -t proc proc DIR: a second /proc, listed in /proc/mounts, gone
+    after umount (natively the PID namespace has its own mount namespace)."""
+    sh.run("D=$(mktemp -d) && mount -t proc proc $D")
+    sh.sync()
+    directory = sh.value("$D")
+    want(directory.startswith("/tmp/"), f"mktemp -d gave {directory}")
+    line = sh.value(f"$(grep ' {directory} ' /proc/mounts)")
+    want(line == f"proc {directory} proc rw,relatime 0 0", f"/proc/mounts says {line!r}")
+    # The reader execs readlink, so its pid is the one sh printed.
+    pids = sh.value("$(D=$D sh -c 'echo $$; exec readlink $D/self' | tr '\\n' ' ')").split()
+    want(len(pids) == 2 and pids[0] == pids[1], f"DIR/self is not the reader: {pids}")
+    want(sh.value("$(cat $D/$$/stat)").split()[:5] == sh.value("$(cat /proc/$$/stat)").split()[:5], "DIR/PID/stat")
+    sh.run("umount $D; echo U=$?", r"U=0")
+    sh.sync()
+    want(sh.value("$(ls $D | wc -l)") == "0", "DIR not empty after umount")
+    want(sh.value(f"$(grep -c ' {directory} ' /proc/mounts)") == "0", "still in /proc/mounts")
+    sh.run("rmdir $D")
+    sh.sync()
+
+
+@scenario
 def system_tools(sh):
     """top, free, uptime, pidof, killall, watch: their output agrees with
     /proc and with the processes the shell started."""

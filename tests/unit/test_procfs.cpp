@@ -92,10 +92,6 @@ public:
         s.last_pid = 9;
         return s;
     }
-    Result<void> mounts(TextBuffer& out) override {
-        out.append("proc /proc proc rw 0 0\n");
-        return {};
-    }
 };
 
 procfs::TaskInfo make_task(procfs::pid_t tgid, procfs::pid_t tid, const char* comm, char state) {
@@ -122,14 +118,17 @@ protected:
         source.tasks[7] = make_task(7, 7, "sh", 'S');
         source.tasks[8] = make_task(7, 8, "sh", 'R');
         source.tasks[9] = make_task(9, 9, "zombie", 'Z');
+        auto p = process();
+        (void)vfs.mkdir_at(p, AT_FDCWD, "/proc", 0555); // the archive may have it
         baseline = LeakBaseline{}; // the archive's tree is there already
-        auto root = procfs::create_root(source);
-        ASSERT_FALSE(root.is_error());
-        ASSERT_FALSE(vfs.root()->add_entry("proc", root.release_value()).is_error());
+        ASSERT_FALSE(procfs::register_type(vfs, source).is_error());
+        ASSERT_FALSE(vfs.mount(p, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "").is_error());
     }
     void TearDown() override {
-        ASSERT_FALSE(vfs.root()->remove_entry("proc").is_error());
         cwd = vfs.root();
+        auto p = process();
+        ASSERT_FALSE(vfs.umount(p, "/proc", 0).is_error()); // nothing of it is in use
+        vfs.reap_detached_mounts();
         baseline.expect_back(); // every generated inode and open file is gone
         FsFixture::TearDown();
     }
@@ -278,8 +277,9 @@ TEST_F(ProcfsTest, PidDirectories) {
     EXPECT_EQ(read_path("/proc/9/cmdline"), ""); // a zombie has no memory
     EXPECT_EQ(read_path("/proc/7/comm"), "sh\n");
     EXPECT_EQ(list("/proc/7/fd"), (std::vector<std::string>{".", "..", "3"}));
-    EXPECT_EQ(read_path("/proc/mounts"),
-              "proc /proc proc rw 0 0\n"); // through the self/mounts link
+    // The Vfs's mount table, through the self/mounts link.
+    EXPECT_EQ(read_path("/proc/mounts"), "rootfs / rootfs rw 0 0\n"
+                                         "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n");
 
     auto st = stat("/proc/7");
     ASSERT_FALSE(st.is_error());
@@ -298,6 +298,38 @@ TEST_F(ProcfsTest, PidDirectories) {
     EXPECT_STREQ(buffer, "/proc/7/fd");
     ASSERT_FALSE(vfs.chdir(p, "../../..").is_error());
     EXPECT_EQ(cwd.ptr(), vfs.root().ptr());
+}
+
+TEST_F(ProcfsTest, MountTypeProc) {
+    // The type is registered: /proc/filesystems lists it with the rest.
+    EXPECT_EQ(read_path("/proc/filesystems"), "nodev\ttmpfs\nnodev\tproc\nnodev\tpipefs\n");
+    auto p = process();
+    ASSERT_FALSE(vfs.mkdir_at(p, AT_FDCWD, "/mnt2", 0755).is_error());
+    EXPECT_ERRNO(vfs.mount(p, "proc", "/mnt2", "proc", 0, "hidepid=2"), EINVAL);
+    ASSERT_FALSE(vfs.mount(p, "my proc", "/mnt2", "proc", MS_RDONLY, "").is_error());
+    // A second instance: the same processes, its own device.
+    EXPECT_EQ(read_path("/mnt2/7/comm"), "sh\n");
+    EXPECT_EQ(readlink("/mnt2/self"), "7");
+    EXPECT_NE(stat("/mnt2").value().st_dev, stat("/proc").value().st_dev);
+    EXPECT_NE(stat("/mnt2").value().st_dev, stat("/").value().st_dev);
+    EXPECT_EQ(stat("/mnt2/7").value().st_dev, stat("/mnt2").value().st_dev);
+    LinuxStatfs fs;
+    ASSERT_FALSE(vfs.statfs(p, "/mnt2/self", fs).is_error());
+    EXPECT_EQ(fs.f_type, int64_t(PROC_SUPER_MAGIC));
+    EXPECT_EQ(read_path("/proc/mounts"), "rootfs / rootfs rw 0 0\n"
+                                         "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
+                                         "my\\040proc /mnt2 proc ro,relatime 0 0\n");
+    // Busy while a file of it is open; ".." from its root leaves it.
+    auto fd = open("/mnt2/7/stat", O_RDONLY);
+    ASSERT_FALSE(fd.is_error());
+    EXPECT_ERRNO(vfs.umount(p, "/mnt2", 0), EBUSY);
+    ASSERT_FALSE(fds->close(fd.value()).is_error());
+    ASSERT_FALSE(vfs.chdir(p, "/mnt2/7/..").is_error());
+    ASSERT_FALSE(vfs.chdir(p, "..").is_error());
+    EXPECT_EQ(cwd.ptr(), vfs.root().ptr());
+    ASSERT_FALSE(vfs.umount(p, "/mnt2", 0).is_error());
+    EXPECT_ERRNO(open("/mnt2/self", O_RDONLY), ENOENT);
+    ASSERT_FALSE(vfs.unlink_at(p, AT_FDCWD, "/mnt2", AT_REMOVEDIR).is_error());
 }
 
 TEST_F(ProcfsTest, ReadsAreSnapshotsUntilRestarted) {

@@ -1,14 +1,19 @@
 #include "fs/procfs/procfs.h"
 
+#include <new>
+
+#include "fs/mount.h"
+#include "fs/vfs.h"
 #include "lib/format.h"
 
 namespace charon::procfs {
 
 namespace {
 
-// Linux mounts proc on an anonymous device; any number unused by the other
-// file systems will do.
-FileSystem g_proc_fs(encode_device(0, 21), false);
+// What register_type was given: every "proc" instance shows this source,
+// and its mounts and file-system types are this Vfs's.
+ProcSource* g_source = nullptr;
+Vfs* g_vfs = nullptr;
 
 enum class Kind : uint8_t {
     Root = 1,
@@ -128,7 +133,7 @@ public:
             uid = task.uid[1];
             gid = task.gid[1];
         }
-        RefPtr<Inode> inode = TRY(Inode::try_create(g_proc_fs, type, permissions, uid, gid));
+        RefPtr<Inode> inode = TRY(Inode::try_create(parent.fs(), type, permissions, uid, gid));
         // The name first: a TRY inside the new-expression would return
         // after the allocation and leak it.
         KString node_name = TRY(KString::try_create(name));
@@ -251,8 +256,14 @@ public:
         case Kind::Loadavg: format_loadavg(m_source.system(), out); return {};
         case Kind::Meminfo: format_meminfo(m_source.system(), out); return {};
         case Kind::SystemStat: format_system_stat(m_source.system(), out); return {};
-        case Kind::Mounts: return m_source.mounts(out);
-        case Kind::Filesystems: out.append("nodev\trootfs\nnodev\tproc\nnodev\tpipefs\n"); return {};
+        case Kind::Mounts: return g_vfs ? format_mounts(*g_vfs, out) : Result<void>(ENOENT);
+        case Kind::Filesystems:
+            // Every type mount(2) knows, and pipefs (pipes' f_type): all
+            // without a device. rootfs is not one (Linux 6.x: not listed).
+            if (g_vfs)
+                g_vfs->for_each_file_system_type([&](const FileSystemType& type) { out.appendf("nodev\t%s\n", type.name); });
+            out.append("nodev\tpipefs\n");
+            return {};
         case Kind::Cpuinfo:
             out.append("processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: "
                        "QEMU TCG CPU\n"
@@ -360,19 +371,95 @@ void vm_line(TextBuffer& out, const char* label, uint64_t bytes) {
 
 } // namespace
 
-FileSystem& proc_file_system() {
-    return g_proc_fs;
-}
+namespace {
 
-Result<RefPtr<Inode>> create_root(ProcSource& source) {
-    RefPtr<Inode> root = TRY(Inode::try_create(g_proc_fs, InodeType::Directory, 0555, 0, 0));
+Result<RefPtr<Inode>> create_root(ProcSource& source, FileSystem& fs) {
+    RefPtr<Inode> root = TRY(Inode::try_create(fs, InodeType::Directory, 0555, 0, 0));
     KString name = TRY(KString::try_create("proc"));
     auto* node = new (std::nothrow) Node(source, Kind::Root, 0, 0, -1, std::move(name));
     if (!node)
         return ENOMEM;
-    // Its parent is the directory it is attached under (add_entry).
     root->make_generated(node, nullptr, 1, 1);
+    // A mounted root: ".." is its own until the walk crosses to the
+    // mountpoint.
+    root->make_root();
     return root;
+}
+
+// mount -t proc: a new instance on its own anonymous device, as Linux
+// (since 5.8) gives each proc mount its own superblock. Linux's options
+// (hidepid=, gid=, subset=) are not supported: EINVAL, as Linux says for
+// an unknown one.
+Result<FileSystemType::Instance> create_instance(const FileSystemType& type, uint64_t device_id,
+                                                 const MountRequest& request) {
+    if (!g_source)
+        return ENODEV;
+    if (!request.options.is_empty())
+        return EINVAL;
+    auto* fs = new (std::nothrow) FileSystem(device_id, request.flags & MS_RDONLY, &type);
+    if (!fs)
+        return ENOMEM;
+    auto root = create_root(*g_source, *fs);
+    if (root.is_error()) {
+        delete fs;
+        return root.error();
+    }
+    FileSystemType::Instance instance;
+    instance.fs = fs;
+    instance.root = root.release_value();
+    return instance;
+}
+
+// Linux's proc_fill_super: f_bsize PAGE_SIZE, NAME_MAX names, no blocks.
+void proc_statfs(const FileSystem&, LinuxStatfs& out) {
+    out.f_bsize = 4096;
+    out.f_namelen = 255;
+}
+
+const FileSystemType g_proc_type{"proc", PROC_SUPER_MAGIC, create_instance, proc_statfs, nullptr, nullptr};
+
+// A /proc/mounts field: space, tab, newline and backslash as octal escapes
+// (Linux's mangle()), so the line still splits into six fields.
+void append_mangled(TextBuffer& out, StringView text) {
+    for (size_t i = 0; i < text.length(); ++i) {
+        char c = text[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\\')
+            out.appendf("\\%03o", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        else
+            out.append_char(c);
+    }
+}
+
+} // namespace
+
+Result<void> register_type(Vfs& vfs, ProcSource& source) {
+    g_source = &source;
+    g_vfs = &vfs;
+    return vfs.register_file_system_type(g_proc_type);
+}
+
+// /proc/mounts (show_vfsmnt): "SOURCE PATH TYPE OPTIONS 0 0", the options
+// in Linux's order: rw/ro, then the per-mount flags.
+Result<void> format_mounts(Vfs& vfs, TextBuffer& out) {
+    return vfs.for_each_mount([&](const MountInfo& mount) {
+        append_mangled(out, mount.source);
+        out.append_char(' ');
+        append_mangled(out, mount.path);
+        out.append_char(' ');
+        append_mangled(out, mount.type);
+        out.append(mount.flags & MS_RDONLY ? " ro" : " rw");
+        static constexpr struct {
+            uint64_t flag;
+            const char* name;
+        } kOptions[] = {{MS_NOSUID, ",nosuid"},     {MS_NODEV, ",nodev"},       {MS_NOEXEC, ",noexec"},
+                        {MS_NOATIME, ",noatime"},   {MS_NODIRATIME, ",nodiratime"}, {MS_RELATIME, ",relatime"},
+                        {MS_NOSYMFOLLOW, ",nosymfollow"}};
+        for (auto& option : kOptions) {
+            if (mount.flags & option.flag)
+                out.append(option.name);
+        }
+        out.append(" 0 0\n");
+    });
 }
 
 // man 5 proc, /proc/pid/stat: 52 fields.

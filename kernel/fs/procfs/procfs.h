@@ -19,6 +19,10 @@
 #include "lib/text_buffer.h"
 #include "lib/vector.h"
 
+namespace charon {
+class Vfs;
+}
+
 namespace charon::procfs {
 
 using pid_t = int32_t;
@@ -118,15 +122,17 @@ public:
     virtual Result<KString> exe(pid_t tgid) = 0; // ENOENT for a zombie
     virtual Result<KString> cwd(pid_t tgid) = 0;
     virtual SystemInfo system() = 0;
-    // /proc/mounts lines ("proc /proc proc rw,... 0 0").
-    virtual Result<void> mounts(TextBuffer& out) = 0;
 };
 
-// procfs's st_dev (Linux gives proc an anonymous device too).
-FileSystem& proc_file_system();
+// Registers the "proc" file-system type with `vfs`: `mount -t proc proc
+// DIR` makes an instance (its own anonymous device) showing `source`, and
+// /proc/mounts and /proc/filesystems list this Vfs's mounts and types.
+// Both must outlive every instance. The kernel registers it once at boot
+// and mounts /proc the same way (task::mount_proc).
+Result<void> register_type(Vfs& vfs, ProcSource& source);
 
-// The root directory of a procfs over `source` (which must outlive it).
-Result<RefPtr<Inode>> create_root(ProcSource& source);
+// The lines of /proc/mounts for `vfs`.
+Result<void> format_mounts(Vfs& vfs, TextBuffer& out);
 
 // Formats, exposed for the unit tests.
 void format_stat(const TaskInfo& task, TextBuffer& out);
