@@ -23,7 +23,7 @@ Result<void> fill(AddressSpace& space, const ElfSource& file, const LoadPlan& pl
     LoadRegion regions[kMaxLoadRegions];
     size_t count = plan.regions(regions, kMaxLoadRegions);
     for (size_t i = 0; i < count; ++i)
-        TRY(space.map_anonymous_fixed(regions[i].start, regions[i].end, regions[i].prot, 0));
+        TRY(space.map_anonymous_fixed(regions[i].start, regions[i].end, regions[i].prot, VmaImage));
 
     // The file bytes; the rest of each region stays zero (the bss, and the
     // tail of the last file page).

@@ -38,6 +38,7 @@ enum VmaFlags : unsigned {
     VmaHeap = 1u << 3,      // the brk area (never merges with an mmap)
     VmaMayWrite = 1u << 4,  // a shared file mapping whose file was opened for writing
     VmaStack = 1u << 5,     // the exec stack (for /proc/pid/maps "[stack]")
+    VmaImage = 1u << 6,     // exec's copy of the binary's segments (maps names the binary)
 };
 
 // What a file-backed (or shared anonymous) mapping maps. The file system's

@@ -371,7 +371,26 @@ public:
             Vector<procfs::MapInfo>* out;
             uint64_t brk_start, stack_top;
             bool failed = false;
-        } collect{&maps, space->initial_brk(), mm::user_stack_top};
+            // The binary exec copied in: Linux maps it from the file, so
+            // its lines carry the file's device, inode and path.
+            StringView exe_path;
+            uint64_t exe_device = 0, exe_ino = 0;
+        } collect{&maps, space->initial_brk(), mm::user_stack_top, false, {}, 0, 0};
+        KString exe_path;
+        if (RefPtr<PathName> exe = space->image_info().exe) {
+            Vfs& vfs = drivers::root_vfs();
+            auto path = vfs.path_of(*exe->directory, exe->name.view());
+            if (!path.is_error()) {
+                exe_path = path.release_value();
+                collect.exe_path = exe_path.view();
+            }
+            SpinlockGuard guard(vfs.namespace_lock());
+            auto inode = exe->directory->lookup(exe->name.view());
+            if (!inode.is_error()) {
+                collect.exe_device = inode.value()->fs().device_id();
+                collect.exe_ino = inode.value()->ino();
+            }
+        }
         space->for_each_vma(
             [](const mm::Vma& vma, void* context) {
                 auto& c = *static_cast<Collect*>(context);
@@ -381,12 +400,17 @@ public:
                 info.prot = vma.prot;
                 info.shared = vma.is_shared();
                 info.offset = vma.backing ? vma.offset : 0;
-                const char* name = nullptr;
-                if (vma.flags & mm::VmaHeap)
+                StringView name;
+                if (vma.flags & mm::VmaHeap) {
                     name = "[heap]";
-                else if (vma.flags & (mm::VmaStack | mm::VmaGrowsDown))
+                } else if (vma.flags & (mm::VmaStack | mm::VmaGrowsDown)) {
                     name = "[stack]";
-                if (name) {
+                } else if ((vma.flags & mm::VmaImage) && !c.exe_path.is_empty()) {
+                    name = c.exe_path;
+                    info.device = c.exe_device;
+                    info.ino = c.exe_ino;
+                }
+                if (!name.is_empty()) {
                     auto text = KString::try_create(name);
                     if (text.is_error())
                         c.failed = true;

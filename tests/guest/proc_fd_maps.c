@@ -1,9 +1,11 @@
 /* /proc/self/fd links name what each descriptor refers to, /proc/self/maps
- * shows a new mapping with its protection, /proc/self/task lists every
+ * shows a new mapping with its protection and names the binary's code with
+ * its device and inode, /proc/self/task lists every
  * thread and shows each one's stat and status. */
 #include <dirent.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "t.h"
 
@@ -79,6 +81,29 @@ int main(int argc, char **argv)
     t_read_file("/proc/self/maps", buf, sizeof buf);
     CHECK(strstr(buf, line) != NULL);
     CHECK(strstr(buf, "[stack]") != NULL);
+    /* The binary's code is named: an r-xp line with /proc/self/exe's path,
+     * the file's device and inode. */
+    char exe[256], path_in_maps[256], perms[8];
+    ssize_t exe_length = CHECK_SYS(readlink("/proc/self/exe", exe, sizeof exe - 1));
+    exe[exe_length] = '\0';
+    struct stat exe_stat;
+    CHECK_SYS(stat(exe, &exe_stat));
+    int named = 0;
+    for (char *at = buf; at && *at; at = strchr(at, '\n') ? strchr(at, '\n') + 1 : NULL) {
+        unsigned long start, end, offset, ino;
+        unsigned major_number, minor_number;
+        if (sscanf(at, "%lx-%lx %7s %lx %x:%x %lu %255s", &start, &end, perms, &offset, &major_number,
+                   &minor_number, &ino, path_in_maps) != 8)
+            continue;
+        if (strcmp(perms, "r-xp") != 0 || strcmp(path_in_maps, exe) != 0)
+            continue;
+        CHECK_EQ(ino, exe_stat.st_ino);
+        CHECK_EQ(major_number, major(exe_stat.st_dev));
+        CHECK_EQ(minor_number, minor(exe_stat.st_dev));
+        named = 1;
+    }
+    if (!named)
+        FAIL("no r-xp line names %s in /proc/self/maps:\n%s", exe, buf);
     CHECK_SYS(munmap(m, length));
     t_read_file("/proc/self/maps", buf, sizeof buf);
     CHECK(strstr(buf, line) == NULL);
