@@ -389,12 +389,15 @@ def boot_to_prompt(build):
 # side unless a filter names them, so that `make test` stays reliable for
 # everyone; each is printed as KNOWN-BUG. Remove an entry with its fix.
 KNOWN_BUGS = {
-    # `kill %1` / ^C / fg + ^C: a job killed through its process group is
-    # sometimes reported by the shell with $? = 1 instead of 128 + signal
-    # (seen under host load; `kill PID` of the same job is always right).
-    "background_jobs": "$? of a job killed through its process group is sometimes 1",
-    "ctrl_z_bg_fg_ctrl_c": "$? after ^C of a resumed job is sometimes 1",
-    "ctrl_c_pipeline": "$? after ^C of a pipeline is sometimes 1",
+    # `kill %1` / ^C / fg + ^C: under host load (two busy loops on the host
+    # reproduce it within seconds) the shell's $? for the killed job is
+    # sometimes wrong (1, 14) instead of 128 + signal, although ash printed
+    # "Terminated" from the same wait status: the status the kernel reports
+    # looks right and the shell's own state goes wrong. 12 of 12 `kill PID`
+    # of the same kind of job were right.
+    "background_jobs": "$? after kill %1 is sometimes 1 or 14, not 143",
+    "ctrl_z_bg_fg_ctrl_c": "$? after ^C of a resumed job is sometimes 1, not 130",
+    "ctrl_c_pipeline": "$? after ^C of a pipeline is sometimes 1, not 130",
 }
 
 
