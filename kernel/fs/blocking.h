@@ -48,10 +48,14 @@ Result<size_t> read_blocking(OpenFile& file, IoBuffer& buffer, size_t length, Wa
 // write(2): a blocking write continues until everything is written (a pipe
 // write larger than PIPE_BUF goes in piece by piece). Interrupted or failed
 // after progress, it returns the count written, as Linux does. Sets
-// `raise_sigpipe` when the caller must get SIGPIPE.
+// `raise_sigpipe` when the caller must get SIGPIPE. A regular file never
+// blocks: its one answer (maybe short, at RLIMIT_FSIZE `file_size_limit` or
+// a fault) is final; `raise_sigxfsz`, if given, is set when the write failed
+// with EFBIG at that limit (the caller sends SIGXFSZ).
 template <typename Sleep>
 Result<size_t> write_blocking(OpenFile& file, const IoBuffer& buffer, size_t length, Waiter& waiter, Sleep&& sleep,
-                              bool& raise_sigpipe) {
+                              bool& raise_sigpipe, uint64_t file_size_limit = UINT64_MAX,
+                              bool* raise_sigxfsz = nullptr) {
     raise_sigpipe = false;
     if (length > buffer.size())
         length = buffer.size();
@@ -60,12 +64,15 @@ Result<size_t> write_blocking(OpenFile& file, const IoBuffer& buffer, size_t len
         IoContext context;
         context.waiter = &waiter;
         context.bytes_done = done;
+        context.file_size_limit = file_size_limit;
         IoBufferSlice rest(buffer, done);
         auto result = file.write(rest, length - done, context);
         raise_sigpipe |= context.raise_sigpipe;
+        if (raise_sigxfsz)
+            *raise_sigxfsz = context.raise_sigxfsz;
         if (!result.is_error()) {
             done += result.value();
-            if (done >= length || result.value() == 0 || file.is_nonblocking())
+            if (done >= length || result.value() == 0 || file.is_nonblocking() || file.inode().is_regular())
                 return done;
             continue;
         }

@@ -20,6 +20,10 @@ class TtyDevice;
 
 inline constexpr uint32_t kMemMajor = 1;    // /dev/null is (1, 3)
 inline constexpr uint32_t kNullMinor = 3;
+inline constexpr uint32_t kZeroMinor = 5;    // /dev/zero
+inline constexpr uint32_t kFullMinor = 7;    // /dev/full
+inline constexpr uint32_t kRandomMinor = 8;  // /dev/random (drivers/random.*)
+inline constexpr uint32_t kUrandomMinor = 9; // /dev/urandom
 inline constexpr uint32_t kConsoleMajor = 5; // /dev/console is (5, 1)
 inline constexpr uint32_t kConsoleMinor = 1;
 inline constexpr uint32_t kTtyMajor = 5;     // /dev/tty is (5, 0): the caller's controlling terminal
@@ -72,5 +76,6 @@ CharDevice* find_char_device(uint32_t major, uint32_t minor);
 
 // /dev/null: reads see end of file, writes succeed and discard.
 CharDevice& null_device();
+// /dev/zero and /dev/full are built in too (no registration).
 
 } // namespace charon

@@ -2,6 +2,7 @@
 
 #include "fs/clock.h"
 #include "fs/mount.h"
+#include "fs/page_store.h"
 #include "fs/stats.h"
 
 namespace charon {
@@ -114,6 +115,58 @@ void Inode::make_generated(InodeProvider* provider, Inode* parent, uint64_t ino,
     m_nlink = nlink;
 }
 
+Result<PageStore*> Inode::writable_store() {
+    VERIFY(m_type == InodeType::Regular);
+    if (m_contents) {
+        if (PageStore* store = m_contents->as_page_store())
+            return store;
+    }
+    PageStore* store = m_contents ? TRY(PageStore::try_create_copy(*m_contents)) : TRY(PageStore::try_create());
+    delete m_contents;
+    m_contents = store;
+    return store;
+}
+
+Result<size_t> Inode::write_data(uint64_t offset, bool append, const IoBuffer& buffer, size_t length, uint64_t limit,
+                                 uint64_t* written_at) {
+    if (limit > kMaxFileSize)
+        limit = kMaxFileSize;
+    PageStore* store = TRY(writable_store());
+    if (append)
+        offset = store->size();
+    *written_at = offset;
+    // Linux's generic_write_checks: nothing to write is 0 wherever it is.
+    if (length == 0)
+        return size_t(0);
+    if (offset >= limit)
+        return EFBIG;
+    if (length > limit - offset)
+        length = static_cast<size_t>(limit - offset);
+    auto written = TRY(store->write(offset, append, buffer, length));
+    *written_at = written.offset;
+    if (written.count) {
+        m_mtime = m_ctime = file_time_now();
+    }
+    return written.count;
+}
+
+Result<void> Inode::truncate(uint64_t size, uint64_t limit) {
+    VERIFY(m_type == InodeType::Regular);
+    if (limit > kMaxFileSize)
+        limit = kMaxFileSize;
+    uint64_t old_size = this->size();
+    if (size > old_size && size > limit)
+        return EFBIG; // inode_newsize_ok: only growing is limited
+    if (size == old_size)
+        return {};
+    PageStore* store = TRY(writable_store());
+    TRY(store->truncate(size));
+    m_mtime = m_ctime = file_time_now();
+    if (size < old_size && m_mappings > 0)
+        unmap_file_pages_from(*this, (size + kPageSize - 1) / kPageSize * kPageSize);
+    return {};
+}
+
 Result<void> Inode::set_symlink_target(StringView target) {
     VERIFY(m_type == InodeType::Symlink);
     m_symlink_target = TRY(KString::try_create(target));
@@ -203,8 +256,8 @@ void Inode::fill_stat(LinuxStat& stat) const {
     stat.st_size = static_cast<int64_t>(size());
     stat.st_blksize = 4096;
     // Memory-backed: what is allocated is whole pages, counted in 512-byte units.
-    if (m_type == InodeType::Regular)
-        stat.st_blocks = static_cast<int64_t>((size() + kPageSize - 1) / kPageSize * (kPageSize / 512));
+    if (m_type == InodeType::Regular && m_contents)
+        stat.st_blocks = static_cast<int64_t>(m_contents->blocks());
     stat.st_atime_sec = static_cast<uint64_t>(m_atime.seconds);
     stat.st_atime_nsec = static_cast<uint64_t>(m_atime.nanoseconds);
     stat.st_mtime_sec = static_cast<uint64_t>(m_mtime.seconds);

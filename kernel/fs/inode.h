@@ -83,15 +83,22 @@ private:
     const FileSystemType* m_type;
 };
 
-// The bytes of a regular file. Today only BorrowedContents (the initramfs
-// archive in memory); the writable root adds a page-granular store behind
-// the same interface (plus write/truncate and page lookup for mmap).
+class PageStore;
+
+// The bytes of a regular file: BorrowedContents (the initramfs archive in
+// memory, read-only) or a PageStore (fs/page_store.h: writable pages that
+// MAP_SHARED maps). A file's first modification or shared mapping turns
+// borrowed bytes into a PageStore (Inode::writable_store).
 class FileContents {
 public:
     virtual ~FileContents() = default;
     virtual uint64_t size() const = 0;
+    // st_blocks: 512-byte units allocated.
+    virtual uint64_t blocks() const { return (size() + 4095) / 4096 * 8; }
     // Copies up to `length` bytes at `offset` into `buffer` at `buffer_offset`.
     virtual Result<size_t> read(uint64_t offset, IoBuffer& buffer, size_t buffer_offset, size_t length) const = 0;
+    // Without RTTI: the writable store, or null.
+    virtual PageStore* as_page_store() { return nullptr; }
 };
 
 class BorrowedContents final : public FileContents {
@@ -205,6 +212,24 @@ public:
     // Regular files.
     void set_contents(FileContents* contents); // takes ownership
     Result<size_t> read_data(uint64_t offset, IoBuffer& buffer, size_t length) const;
+    // The file's PageStore, created on first use: empty for a file without
+    // contents (a new file), a copy of borrowed bytes (an initramfs file).
+    // Nothing else replaces the contents afterwards, so the pointer stays
+    // valid as long as the inode. ENOMEM.
+    Result<PageStore*> writable_store();
+    // write(2) at `offset` (or at the end with `append`); updates mtime and
+    // ctime when something was written. `limit` is the largest size the
+    // write may reach (RLIMIT_FSIZE, else kMaxFileSize): EFBIG at or past
+    // it, a shorter write across it. Returns the count; `*written_at` gets
+    // the offset the bytes went to.
+    Result<size_t> write_data(uint64_t offset, bool append, const IoBuffer& buffer, size_t length, uint64_t limit,
+                              uint64_t* written_at);
+    // truncate(2): EFBIG past `limit`; mtime and ctime change when the size
+    // does (tmpfs); mappings lose the pages past the new end (SIGBUS there).
+    Result<void> truncate(uint64_t size, uint64_t limit);
+    // Set while a VmBacking maps this inode (mm/inode_backing.*): shrinking
+    // a mapped file must remove the pages past the end from the mappings.
+    void note_mapping(int delta) { m_mappings += delta; }
 
     // Generated inodes (procfs). `parent` (if any) is a directory the
     // child keeps alive, being in no entry list; the number is the
@@ -290,6 +315,7 @@ private:
     uint64_t m_rdev = 0;
     Timespec m_atime, m_mtime, m_ctime;
     Timespec m_btime;
+    int m_mappings = 0;
 
     FileContents* m_contents = nullptr; // owned; null means empty
     InodeProvider* m_provider = nullptr; // owned; generated inodes only
@@ -318,6 +344,12 @@ struct PathName final : public RefCounted {
         return adopt_ref(path);
     }
 };
+
+// Called after a mapped file shrank: every mapping of `inode` drops its
+// pages from `offset` (page aligned) on, so accesses past the new end raise
+// SIGBUS as on Linux (truncate_pagecache). Defined by kernel/mm; a no-op in
+// the host tests.
+void unmap_file_pages_from(const Inode& inode, uint64_t offset);
 
 // Linux's generic_permission: owner, then group, then other bits; root may
 // read and write anything and execute anything with an execute bit (any

@@ -36,6 +36,14 @@ struct IoContext {
     // the calling thread (Linux does so even when part of the data was
     // written and the syscall returns a count).
     bool raise_sigpipe = false;
+    // In: RLIMIT_FSIZE of the writer (a regular-file write may not grow the
+    // file past it). Out: it did try to, and got EFBIG; the caller sends
+    // SIGXFSZ to the calling thread (Linux's generic_write_check_limits).
+    uint64_t file_size_limit = UINT64_MAX;
+    bool raise_sigxfsz = false;
+    // In: pwritev2's RWF_APPEND (1) / RWF_NOAPPEND (0) instead of the
+    // file's O_APPEND for this write; -1 follows the file.
+    int8_t append_override = -1;
 
     // Enqueues the waiter (caller holds `lock`), if there is one.
     bool enqueue(WaitQueue& queue, Spinlock& lock) {

@@ -1,5 +1,6 @@
 #include "fs/open_file.h"
 
+#include "fs/page_store.h"
 #include "fs/stats.h"
 
 namespace charon {
@@ -109,14 +110,42 @@ Result<size_t> InodeFile::do_read_at(IoBuffer& buffer, size_t length, uint64_t o
     return m_inode->read_data(offset, buffer, length);
 }
 
-Result<size_t> InodeFile::do_write_at(const IoBuffer&, size_t, uint64_t, IoContext&) {
-    return EROFS; // as do_write: unreachable through open() today
+bool InodeFile::appends(const IoContext& context) const {
+    if (context.append_override >= 0)
+        return context.append_override;
+    return m_flags & O_APPEND;
 }
 
-Result<size_t> InodeFile::do_write(const IoBuffer&, size_t, IoContext&) {
-    // Only the read-only initramfs exists yet: open() refuses write access
-    // to its files with EROFS, so this is unreachable through open().
-    return EROFS;
+Result<size_t> InodeFile::write_regular(const IoBuffer& buffer, size_t length, uint64_t offset, bool append,
+                                        IoContext& context, uint64_t& end) {
+    if (!m_inode->is_regular())
+        return EINVAL; // directories never get this far (open refuses them for writing)
+    uint64_t written_at = 0;
+    auto count = m_inode->write_data(offset, append, buffer, length, context.file_size_limit, &written_at);
+    if (count.is_error()) {
+        // EFBIG because of RLIMIT_FSIZE (not the file system's maximum)
+        // comes with SIGXFSZ.
+        if (count.error().code() == EFBIG && context.file_size_limit < kMaxFileSize)
+            context.raise_sigxfsz = true;
+        return count.error();
+    }
+    end = written_at + count.value();
+    return count.value();
+}
+
+Result<size_t> InodeFile::do_write_at(const IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) {
+    // Linux: pwrite on an O_APPEND file appends, whatever the offset (the
+    // BUGS section of pwrite(2)); the file offset stays put either way.
+    uint64_t end;
+    return write_regular(buffer, length, offset, appends(context), context, end);
+}
+
+Result<size_t> InodeFile::do_write(const IoBuffer& buffer, size_t length, IoContext& context) {
+    uint64_t end = 0;
+    size_t count = TRY(write_regular(buffer, length, m_offset, appends(context), context, end));
+    if (count) // a zero-length write moves nothing, O_APPEND or not
+        m_offset = end;
+    return count;
 }
 
 Result<int64_t> InodeFile::do_seek(int64_t offset, int whence) {

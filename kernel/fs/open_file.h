@@ -96,6 +96,12 @@ private:
     Result<size_t> do_read_directory(IoBuffer& buffer, size_t length) override;
     Result<size_t> do_read_at(IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
     Result<size_t> do_write_at(const IoBuffer& buffer, size_t length, uint64_t offset, IoContext& context) override;
+    // Both writes: at `offset`, or at the end with `append`; `end` is where
+    // the written bytes end.
+    Result<size_t> write_regular(const IoBuffer& buffer, size_t length, uint64_t offset, bool append,
+                                 IoContext& context, uint64_t& end);
+    // O_APPEND, or pwritev2's override of it.
+    bool appends(const IoContext& context) const;
 };
 
 // An open generated inode (procfs, inode.h's InodeProvider). A file's

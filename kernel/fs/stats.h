@@ -11,11 +11,13 @@ uint64_t live_open_files(); // open file descriptions (OpenFile)
 uint64_t live_pipes();      // Pipe objects
 uint64_t live_inodes();     // Inode objects, in any file system
 uint64_t live_fd_tables();  // descriptor tables
+uint64_t file_pages();      // pages of regular-file data held by PageStores
 
 // Called by the constructors and destructors of the counted objects only.
 void note_open_file(int delta);
 void note_pipe(int delta);
 void note_inode(int delta);
 void note_fd_table(int delta);
+void note_file_pages(int delta);
 
 } // namespace charon::fs_stats

@@ -3,6 +3,7 @@
 #include "fs/clock.h"
 #include "fs/cpio.h"
 #include "fs/device.h"
+#include "fs/page_store.h"
 
 namespace charon {
 
@@ -97,6 +98,15 @@ Result<void> Vfs::ensure_device_node(Inode& directory, StringView name, uint32_t
     return {};
 }
 
+// The memory devices every Linux system has (drivers/char/mem.c's modes).
+Result<void> Vfs::ensure_memory_device_nodes(Inode& dev) {
+    TRY(ensure_device_node(dev, "zero", kMemMajor, kZeroMinor, 0666));
+    TRY(ensure_device_node(dev, "full", kMemMajor, kFullMinor, 0666));
+    TRY(ensure_device_node(dev, "random", kMemMajor, kRandomMinor, 0666));
+    TRY(ensure_device_node(dev, "urandom", kMemMajor, kUrandomMinor, 0666));
+    return {};
+}
+
 Result<void> Vfs::mount_initramfs(const uint8_t* archive, size_t size) {
     VERIFY(!m_root);
     RefPtr<Inode> root = TRY(Inode::try_create(m_fs, InodeType::Directory, 0755, 0, 0));
@@ -107,6 +117,7 @@ Result<void> Vfs::mount_initramfs(const uint8_t* archive, size_t size) {
     TRY(ensure_device_node(*dev, "console", kConsoleMajor, kConsoleMinor, 0600));
     TRY(ensure_device_node(*dev, "tty", kTtyMajor, kTtyMinor, 0666));
     TRY(ensure_device_node(*dev, "ttyS0", kSerialMajor, kSerialMinor, 0660));
+    TRY(ensure_memory_device_nodes(*dev));
     // Scratch space every program expects: world-writable with the sticky
     // bit, as Debian's /tmp and /dev/shm (an archive's own entries win).
     RefPtr<Inode> tmp = TRY(ensure_directory(*root, "tmp", 01777));
@@ -370,6 +381,10 @@ Result<RefPtr<OpenFile>> Vfs::open_file_locked(FsProcess& process, int dirfd, St
     // skips the permission check for a file this open created).
     if (!created)
         TRY(check_permission(inode, process.credentials, (wants_read ? R_OK : 0) | (wants_write ? W_OK : 0)));
+    // O_TRUNC empties a regular file, even opened O_RDONLY (Linux does;
+    // POSIX leaves it unspecified); FIFOs and devices ignore it.
+    if ((flags & O_TRUNC) && inode.is_regular())
+        TRY(inode.truncate(0, kMaxFileSize));
 
     // What F_GETFL will report: creation-time flags and O_CLOEXEC are not
     // file state; x86_64 forces O_LARGEFILE on every open().

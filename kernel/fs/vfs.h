@@ -227,6 +227,7 @@ public:
 private:
     Result<RefPtr<Inode>> ensure_directory(Inode& parent, StringView name, uint32_t mode = 0755);
     Result<void> ensure_device_node(Inode& directory, StringView name, uint32_t major, uint32_t minor, uint32_t mode);
+    Result<void> ensure_memory_device_nodes(Inode& dev);
 
     // The unlocked cores (caller holds m_namespace_lock).
     enum class WalkMode : uint8_t { Full, Parent };

@@ -6,6 +6,7 @@
 #include "arch/x86_64/qemu.h"
 #include "arch/x86_64/user_entry.h"
 #include "drivers/root_fs.h"
+#include "drivers/random.h"
 #include "drivers/serial_console.h"
 #include "task/tty_host.h"
 #include "exec/exec.h"
@@ -112,6 +113,18 @@ void start_userland() {
     auto console = drivers::serial_console_init(task::tty_host());
     if (console.is_error())
         log_error("/dev/console: cannot register the serial console (errno %d)", console.error().code());
+
+    // The wall clock at boot differs from run to run: mixed into the
+    // random generator's seed, and the clock of inode timestamps.
+    uint64_t boot_time_ns = task::realtime_ns();
+    drivers::random_add_entropy(&boot_time_ns, sizeof boot_time_ns);
+    auto random = drivers::random_init();
+    if (random.is_error())
+        log_error("/dev/random: cannot register (errno %d)", random.error().code());
+    set_file_clock([] {
+        uint64_t now = task::realtime_ns();
+        return Timespec{static_cast<int64_t>(now / 1000000000), static_cast<int64_t>(now % 1000000000)};
+    });
 
     auto mounted = mount_root_from_module(info.modules[0]);
     if (mounted.is_error()) {

@@ -23,10 +23,12 @@ enum class LockRank : uint8_t {
     Pipe = 40,         // kernel/fs: one pipe's buffer
     Tty = 45,          // kernel/fs: a terminal's line discipline (the receive interrupt takes it)
     AddressSpace = 50, // kernel/mm: one address space's VMAs and page tables
+    FileData = 55,     // kernel/fs: one regular file's page index and size (taken by page faults)
     Scheduler = 60,    // kernel/sched: run queue and thread states
     KernelVm = 65,     // kernel/mm: kernel-half virtual ranges (stacks, large heap blocks)
     FrameAllocator = 70, // kernel/mm: physical frames
     Heap = 80,         // kernel/mm: kernel heap
+    Random = 85,       // kernel/drivers: the random generator's key and counter
     Console = 90,      // serial output; last so that logging works under any lock
 };
 

@@ -24,6 +24,7 @@ uint64_t g_mapped_user_pages;
 uint64_t g_demand_faults;
 uint64_t g_cow_breaks;
 uint64_t g_cow_reuses;
+uint64_t g_shared_anonymous_pages;
 // Every live address space, to find the one CR3 holds: the scheduler
 // switches roots, the fault path needs the AddressSpace. A hash of the root
 // frame picks a bucket (a singly linked chain), so neither the lookup nor
@@ -90,8 +91,10 @@ public:
                 continue;
             const PhysAddr* frames = phys_to_virt<PhysAddr>(leaf);
             for (size_t i = 0; i < entries_per_leaf; ++i) {
-                if (frames[i])
+                if (frames[i]) {
                     free_frame(frames[i]);
+                    count(g_shared_anonymous_pages, -1);
+                }
             }
             free_frame(leaf);
         }
@@ -111,8 +114,10 @@ public:
         if (!leaf)
             leaf = TRY(allocate_frame(FrameFill::Zero));
         PhysAddr& frame = phys_to_virt<PhysAddr>(leaf)[index % entries_per_leaf];
-        if (!frame)
+        if (!frame) {
             frame = TRY(allocate_frame(FrameFill::Zero));
+            count(g_shared_anonymous_pages, 1);
+        }
         ref_frame(frame);
         return frame;
     }
@@ -230,6 +235,7 @@ MmStats mm_stats() {
         .demand_faults = __atomic_load_n(&g_demand_faults, __ATOMIC_RELAXED),
         .cow_breaks = __atomic_load_n(&g_cow_breaks, __ATOMIC_RELAXED),
         .cow_reuses = __atomic_load_n(&g_cow_reuses, __ATOMIC_RELAXED),
+        .shared_anonymous_pages = __atomic_load_n(&g_shared_anonymous_pages, __ATOMIC_RELAXED),
     };
 }
 
@@ -429,6 +435,48 @@ void AddressSpace::unmap_pages_locked(uint64_t start, uint64_t end) {
         free_frame(arch::unmap_page(m_root, page).release_value());
         --m_resident_pages;
         count(g_mapped_user_pages, -1);
+    }
+}
+
+void AddressSpace::unmap_object_locked(const void* object, uint64_t offset) {
+    for (Vma* vma = m_vmas.first(); vma; vma = vma->next) {
+        if (!vma->backing || vma->backing->mapped_object() != object)
+            continue;
+        uint64_t from = vma->start;
+        if (vma->offset < offset) {
+            if (offset - vma->offset >= vma->length())
+                continue;
+            from = vma->start + (offset - vma->offset);
+        }
+        unmap_pages_locked(from, vma->end);
+    }
+}
+
+void AddressSpace::unmap_object_everywhere(const void* object, uint64_t offset) {
+    // Space by space, holding a reference so the next link stays valid
+    // while the registry lock is dropped (it ranks with the spaces' locks
+    // and is never held together with one).
+    AddressSpace* space;
+    {
+        SpinlockGuard guard(g_registry_lock);
+        space = g_registry_first;
+        if (space)
+            space->ref();
+    }
+    while (space) {
+        {
+            SpinlockGuard guard(space->m_lock);
+            space->unmap_object_locked(object, offset);
+        }
+        AddressSpace* next;
+        {
+            SpinlockGuard guard(g_registry_lock);
+            next = space->m_registry_next;
+            if (next)
+                next->ref();
+        }
+        space->unref();
+        space = next;
     }
 }
 

@@ -174,6 +174,12 @@ public:
     void set_mmap_base(uint64_t base);
     uint64_t mmap_base() const { return m_mmap_base; }
 
+    // Every address space drops the pages of its mappings of `object`
+    // (VmBacking::mapped_object) at object offsets >= `offset`, private
+    // copies included, as Linux's truncate_pagecache: a later access
+    // refaults and finds the end of the file (SIGBUS).
+    static void unmap_object_everywhere(const void* object, uint64_t offset);
+
     // --- introspection (tests, /proc) -------------------------------------
     // Set by exec before the space is shared; read-only afterwards.
     void set_image_info(ImageInfo info) { m_image = std::move(info); }
@@ -201,6 +207,7 @@ private:
     Result<void> break_cow_locked(Vma& vma, VirtAddr page, PhysAddr frame, unsigned access);
     Result<void> remove_range_locked(uint64_t start, uint64_t end);
     void unmap_pages_locked(uint64_t start, uint64_t end);
+    void unmap_object_locked(const void* object, uint64_t offset);
     Result<uint64_t> place_locked(uint64_t hint, uint64_t length);
     Result<uint64_t> move_locked(Vma& vma, uint64_t address, uint64_t old_length, uint64_t new_length,
                                  uint64_t destination);
@@ -245,6 +252,7 @@ struct MmStats {
     uint64_t demand_faults;      // pages filled on first touch
     uint64_t cow_breaks;         // private pages copied on write
     uint64_t cow_reuses;         // write faults that found the last reference and just made it writable
+    uint64_t shared_anonymous_pages; // frames held by MAP_SHARED|MAP_ANONYMOUS objects
 };
 MmStats mm_stats();
 

@@ -4,8 +4,14 @@
 
 #include "arch/x86_64/memory_layout.h"
 #include "fs/io_buffer.h"
+#include "fs/page_store.h"
+#include "mm/address_space.h"
 
 namespace charon::mm {
+
+InodeBacking::InodeBacking(Inode& inode) : m_inode(&inode) { m_inode->note_mapping(+1); }
+
+InodeBacking::~InodeBacking() { m_inode->note_mapping(-1); }
 
 Result<RefPtr<VmBacking>> InodeBacking::create(Inode& inode) {
     if (!inode.is_regular())
@@ -29,4 +35,20 @@ Result<void> InodeBacking::read_page(uint64_t offset, void* page) {
     return {};
 }
 
+Result<uint64_t> InodeBacking::shared_frame(uint64_t offset) {
+    // An initramfs file becomes a PageStore (a copy) on its first shared
+    // mapping: the mapping must see later writes, and they it.
+    PageStore* store = TRY(m_inode->writable_store());
+    return store->page_for_mapping(offset);
+}
+
 } // namespace charon::mm
+
+namespace charon {
+
+// fs/inode.h's hook: a mapped file shrank.
+void unmap_file_pages_from(const Inode& inode, uint64_t offset) {
+    mm::AddressSpace::unmap_object_everywhere(&inode, offset);
+}
+
+} // namespace charon

@@ -64,6 +64,9 @@ public:
     // Whether shared_frame() works: mmap(MAP_SHARED) of an object that
     // cannot share fails with ENODEV up front, not at the first fault.
     virtual bool can_share() const { return false; }
+    // The file (or other object) whose pages this maps, for finding every
+    // mapping of it (a truncated file unmaps its tail); null if none.
+    virtual const void* mapped_object() const { return nullptr; }
     // Writes dirty shared pages in [offset, offset + length) back (msync).
     virtual Result<void> write_back(uint64_t offset, uint64_t length) {
         (void)offset;

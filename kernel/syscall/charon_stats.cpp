@@ -38,6 +38,8 @@ struct CharonStats {
     uint64_t heap_bytes;          // kernel heap in use (objects, not slack)
     uint64_t heap_slab_frames;    // frames the heap keeps for its slabs (never given back)
     uint64_t kernel_page_table_pages; // of page_table_pages, the kernel half's (kept once made)
+    uint64_t file_pages;          // regular-file data pages (fs/page_store.h)
+    uint64_t shared_anonymous_pages; // pages of MAP_SHARED|MAP_ANONYMOUS objects
 };
 } // namespace
 
@@ -65,6 +67,8 @@ static Result<long> sys_charon_stats(SyscallArgs const& args) {
     s.heap_bytes = mm::heap_bytes_in_use();
     s.heap_slab_frames = mm::heap_slab_frame_count();
     s.kernel_page_table_pages = arch::kernel_page_table_page_count();
+    s.file_pages = fs_stats::file_pages();
+    s.shared_anonymous_pages = ms.shared_anonymous_pages;
     size_t size = args.arg[1] < sizeof(s) ? args.arg[1] : sizeof(s);
     TRY(copy_to_user(args.arg[0], &s, size));
     return static_cast<long>(sizeof(s));

@@ -84,20 +84,33 @@ Result<size_t> write_file(OpenFile& file, const IoBuffer& buffer, size_t length)
     Waiter waiter;
     prepare_waiter(waiter);
     bool raise_sigpipe = false;
-    auto result = write_blocking(file, buffer, length, waiter, sleep_on_waiter, raise_sigpipe);
+    bool raise_sigxfsz = false;
+    auto result = write_blocking(file, buffer, length, waiter, sleep_on_waiter, raise_sigpipe, file_size_limit(),
+                                 &raise_sigxfsz);
     if (raise_sigpipe)
         send_sigpipe_to_current();
+    if (raise_sigxfsz)
+        send_signal_to_current(proc::SIGXFSZ);
     return result;
 }
 
-void send_sigpipe_to_current() {
+uint64_t file_size_limit() {
+    if (!current_proc_thread())
+        return UINT64_MAX; // kernel threads (tests) have no rlimits
+    return task::extra_of(task::current_process()).limits[task::RLIMIT_FSIZE].cur;
+}
+
+void send_signal_to_current(int signal) {
     proc::Thread* thread = current_proc_thread();
     if (!thread)
         return; // a kernel thread (tests) has no one to signal
-    // Linux's pipe_write does send_sig(SIGPIPE, current, 0): directed at
-    // this thread. tkill to oneself passes every permission check; the
-    // si_code it records is SI_TKILL where Linux's is SI_USER.
-    (void)task::table().tkill(*thread, thread->tid(), proc::SIGPIPE);
+    // Linux's send_sig(sig, current, 0) (pipe_write's SIGPIPE, the
+    // RLIMIT_FSIZE SIGXFSZ): directed at this thread. tkill to oneself
+    // passes every permission check; the si_code it records is SI_TKILL
+    // where Linux's is SI_USER.
+    (void)task::table().tkill(*thread, thread->tid(), signal);
 }
+
+void send_sigpipe_to_current() { send_signal_to_current(proc::SIGPIPE); }
 
 } // namespace charon::fsys

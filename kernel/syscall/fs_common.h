@@ -78,6 +78,10 @@ Result<size_t> write_file(OpenFile& file, const IoBuffer& buffer, size_t length)
 
 // Thread-directed SIGPIPE (Linux's send_sig(SIGPIPE, current, 0)).
 void send_sigpipe_to_current();
+// Any signal the same way (SIGXFSZ).
+void send_signal_to_current(int signal);
+// The caller's RLIMIT_FSIZE soft limit (UINT64_MAX for a kernel thread).
+uint64_t file_size_limit();
 
 // The lifecycle core and the calling thread (both null for a kernel thread).
 proc::ProcessTable* lifecycle();

@@ -2,6 +2,7 @@
 // calling thread runs in (mm::current_address_space(): the one CR3 holds).
 // The Linux semantics live in mm/address_space.cpp; this file only unpacks
 // arguments. See docs/memory.md.
+#include "fs/device.h"
 #include "fs/fd_table.h"
 #include "fs/open_file.h"
 #include "mm/address_space.h"
@@ -54,8 +55,19 @@ static Result<long> sys_mmap(SyscallArgs const& args) {
         int mode = file->status_flags() & O_ACCMODE;
         if (mode == O_WRONLY)
             return EACCES;
-        request.backing = TRY(mm::InodeBacking::create(file->inode()));
-        request.backing_writable = mode == O_RDWR;
+        Inode& inode = file->inode();
+        if (inode.type() == InodeType::CharDevice && inode.rdev_major() == kMemMajor &&
+            inode.rdev_minor() == kZeroMinor) {
+            // /dev/zero maps as anonymous memory, private or shared (Linux's
+            // mmap_zero / shmem_zero_setup); the write check still applies.
+            unsigned type = request.flags & mm::MAP_TYPE;
+            if (type != mm::MAP_PRIVATE && (request.prot & mm::VmProtWrite) && mode != O_RDWR)
+                return EACCES;
+            request.flags |= mm::MAP_ANONYMOUS;
+        } else {
+            request.backing = TRY(mm::InodeBacking::create(inode));
+            request.backing_writable = mode == O_RDWR;
+        }
     }
     uint64_t address = TRY(space->mmap(request));
     return static_cast<long>(address);
