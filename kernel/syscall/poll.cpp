@@ -140,6 +140,34 @@ private:
     size_t m_queued = 0;
 };
 
+// The wait shared by poll and select: scans until `count_ready(entries with
+// revents)` is non-zero, the deadline passes (then one last scan, as Linux's
+// do_poll) or a signal comes (ERESTARTNOHAND: poll and select are never
+// restarted after a handler). `zero_timeout`: scan once, never sleep.
+template <typename CountReady>
+Errno wait_loop(PollState& state, FsProcess& process, bool has_deadline, sched::Deadline deadline, bool zero_timeout,
+                CountReady count_ready) {
+    Errno failure = Errno(0);
+    bool timed_out = zero_timeout;
+    for (;;) {
+        size_t ready = state.scan(process);
+        if (count_ready(ready) || timed_out)
+            break;
+        auto slept = state.sleep(has_deadline ? deadline : sched::Deadline::never());
+        state.release();
+        if (slept.is_error()) {
+            if (slept.error().code() == ETIMEDOUT) {
+                timed_out = true;
+                continue;
+            }
+            failure = slept.error().code() == ERESTARTSYS ? ERESTARTNOHAND : slept.error().code();
+            break;
+        }
+    }
+    state.release();
+    return failure;
+}
+
 // The body of poll and ppoll. `zero_timeout`: scan once, never sleep.
 Result<long> do_poll(uint64_t user_fds, uint64_t count, bool has_deadline, sched::Deadline deadline,
                      bool zero_timeout) {
@@ -153,28 +181,8 @@ Result<long> do_poll(uint64_t user_fds, uint64_t count, bool has_deadline, sched
         TRY(copy_from_user(state.entries(), user_fds, count * sizeof(LinuxPollFd)));
 
     long ready_count = 0;
-    Errno failure = Errno(0);
-    bool timed_out = zero_timeout;
-    for (;;) {
-        size_t ready = state.scan(process);
-        if (ready || timed_out) {
-            ready_count = static_cast<long>(ready);
-            break;
-        }
-        auto slept = state.sleep(has_deadline ? deadline : sched::Deadline::never());
-        state.release();
-        if (slept.is_error()) {
-            if (slept.error().code() == ETIMEDOUT) {
-                timed_out = true; // one last scan, as Linux's do_poll
-                continue;
-            }
-            // poll is never restarted after a handler (Linux: ERESTARTNOHAND,
-            // or ERESTART_RESTARTBLOCK with the remaining time for poll).
-            failure = slept.error().code() == ERESTARTSYS ? ERESTARTNOHAND : slept.error().code();
-            break;
-        }
-    }
-    state.release();
+    Errno failure = wait_loop(state, process, has_deadline, deadline, zero_timeout,
+                              [&](size_t ready) { return ready_count = static_cast<long>(ready); });
     // Linux writes every revents back, also when returning an error.
     for (size_t i = 0; i < count; ++i) {
         uint64_t address = user_fds + i * sizeof(LinuxPollFd) + offsetof(LinuxPollFd, revents);
@@ -213,6 +221,64 @@ Result<long> poll_restart(task::RestartBlock& block) {
 
 } // namespace
 
+// ppoll/pselect6's signal mask for the duration of the call: as
+// rt_sigsuspend, the original mask is restored after a handler runs for a
+// signal that ended the wait, or at once when the call returns without
+// being interrupted (Linux's restore_saved_sigmask_unless).
+class TemporaryMask {
+public:
+    Result<void> apply(uint64_t user_mask, uint64_t size) {
+        if (!user_mask)
+            return {};
+        if (size != sizeof(uint64_t))
+            return EINVAL;
+        m_thread = fsys::current_proc_thread();
+        if (!m_thread)
+            return ENOSYS;
+        uint64_t raw;
+        TRY(copy_from_user(&raw, user_mask, sizeof(raw)));
+        task::Task& task = task::task_of(*m_thread);
+        task.saved_mask = m_thread->blocked().raw();
+        task.has_saved_mask = true;
+        task::table().set_signal_mask(*m_thread, proc::SigSet(raw));
+        m_applied = true;
+        return {};
+    }
+    void finish(const Result<long>& result) {
+        bool interrupted = result.is_error() && result.error().code() == ERESTARTNOHAND;
+        if (!m_applied || interrupted)
+            return;
+        task::Task& task = task::task_of(*m_thread);
+        task.has_saved_mask = false;
+        task::table().set_signal_mask(*m_thread, proc::SigSet(task.saved_mask));
+    }
+
+private:
+    proc::Thread* m_thread = nullptr;
+    bool m_applied = false;
+};
+
+enum class TimeFormat { Timeval, Timespec };
+
+// Linux's poll_select_finish: ppoll, select and pselect6 write the time
+// left back (0 once expired), except for a zero timeout. If that write
+// faults the call still succeeds, but an interrupted one becomes EINTR
+// (it cannot be restarted without the updated timeout).
+Result<long> write_back_remaining(Result<long> result, uint64_t user_timeout, bool has_deadline,
+                                  sched::Deadline deadline, TimeFormat format) {
+    if (!user_timeout || !has_deadline)
+        return result;
+    uint64_t now = monotonic_ns();
+    uint64_t left = deadline.ns > now ? deadline.ns - now : 0;
+    int64_t pair[2] = {static_cast<int64_t>(left / 1000000000), static_cast<int64_t>(left % 1000000000)};
+    if (format == TimeFormat::Timeval)
+        pair[1] /= 1000;
+    if (copy_to_user(user_timeout, pair, sizeof pair).is_error() && result.is_error() &&
+        result.error().code() == ERESTARTNOHAND)
+        return EINTR;
+    return result;
+}
+
 // poll(struct pollfd* fds, nfds_t nfds, int timeout_ms): a negative timeout
 // waits for ever, 0 scans once.
 CHARON_SYSCALL(7, poll, sys_poll);
@@ -249,43 +315,174 @@ static Result<long> sys_ppoll(SyscallArgs const& args) {
         has_deadline = !zero_timeout;
         deadline = sched::Deadline::after(ns);
     }
-    proc::Thread* thread = fsys::current_proc_thread();
-    bool masked = false;
-    if (args.arg[3]) {
-        if (args.arg[4] != sizeof(uint64_t))
+    TemporaryMask mask;
+    TRY(mask.apply(args.arg[3], args.arg[4]));
+    auto result = write_back_remaining(do_poll(args.arg[0], args.arg[1], has_deadline, deadline, zero_timeout),
+                                       args.arg[2], has_deadline, deadline, TimeFormat::Timespec);
+    mask.finish(result);
+    return result;
+}
+
+// ---------------------------------------------------------------------------
+// select(2), pselect6(2): fd_sets turned into poll entries.
+
+namespace {
+
+// Linux's POLLIN_SET, POLLOUT_SET, POLLEX_SET (fs/select.c).
+constexpr uint32_t POLLRDBAND = 0x080, POLLWRBAND = 0x200;
+constexpr uint32_t kReadSet = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
+constexpr uint32_t kWriteSet = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
+constexpr uint32_t kExceptSet = POLLPRI;
+
+// The three sets as longs, like the kernel's fd_set_bits.
+class SelectSets {
+public:
+    ~SelectSets() { delete[] m_words; }
+
+    Result<void> copy_in(int nfds, const uint64_t user[3]) {
+        m_words_per_set = (static_cast<size_t>(nfds) + 63) / 64;
+        for (int i = 0; i < 3; ++i)
+            m_user[i] = user[i];
+        if (m_words_per_set == 0)
+            return {};
+        m_words = new (std::nothrow) uint64_t[6 * m_words_per_set]();
+        if (!m_words)
+            return ENOMEM;
+        for (int i = 0; i < 3; ++i) {
+            if (m_user[i])
+                TRY(copy_from_user(in(i), m_user[i], m_words_per_set * sizeof(uint64_t)));
+        }
+        return {};
+    }
+    uint64_t* in(int set) { return m_words + set * m_words_per_set; }
+    uint64_t* out(int set) { return m_words + (3 + set) * m_words_per_set; }
+    bool requested(int set, int fd) { return (in(set)[fd / 64] >> (fd % 64)) & 1; }
+    Result<void> copy_out() {
+        for (int i = 0; i < 3; ++i) {
+            if (m_user[i] && m_words_per_set)
+                TRY(copy_to_user(m_user[i], out(i), m_words_per_set * sizeof(uint64_t)));
+        }
+        return {};
+    }
+
+private:
+    uint64_t* m_words = nullptr; // in[3] then out[3]
+    size_t m_words_per_set = 0;
+    uint64_t m_user[3] = {};
+};
+
+Result<long> do_select(int nfds, const uint64_t user_sets[3], bool has_deadline, sched::Deadline deadline,
+                       bool zero_timeout) {
+    if (nfds < 0)
+        return EINVAL;
+    FsProcess process = TRY(fsys::fs_process());
+    // Linux clamps to the descriptor table's size; ours is RLIMIT_NOFILE.
+    if (static_cast<uint64_t>(nfds) > process.nofile_limit)
+        nfds = static_cast<int>(process.nofile_limit);
+    SelectSets sets;
+    TRY(sets.copy_in(nfds, user_sets));
+    // One poll entry per descriptor named in any set; a closed one is EBADF.
+    size_t count = 0;
+    for (int fd = 0; fd < nfds; ++fd) {
+        if (sets.requested(0, fd) || sets.requested(1, fd) || sets.requested(2, fd)) {
+            if (process.fds.get(fd).is_error())
+                return EBADF;
+            ++count;
+        }
+    }
+    PollState state(count);
+    TRY(state.allocate());
+    size_t index = 0;
+    for (int fd = 0; fd < nfds; ++fd) {
+        uint32_t events = (sets.requested(0, fd) ? kReadSet : 0) | (sets.requested(1, fd) ? kWriteSet : 0) |
+                          (sets.requested(2, fd) ? kExceptSet : 0);
+        if (events)
+            state.entries()[index++] = LinuxPollFd{fd, static_cast<int16_t>(events), 0};
+    }
+    long ready_bits = 0;
+    auto count_ready = [&](size_t) {
+        ready_bits = 0;
+        for (int i = 0; i < 3; ++i) {
+            for (size_t word = 0; word < (static_cast<size_t>(nfds) + 63) / 64; ++word)
+                sets.out(i)[word] = 0;
+        }
+        for (size_t i = 0; i < count; ++i) {
+            const LinuxPollFd& entry = state.entries()[i];
+            auto revents = static_cast<uint16_t>(entry.revents);
+            const uint32_t masks[3] = {kReadSet, kWriteSet, kExceptSet};
+            for (int set = 0; set < 3; ++set) {
+                if (sets.requested(set, entry.fd) && (revents & masks[set])) {
+                    sets.out(set)[entry.fd / 64] |= uint64_t(1) << (entry.fd % 64);
+                    ++ready_bits;
+                }
+            }
+        }
+        return ready_bits;
+    };
+    Errno failure = wait_loop(state, process, has_deadline, deadline, zero_timeout, count_ready);
+    if (failure)
+        return failure; // the sets are left alone, as Linux
+    TRY(sets.copy_out());
+    return ready_bits;
+}
+
+// A timeout in nanoseconds, saturating.
+uint64_t to_ns(int64_t seconds, int64_t nanoseconds) {
+    if (seconds > int64_t(~0ull / 2000000000))
+        return ~0ull;
+    return uint64_t(seconds) * 1000000000 + uint64_t(nanoseconds);
+}
+
+} // namespace
+
+// select(int nfds, fd_set* read, fd_set* write, fd_set* except, struct timeval* timeout)
+CHARON_SYSCALL(23, select, sys_select);
+static Result<long> sys_select(SyscallArgs const& args) {
+    bool has_deadline = false, zero_timeout = false;
+    sched::Deadline deadline = sched::Deadline::never();
+    if (args.arg[4]) {
+        int64_t timeval[2];
+        TRY(copy_from_user(timeval, args.arg[4], sizeof timeval));
+        // Linux folds whole seconds of tv_usec into tv_sec first.
+        int64_t seconds = timeval[0] + timeval[1] / 1000000;
+        int64_t nanoseconds = (timeval[1] % 1000000) * 1000;
+        if (seconds < 0 || nanoseconds < 0)
             return EINVAL;
-        if (!thread)
-            return ENOSYS;
-        uint64_t raw;
-        TRY(copy_from_user(&raw, args.arg[3], sizeof(raw)));
-        task::Task& task = task::task_of(*thread);
-        task.saved_mask = thread->blocked().raw();
-        task.has_saved_mask = true;
-        task::table().set_signal_mask(*thread, proc::SigSet(raw));
-        masked = true;
+        uint64_t ns = to_ns(seconds, nanoseconds);
+        zero_timeout = ns == 0;
+        has_deadline = !zero_timeout;
+        deadline = sched::Deadline::after(ns);
     }
-    auto result = do_poll(args.arg[0], args.arg[1], has_deadline, deadline, zero_timeout);
-    bool interrupted = result.is_error() && result.error().code() == ERESTARTNOHAND;
-    if (masked && !interrupted) {
-        // Linux's restore_saved_sigmask_unless(): no signal to deliver with
-        // the temporary mask, so the original one comes back now.
-        task::Task& task = task::task_of(*thread);
-        task.has_saved_mask = false;
-        task::table().set_signal_mask(*thread, proc::SigSet(task.saved_mask));
+    const uint64_t sets[3] = {args.arg[1], args.arg[2], args.arg[3]};
+    auto result = do_select(fsys::arg_int(args, 0), sets, has_deadline, deadline, zero_timeout);
+    return write_back_remaining(std::move(result), args.arg[4], has_deadline, deadline, TimeFormat::Timeval);
+}
+
+// pselect6(int nfds, fd_set* read, fd_set* write, fd_set* except,
+//          struct timespec* timeout, struct { const sigset_t* set; size_t size; }* mask)
+CHARON_SYSCALL(270, pselect6, sys_pselect6);
+static Result<long> sys_pselect6(SyscallArgs const& args) {
+    bool has_deadline = false, zero_timeout = false;
+    sched::Deadline deadline = sched::Deadline::never();
+    if (args.arg[4]) {
+        int64_t timespec[2];
+        TRY(copy_from_user(timespec, args.arg[4], sizeof timespec));
+        if (timespec[0] < 0 || timespec[1] < 0 || timespec[1] >= 1000000000)
+            return EINVAL;
+        uint64_t ns = to_ns(timespec[0], timespec[1]);
+        zero_timeout = ns == 0;
+        has_deadline = !zero_timeout;
+        deadline = sched::Deadline::after(ns);
     }
-    if (has_deadline && !deadline.is_never()) {
-        // Linux's poll_select_finish: the time left is written back, on every
-        // return; so a restart (ERESTARTNOHAND, no handler) waits only for the
-        // rest. If it cannot be written, an interrupted call is EINTR.
-        uint64_t now = monotonic_ns();
-        uint64_t left = deadline.ns > now ? deadline.ns - now : 0;
-        struct {
-            int64_t seconds;
-            int64_t nanoseconds;
-        } rest{int64_t(left / 1000000000), int64_t(left % 1000000000)};
-        if (copy_to_user(args.arg[2], &rest, sizeof(rest)).is_error() && interrupted)
-            return EINTR;
-    }
+    uint64_t mask_argument[2] = {0, 0};
+    if (args.arg[5])
+        TRY(copy_from_user(mask_argument, args.arg[5], sizeof mask_argument));
+    TemporaryMask mask;
+    TRY(mask.apply(mask_argument[0], mask_argument[1]));
+    const uint64_t sets[3] = {args.arg[1], args.arg[2], args.arg[3]};
+    auto result = write_back_remaining(do_select(fsys::arg_int(args, 0), sets, has_deadline, deadline, zero_timeout),
+                                       args.arg[4], has_deadline, deadline, TimeFormat::Timespec);
+    mask.finish(result);
     return result;
 }
 
