@@ -115,16 +115,12 @@ void start_userland() {
         log_error("/dev/console: cannot register the serial console (errno %d)", console.error().code());
 
     // The wall clock at boot differs from run to run: mixed into the
-    // random generator's seed, and the clock of inode timestamps.
+    // random generator's seed.
     uint64_t boot_time_ns = task::realtime_ns();
     drivers::random_add_entropy(&boot_time_ns, sizeof boot_time_ns);
     auto random = drivers::random_init();
     if (random.is_error())
         log_error("/dev/random: cannot register (errno %d)", random.error().code());
-    set_file_clock([] {
-        uint64_t now = task::realtime_ns();
-        return Timespec{static_cast<int64_t>(now / 1000000000), static_cast<int64_t>(now % 1000000000)};
-    });
 
     auto mounted = mount_root_from_module(info.modules[0]);
     if (mounted.is_error()) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fixtures/fs_fixture.h"
+#include "fs/clock.h"
 #include "fs/page_store.h"
 
 using namespace charon;
