@@ -241,15 +241,31 @@ KERNEL_TEST(as_private_file_mapping_copies_pages) {
     KASSERT_OK(space->read(start, &byte, 1));
     KEXPECT_EQ(byte, 'x');
     child.value()->unref();
-    // mmap refuses MAP_SHARED + PROT_WRITE on a file not open for writing;
-    // shared file mappings need a page cache: ENODEV for now.
+    // mmap refuses MAP_SHARED + PROT_WRITE on a file not open for writing.
     request.flags = MAP_SHARED;
     request.address = 0;
     auto shared_write = space->mmap(request);
     KEXPECT(shared_write.is_error() && shared_write.error().code() == EACCES);
-    request.prot = VmProtRead;
-    auto shared_read = space->mmap(request);
-    KEXPECT(shared_read.is_error() && shared_read.error().code() == ENODEV);
+    // Shared mappings map the file's own pages (a copy of the archive
+    // bytes, made on the first shared mapping): a store through one is
+    // what read() of the file returns; the archive never changes.
+    request.backing_writable = true;
+    uint64_t shared = KASSERT_OK(space->mmap(request));
+    KASSERT_OK(space->read(shared + 10, &byte, 1));
+    KEXPECT_EQ(byte, 'B');
+    uint8_t s = 's';
+    KASSERT_OK(space->write(shared + 10, &s, 1));
+    KEXPECT_EQ(g_file[page_size + 10], 'B');
+    uint8_t from_file = 0;
+    KernelIoBuffer one(&from_file, 1);
+    KEXPECT_EQ(KASSERT_OK(inode->read_data(page_size + 10, one, 1)), 1u);
+    KEXPECT_EQ(from_file, 's');
+    // Shrinking the file takes the pages past the end out of the mapping:
+    // the next access is SIGBUS (EIO).
+    KASSERT_OK(inode->truncate(page_size, UINT64_MAX));
+    auto gone = space->handle_page_fault(shared + 10, FaultAccess{.user = true});
+    KEXPECT(gone.is_error() && gone.error().code() == EIO);
+    KASSERT_OK(space->munmap(shared, request.length));
     // Not a regular file: ENODEV.
     RefPtr<Inode> directory = KASSERT_OK(Inode::try_create(fs, InodeType::Directory, 0755, 0, 0));
     auto not_mappable = InodeBacking::create(*directory);
