@@ -453,15 +453,23 @@ void AddressSpace::unmap_object_locked(const void* object, uint64_t offset) {
 }
 
 void AddressSpace::unmap_object_everywhere(const void* object, uint64_t offset) {
-    // Space by space, holding a reference so the next link stays valid
+    // Space by space, holding a reference so the chain link stays valid
     // while the registry lock is dropped (it ranks with the spaces' locks
-    // and is never held together with one).
+    // and is never held together with one). The first space of bucket
+    // `from` or later (caller holds the registry lock), with a reference.
+    auto first_from = [](size_t from) -> AddressSpace* {
+        for (size_t bucket = from; bucket < registry_buckets; ++bucket) {
+            if (AddressSpace* space = g_registry[bucket]) {
+                space->ref();
+                return space;
+            }
+        }
+        return nullptr;
+    };
     AddressSpace* space;
     {
         SpinlockGuard guard(g_registry_lock);
-        space = g_registry_first;
-        if (space)
-            space->ref();
+        space = first_from(0);
     }
     while (space) {
         {
@@ -474,6 +482,8 @@ void AddressSpace::unmap_object_everywhere(const void* object, uint64_t offset) 
             next = space->m_registry_next;
             if (next)
                 next->ref();
+            else
+                next = first_from((space->m_root / page_size) % registry_buckets + 1);
         }
         space->unref();
         space = next;
