@@ -8,6 +8,7 @@
 #include "fs/device.h"
 #include "fs/inode.h"
 #include "lib/vector.h"
+#include "proc/abi.h"
 #include "syscall/fs_common.h"
 
 namespace charon {
@@ -163,7 +164,13 @@ static Result<long> sys_pwrite64(SyscallArgs const& args) {
     size_t count = clamp_count(args.arg[2]);
     UserIoBuffer buffer(fsys::user_memory(), args.arg[1], count);
     IoContext context;
-    return static_cast<long>(TRY(file->write_at(buffer, count, offset, context)));
+    context.file_size_limit = fsys::file_size_limit();
+    auto written = file->write_at(buffer, count, offset, context);
+    if (context.raise_sigxfsz)
+        fsys::send_signal_to_current(proc::SIGXFSZ); // RLIMIT_FSIZE, as write(2)
+    if (written.is_error())
+        return written.error();
+    return static_cast<long>(written.value());
 }
 
 // lseek(int fd, off_t offset, int whence)
