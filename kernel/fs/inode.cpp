@@ -46,6 +46,20 @@ Result<InodeType> inode_type_from_mode(uint32_t mode) {
     }
 }
 
+void* FileStoreObject::operator new(size_t size, const std::nothrow_t&) noexcept {
+    void* object = ::operator new(size, std::nothrow);
+    if (object)
+        fs_stats::note_file_store_bytes(static_cast<int64_t>(page_frames::heap_footprint(size)));
+    return object;
+}
+
+void FileStoreObject::operator delete(void* object, size_t size) noexcept {
+    if (!object)
+        return;
+    fs_stats::note_file_store_bytes(-static_cast<int64_t>(page_frames::heap_footprint(size)));
+    ::operator delete(object);
+}
+
 Result<size_t> BorrowedContents::read(uint64_t offset, IoBuffer& buffer, size_t buffer_offset, size_t length) const {
     if (offset >= m_size)
         return size_t(0);

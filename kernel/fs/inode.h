@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 
 #include "fs/abi.h"
 #include "fs/io_buffer.h"
@@ -85,11 +86,23 @@ private:
 
 class PageStore;
 
+// The heap objects that hold a file's data (contents objects, page-store
+// index nodes) count themselves in fs_stats::file_store_bytes: a file's
+// contents legitimately grow the heap when it is written, and a leak check
+// compares the heap net of them (docs/syscalls/charon_stats.md). Only the
+// nothrow form exists: a failed allocation must become ENOMEM.
+struct FileStoreObject {
+    static void* operator new(size_t size, const std::nothrow_t&) noexcept;
+    // Sized: a contents object is deleted through its base, whose virtual
+    // destructor passes the most derived size.
+    static void operator delete(void* object, size_t size) noexcept;
+};
+
 // The bytes of a regular file: BorrowedContents (the initramfs archive in
 // memory, read-only) or a PageStore (fs/page_store.h: writable pages that
 // MAP_SHARED maps). A file's first modification or shared mapping turns
 // borrowed bytes into a PageStore (Inode::writable_store).
-class FileContents {
+class FileContents : public FileStoreObject {
 public:
     virtual ~FileContents() = default;
     virtual uint64_t size() const = 0;

@@ -27,4 +27,8 @@ void unref(PageId page);
 // The page's bytes, writable by the kernel.
 uint8_t* data(PageId page);
 
+// The heap bytes a `new` of `bytes` occupies (the kernel heap rounds up to
+// its block size and counts whole blocks): what file_store_bytes adds.
+size_t heap_footprint(size_t bytes);
+
 } // namespace charon::page_frames

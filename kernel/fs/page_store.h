@@ -71,7 +71,7 @@ private:
 
     static constexpr unsigned kBits = 6;
     static constexpr size_t kFanout = size_t(1) << kBits;
-    struct Node {
+    struct Node : FileStoreObject {
         uint64_t slots[kFanout] = {}; // child Node* (as integers) or PageId at the lowest level
     };
 

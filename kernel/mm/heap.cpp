@@ -133,6 +133,14 @@ void heap_free(void* pointer) {
     g_bytes_in_use -= block_size(index);
 }
 
+size_t heap_block_size(size_t size) {
+    if (size == 0)
+        size = 1;
+    if (size <= largest_small_block)
+        return block_size(class_of(size));
+    return align_up(size + large_header_size, page_size);
+}
+
 size_t heap_bytes_in_use() { return __atomic_load_n(&g_bytes_in_use, __ATOMIC_RELAXED); }
 size_t heap_slab_frame_count() { return __atomic_load_n(&g_slab_frames, __ATOMIC_RELAXED); }
 

@@ -19,6 +19,8 @@ void* heap_allocate(size_t size);  // null when out of memory
 void heap_free(void* block);
 // Bytes handed out and not yet freed (rounded to the block actually used).
 size_t heap_bytes_in_use();
+// What an allocation of `size` adds to heap_bytes_in_use.
+size_t heap_block_size(size_t size);
 // Slab frames kept by the heap for reuse (they are not given back).
 size_t heap_slab_frame_count();
 

@@ -3,6 +3,7 @@
 #include "fs/page_frames.h"
 
 #include "mm/frame_allocator.h"
+#include "mm/heap.h"
 
 namespace charon::page_frames {
 
@@ -12,5 +13,6 @@ Result<PageId> allocate() { return TRY(mm::allocate_frame(mm::FrameFill::Zero));
 void ref(PageId page) { mm::ref_frame(page); }
 void unref(PageId page) { mm::free_frame(page); }
 uint8_t* data(PageId page) { return phys_to_virt<uint8_t>(page); }
+size_t heap_footprint(size_t bytes) { return mm::heap_block_size(bytes); }
 
 } // namespace charon::page_frames

@@ -40,6 +40,7 @@ struct CharonStats {
     uint64_t kernel_page_table_pages; // of page_table_pages, the kernel half's (kept once made)
     uint64_t file_pages;          // regular-file data pages (fs/page_store.h)
     uint64_t shared_anonymous_pages; // pages of MAP_SHARED|MAP_ANONYMOUS objects
+    uint64_t file_store_bytes;    // of heap_bytes, what holds file data (contents objects, index nodes)
 };
 } // namespace
 
@@ -69,6 +70,7 @@ static Result<long> sys_charon_stats(SyscallArgs const& args) {
     s.kernel_page_table_pages = arch::kernel_page_table_page_count();
     s.file_pages = fs_stats::file_pages();
     s.shared_anonymous_pages = ms.shared_anonymous_pages;
+    s.file_store_bytes = fs_stats::file_store_bytes();
     size_t size = args.arg[1] < sizeof(s) ? args.arg[1] : sizeof(s);
     TRY(copy_to_user(args.arg[0], &s, size));
     return static_cast<long>(sizeof(s));

@@ -562,7 +562,7 @@ struct t_charon_stats {
     unsigned long long version, free_frames, usable_frames, live_kernel_stacks, live_kernel_threads, processes,
         zombies, threads, tasks, file_tables, open_files, pipes, inodes, address_spaces, mapped_user_pages,
         page_table_pages, heap_bytes, heap_slab_frames, kernel_page_table_pages, file_pages,
-        shared_anonymous_pages;
+        shared_anonymous_pages, file_store_bytes;
 };
 static inline int t_charon_stats(struct t_charon_stats *s)
 {
@@ -629,6 +629,7 @@ static inline void t_charon_expect_baseline(const struct t_charon_stats *base)
     CHECK_EQ(now.page_table_pages, base->page_table_pages);
     CHECK_EQ(now.file_pages, base->file_pages);
     CHECK_EQ(now.shared_anonymous_pages, base->shared_anonymous_pages);
+    CHECK_EQ(now.file_store_bytes, base->file_store_bytes);
 }
 
 /* After a workload bigger than anything before the snapshot (a fork bomb,

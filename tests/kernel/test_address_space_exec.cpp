@@ -206,7 +206,7 @@ KERNEL_TEST(as_private_file_mapping_copies_pages) {
     __builtin_memcpy(g_file + 3 * page_size, "tail", 4);
     FileSystem fs(77, true);
     RefPtr<Inode> inode = KASSERT_OK(Inode::try_create(fs, InodeType::Regular, 0644, 0, 0));
-    inode->set_contents(new BorrowedContents(g_file, file_size));
+    inode->set_contents(new (std::nothrow) BorrowedContents(g_file, file_size));
     AddressSpace* space = KASSERT_OK(AddressSpace::create());
     MmapRequest request;
     request.length = 5 * page_size; // one page past the file's last page

@@ -40,6 +40,7 @@ void unref(PageId page) {
     }
 }
 uint8_t* data(PageId page) { return reinterpret_cast<HostPage*>(page)->bytes; }
+size_t heap_footprint(size_t bytes) { return bytes; }
 
 } // namespace charon::page_frames
 
