@@ -1,6 +1,8 @@
 // Identity and process attributes: credentials, process groups and
 // sessions, prctl, resource limits, usage, uname.
+#include "fs/stats.h"
 #include "lib/kstring.h"
+#include "mm/address_space.h"
 #include "mm/frame_allocator.h"
 #include "sched/scheduler.h"
 #include "syscall/syscall.h"
@@ -285,6 +287,14 @@ static Result<long> sys_sysinfo(SyscallArgs const& args) {
     info.uptime = static_cast<int64_t>(monotonic_ns() / 1000000000ull);
     info.totalram = mm::usable_frame_count();
     info.freeram = mm::free_frame_count();
+    // Linux's sharedram is shmem: tmpfs file pages and shared anonymous
+    // memory, which is what Charon's file stores and shared objects are.
+    info.sharedram = fs_stats::file_pages() + mm::mm_stats().shared_anonymous_pages;
+    // The scheduler keeps FSHIFT (11) fractional bits; sysinfo wants
+    // SI_LOAD_SHIFT (16).
+    sched::load_averages(info.loads);
+    for (auto& load : info.loads)
+        load <<= 16 - 11;
     info.procs = static_cast<uint16_t>(table().stats().threads);
     info.mem_unit = 4096;
     TRY(copy_to_user(args.arg[0], &info, sizeof(info)));
