@@ -116,6 +116,33 @@ TEST(PageStore, SparseFileAllocatesOnlyWrittenPages) {
     EXPECT_EQ(fs_stats::file_pages(), file_pages_before);
 }
 
+// The heap a store holds (the object and its index nodes) is counted in
+// file_store_bytes while it lives and given back with it; on the host a
+// block's footprint is its size.
+TEST(PageStore, HeapOfStoreAndIndexIsCountedInFileStoreBytes) {
+    uint64_t before = fs_stats::file_store_bytes();
+    {
+        StoreHandle h;
+        uint64_t empty = fs_stats::file_store_bytes();
+        EXPECT_EQ(empty, before + sizeof(PageStore));
+        EXPECT_EQ(write_store(*h.store, 0, "a"), 1u);
+        EXPECT_EQ(fs_stats::file_store_bytes(), empty); // one page: no index node yet
+        EXPECT_EQ(write_store(*h.store, 64 * kPage, "b"), 1u);
+        // Two levels now: the root node and the one below it for page 64.
+        uint64_t nodes = fs_stats::file_store_bytes() - empty;
+        EXPECT_GT(nodes, 0u);
+        EXPECT_EQ(nodes % (64 * sizeof(uint64_t)), 0u);
+        ASSERT_FALSE(h.store->truncate(kPage).is_error());
+        EXPECT_LT(fs_stats::file_store_bytes() - empty, nodes); // the emptied node went
+    }
+    EXPECT_EQ(fs_stats::file_store_bytes(), before);
+    auto* borrowed = new (std::nothrow) BorrowedContents(reinterpret_cast<const uint8_t*>("xyz"), 3);
+    ASSERT_NE(borrowed, nullptr);
+    EXPECT_EQ(fs_stats::file_store_bytes(), before + sizeof(BorrowedContents));
+    delete static_cast<FileContents*>(borrowed); // through the base: the sized delete still sees the whole object
+    EXPECT_EQ(fs_stats::file_store_bytes(), before);
+}
+
 TEST(PageStore, TruncateFreesPagesAndGrowsWithZeros) {
     size_t pages_before = page_frames::host_pages_live();
     StoreHandle h;
