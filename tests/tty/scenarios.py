@@ -115,6 +115,19 @@ def canon_short_read(c):
 
 
 @scenario
+def poll_select_console(c):
+    """poll, ppoll and select on the terminal: writable at once, readable in
+    canonical mode only when the line is complete, woken by the CR."""
+    c.expect("ready")
+    c.send(b"ab")
+    c.expect_exact("partial")
+    time.sleep(0.2)  # the ppoll must be asleep before the line ends
+    c.send(b"\r")
+    c.expect_exact("line [ab\\x0a]")
+    finish(c)
+
+
+@scenario
 def noncanon_vmin_vtime(c):
     """VMIN/VTIME: a poll, a read timer, VMIN bytes, the inter-byte timer;
     FIONREAD and TCFLSH."""
@@ -226,6 +239,7 @@ ARGV = {
     "canon_editing": ["ttytest", "canon"],
     "ixon_stop_start": ["ttytest", "ixon"],
     "canon_short_read": ["ttytest", "short-read"],
+    "poll_select_console": ["ttytest", "poll"],
     "noncanon_vmin_vtime": ["ttytest", "vmin-vtime"],
     "ctrl_c_kills_foreground_job": ["ttytest", "sigint"],
     "ctrl_backslash_quits_foreground_job": ["ttytest", "sigquit"],

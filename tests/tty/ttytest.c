@@ -9,13 +9,16 @@
  * Natively the driver makes us a session leader controlling the pty; under
  * Charon, init starts us as a session leader without a controlling
  * terminal, fds 0-2 on /dev/console, and tty_init() acquires it. */
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
 
 #include "t.h"
+
+/* After t.h: its _GNU_SOURCE declares ppoll. */
+#include <poll.h>
+#include <sys/select.h>
 
 static void say(const char *format, ...)
 {
@@ -146,6 +149,41 @@ static int mode_short_read(void)
     show("first", buf, n);
     n = read(0, buf, sizeof buf);
     show("second", buf, n);
+    return 0;
+}
+
+/* poll, ppoll and select on the terminal: always writable; in canonical
+ * mode readable only once a whole line is there (typed "ab", then CR). */
+static int mode_poll(void)
+{
+    struct pollfd out = {.fd = 1, .events = POLLOUT};
+    CHECK_EQ(poll(&out, 1, 0), 1);
+    CHECK_EQ(out.revents, POLLOUT);
+    struct pollfd in = {.fd = 0, .events = POLLIN};
+    CHECK_EQ(poll(&in, 1, 0), 0);
+    fd_set readable, writable;
+    FD_ZERO(&readable);
+    FD_ZERO(&writable);
+    FD_SET(0, &readable);
+    FD_SET(1, &writable);
+    struct timeval none = {0, 0};
+    CHECK_EQ(select(2, &readable, &writable, NULL, &none), 1);
+    CHECK(!FD_ISSET(0, &readable) && FD_ISSET(1, &writable));
+    say("ready\n");
+    /* "ab" without the end of the line: still nothing to read. */
+    struct timespec wait = {0, 500000000};
+    CHECK_EQ(ppoll(&in, 1, &wait, NULL), 0);
+    say("partial\n");
+    CHECK_EQ(ppoll(&in, 1, NULL, NULL), 1); /* sleeps until the CR */
+    CHECK_EQ(in.revents, POLLIN);
+    FD_ZERO(&readable);
+    FD_SET(0, &readable);
+    CHECK_EQ(select(1, &readable, NULL, NULL, NULL), 1);
+    CHECK(FD_ISSET(0, &readable));
+    char buf[16];
+    ssize_t n = read(0, buf, sizeof buf);
+    show("line", buf, n);
+    CHECK_EQ(poll(&in, 1, 0), 0);
     return 0;
 }
 
@@ -632,6 +670,7 @@ static const struct mode modes[] = {
     {"canon", mode_canon},
     {"ixon", mode_ixon},
     {"short-read", mode_short_read},
+    {"poll", mode_poll},
     {"vmin-vtime", mode_vmin_vtime},
     {"sigint", mode_sigint},
     {"sigquit", mode_sigquit},
