@@ -3,6 +3,8 @@
 
 #include <new>
 
+#include "fs/device.h"
+#include "fs/inode.h"
 #include "proc/abi.h"
 #include "proc/lifecycle.h"
 #include "sched/wait.h"
@@ -112,5 +114,57 @@ void send_signal_to_current(int signal) {
 }
 
 void send_sigpipe_to_current() { send_signal_to_current(proc::SIGPIPE); }
+
+// Linux's access_ok(): the whole range must lie below TASK_SIZE_MAX, or the
+// call is EFAULT before anything is transferred (read(fd, buf, SIZE_MAX) is
+// EFAULT even on an empty file).
+constexpr uint64_t kTaskSizeMax = 0x00007ffffffff000;
+Result<void> check_user_range(uint64_t address, uint64_t count) {
+    if (address > kTaskSizeMax || count > kTaskSizeMax - address)
+        return EFAULT;
+    return {};
+}
+
+// The iovec array, copied in and validated like import_iovec (EINVAL past
+// UIO_MAXIOV or for a length that does not fit in ssize_t, EFAULT for the
+// array itself, and for a segment not below TASK_SIZE_MAX).
+Result<void> copy_iovecs(Vector<LinuxIoVec>& vectors, uint64_t user_vectors, uint64_t count) {
+    if (count > UIO_MAXIOV)
+        return EINVAL;
+    if (count == 0)
+        return {};
+    TRY(vectors.try_resize(count));
+    TRY(copy_from_user(vectors.data(), user_vectors, count * sizeof(LinuxIoVec)));
+    TRY(UserIoVecBuffer::validate(vectors.data(), count));
+    // Linux also refuses a total that overflows ssize_t.
+    uint64_t total = 0;
+    for (size_t i = 0; i < count; ++i) {
+        total += vectors[i].length;
+        if (total > uint64_t(INT64_MAX))
+            return EINVAL;
+    }
+    // Then access_ok() on every segment, empty ones included: a kernel
+    // address with length 0 is EFAULT (checked on the host).
+    for (size_t i = 0; i < count; ++i)
+        TRY(check_user_range(vectors[i].base, vectors[i].length));
+    return {};
+}
+
+// FMODE_PREAD/PWRITE: pipes and ttys have no position (ESPIPE, checked
+// before the access mode); O_PATH descriptors are EBADF.
+Result<void> check_positional(OpenFile& file) {
+    if (file.is_path_only())
+        return EBADF;
+    Inode& inode = file.inode();
+    if (inode.type() == InodeType::Fifo || inode.type() == InodeType::Socket)
+        return ESPIPE;
+    if (inode.type() == InodeType::CharDevice) {
+        CharDevice* device = find_char_device(inode.rdev_major(), inode.rdev_minor());
+        bool positional = device ? device->is_positional() : false;
+        if (!positional)
+            return ESPIPE;
+    }
+    return {};
+}
 
 } // namespace charon::fsys

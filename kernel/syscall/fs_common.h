@@ -14,6 +14,7 @@
 #include "lib/kstring.h"
 #include "lib/result.h"
 #include "lib/string_view.h"
+#include "lib/vector.h"
 #include "syscall/syscall.h"
 #include "syscall/user_ptr.h"
 
@@ -89,5 +90,13 @@ proc::Thread* current_proc_thread();
 
 // Syscall arguments are C ints where Linux declares int.
 inline int arg_int(SyscallArgs const& args, int index) { return static_cast<int>(args.arg[index]); }
+
+// Checks shared by the read/write families (fs_rw.cpp, fs_data.cpp):
+// access_ok() on a user range (EFAULT unless it lies below TASK_SIZE_MAX);
+// the iovec array of readv/writev/preadv/pwritev copied in and validated as
+// Linux's import_iovec; ESPIPE for files without a position (pread/pwrite).
+Result<void> check_user_range(uint64_t address, uint64_t count);
+Result<void> copy_iovecs(Vector<LinuxIoVec>& vectors, uint64_t user_vectors, uint64_t count);
+Result<void> check_positional(OpenFile& file);
 
 } // namespace charon::fsys

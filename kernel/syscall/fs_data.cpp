@@ -49,58 +49,29 @@ constexpr int RWF_HIPRI = 0x1, RWF_DSYNC = 0x2, RWF_SYNC = 0x4, RWF_NOWAIT = 0x8
               RWF_NOAPPEND = 0x20;
 constexpr int kSupportedRwf = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND | RWF_NOAPPEND;
 
-// The iovec array of the vectored calls (as readv/writev copy it).
-Result<void> copy_iovecs(Vector<LinuxIoVec>& vectors, uint64_t user_vectors, uint64_t count) {
-    if (count > UIO_MAXIOV)
-        return EINVAL;
-    if (count == 0)
-        return {};
-    TRY(vectors.try_resize(count));
-    TRY(copy_from_user(vectors.data(), user_vectors, count * sizeof(LinuxIoVec)));
-    TRY(UserIoVecBuffer::validate(vectors.data(), count));
-    uint64_t total = 0;
-    for (size_t i = 0; i < count; ++i) {
-        total += vectors[i].length;
-        if (total > uint64_t(INT64_MAX))
-            return EINVAL;
-    }
-    // access_ok() on every segment, empty ones included (as readv).
-    constexpr uint64_t kTaskSizeMax = 0x00007ffffffff000;
-    for (size_t i = 0; i < count; ++i) {
-        if (vectors[i].base > kTaskSizeMax || vectors[i].length > kTaskSizeMax - vectors[i].base)
-            return EFAULT;
-    }
-    return {};
-}
-
-// FMODE_PREAD/PWRITE: pipes, sockets and ttys have no position.
-Result<void> check_positional(OpenFile& file) {
-    Inode& inode = file.inode();
-    if (inode.type() == InodeType::Fifo || inode.type() == InodeType::Socket)
-        return ESPIPE;
-    if (inode.type() == InodeType::CharDevice) {
-        CharDevice* device = find_char_device(inode.rdev_major(), inode.rdev_minor());
-        if (!device || !device->is_positional())
-            return ESPIPE;
-    }
-    return {};
-}
-
-Result<long> vectored_read(int fd, uint64_t user_vectors, uint64_t count, int64_t position, bool use_file_position,
-                           int rwf) {
-    // Linux's order: the position, the descriptor, FMODE_PREAD, the
-    // access mode, the iovec array, then the flags.
+// What preadv(2)/pwritev(2) and their -2 forms check before moving a byte,
+// in Linux's order: the position, the descriptor, FMODE_PREAD/PWRITE, the
+// access mode, the iovec array, then the flags.
+Result<RefPtr<OpenFile>> open_vectored(int fd, Vector<LinuxIoVec>& vectors, uint64_t user_vectors, uint64_t count,
+                                       int64_t position, bool use_file_position, int rwf, bool for_write) {
     if (!use_file_position && position < 0)
         return EINVAL;
     RefPtr<OpenFile> file = TRY(file_for(fd));
     if (!use_file_position)
-        TRY(check_positional(*file));
-    if (!is_readable(*file))
+        TRY(fsys::check_positional(*file));
+    if (!(for_write ? is_writable(*file) : is_readable(*file)))
         return EBADF;
-    Vector<LinuxIoVec> vectors;
-    TRY(copy_iovecs(vectors, user_vectors, count));
+    TRY(fsys::copy_iovecs(vectors, user_vectors, count));
     if (rwf & ~kSupportedRwf)
         return EOPNOTSUPP;
+    return file;
+}
+
+Result<long> vectored_read(int fd, uint64_t user_vectors, uint64_t count, int64_t position, bool use_file_position,
+                           int rwf) {
+    Vector<LinuxIoVec> vectors;
+    RefPtr<OpenFile> file =
+        TRY(open_vectored(fd, vectors, user_vectors, count, position, use_file_position, rwf, false));
     UserIoVecBuffer buffer(fsys::user_memory(), vectors.data(), vectors.size());
     if (use_file_position)
         return static_cast<long>(TRY(fsys::read_file(*file, buffer, buffer.size())));
@@ -110,19 +81,9 @@ Result<long> vectored_read(int fd, uint64_t user_vectors, uint64_t count, int64_
 
 Result<long> vectored_write(int fd, uint64_t user_vectors, uint64_t count, int64_t position, bool use_file_position,
                             int rwf) {
-    // Linux's order: the position, the descriptor, FMODE_PWRITE, the
-    // access mode, the iovec array, then the flags.
-    if (!use_file_position && position < 0)
-        return EINVAL;
-    RefPtr<OpenFile> file = TRY(file_for(fd));
-    if (!use_file_position)
-        TRY(check_positional(*file));
-    if (!is_writable(*file))
-        return EBADF;
     Vector<LinuxIoVec> vectors;
-    TRY(copy_iovecs(vectors, user_vectors, count));
-    if (rwf & ~kSupportedRwf)
-        return EOPNOTSUPP;
+    RefPtr<OpenFile> file =
+        TRY(open_vectored(fd, vectors, user_vectors, count, position, use_file_position, rwf, true));
     UserIoVecBuffer buffer(fsys::user_memory(), vectors.data(), vectors.size());
     // RWF_APPEND / RWF_NOAPPEND override O_APPEND for this call only.
     int8_t append = -1;
@@ -322,7 +283,7 @@ static Result<long> sys_sendfile(SyscallArgs const& args) {
     int64_t position;
     if (args.arg[2]) {
         TRY(copy_from_user(&position, args.arg[2], sizeof position));
-        TRY(check_positional(*in));
+        TRY(fsys::check_positional(*in));
         if (position < 0)
             return EINVAL;
     } else {
@@ -330,7 +291,7 @@ static Result<long> sys_sendfile(SyscallArgs const& args) {
     }
     // Linux reads through splice: only files that can (regular files and
     // memory devices here); a pipe or the console as input is EINVAL.
-    if (!in->inode().is_regular() && check_positional(*in).is_error())
+    if (!in->inode().is_regular() && fsys::check_positional(*in).is_error())
         return EINVAL;
     // Into anything but a pipe, O_APPEND is EINVAL (splice's rule).
     if ((out->status_flags() & O_APPEND) && out->inode().type() != InodeType::Fifo)
