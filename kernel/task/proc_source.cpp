@@ -17,6 +17,7 @@
 #include "fs/fd_table.h"
 #include "fs/mount.h"
 #include "fs/procfs/procfs.h"
+#include "fs/stats.h"
 #include "lib/format.h"
 #include "lib/log.h"
 #include "mm/address_space.h"
@@ -496,6 +497,8 @@ public:
         mm::MmStats mm_stats = mm::mm_stats();
         s.page_table_bytes = mm_stats.page_table_pages * 4096;
         s.user_bytes = mm_stats.mapped_user_pages * 4096;
+        // What sysinfo(2) calls sharedram: every file page lives in memory only.
+        s.shmem_bytes = (fs_stats::file_pages() + mm_stats.shared_anonymous_pages) * 4096;
         s.kernel_heap_bytes = mm::heap_bytes_in_use();
         s.kernel_stack_bytes = live_tasks() * mm::kernel_stack_size;
         return s;

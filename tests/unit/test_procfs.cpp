@@ -90,6 +90,7 @@ public:
         s.running = 1;
         s.threads = 4;
         s.last_pid = 9;
+        s.shmem_bytes = 3 * 4096;
         return s;
     }
 };
@@ -250,6 +251,7 @@ TEST(ProcfsFormat, MapsUptimeLoadavgMeminfo) {
     procfs::format_meminfo(source.system(), meminfo);
     std::string mem(meminfo.data(), meminfo.size());
     EXPECT_EQ(mem.rfind("MemTotal:         131072 kB\nMemFree:          102400 kB\n", 0), 0u) << mem;
+    EXPECT_NE(mem.find("\nShmem:                12 kB\n"), std::string::npos) << mem;
 }
 
 TEST_F(ProcfsTest, RootListsFilesAndProcessesOnly) {

@@ -564,7 +564,7 @@ void format_meminfo(const SystemInfo& s, TextBuffer& out) {
     kb_line(out, "Writeback:", 0);
     kb_line(out, "AnonPages:", s.user_bytes);
     kb_line(out, "Mapped:", 0);
-    kb_line(out, "Shmem:", 0);
+    kb_line(out, "Shmem:", s.shmem_bytes);
     kb_line(out, "KReclaimable:", 0);
     kb_line(out, "Slab:", s.kernel_heap_bytes);
     kb_line(out, "SReclaimable:", 0);

@@ -96,6 +96,7 @@ struct SystemInfo {
     uint64_t loadavg[3] = {}; // fixed point, 11 fractional bits (Linux FSHIFT)
     uint64_t total_bytes = 0, free_bytes = 0, kernel_heap_bytes = 0, kernel_stack_bytes = 0;
     uint64_t page_table_bytes = 0, user_bytes = 0;
+    uint64_t shmem_bytes = 0; // file data (tmpfs-like) and shared anonymous pages, Linux's Shmem
 };
 
 class ProcSource {
