@@ -42,14 +42,8 @@ static void t_statx(const char *path, struct t_statx *out)
 int main(void)
 {
     T_REQUIRE_ROOT();
-    if (unshare(CLONE_NEWNS) == 0) {
-        CHECK_SYS(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-    } else if (errno == EPERM) {
-        printf("SKIP: no CAP_SYS_ADMIN for a private mount namespace\n");
+    if (!t_private_mount_namespace())
         return T_SKIP;
-    } else {
-        CHECK_EQ(errno, ENOSYS);
-    }
     char dir[] = "/tmp/fs_mount_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char mnt[64], hidden[80], inside[80], file[80], dotdot[80];

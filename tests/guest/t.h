@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -495,6 +496,29 @@ static inline const char *t_self_path(const char *argv0)
         FAIL("no path to self: argv[0] has no slash and TEST_DIR is unset");
     snprintf(buf, sizeof buf, "%s/%s", dir, argv0);
     return buf;
+}
+
+/* For tests that mount: natively, a mount namespace of our own whose mounts
+ * never propagate to the host's; Charon has one namespace and no unshare
+ * (ENOSYS), and nothing to protect. Returns 0 (having printed SKIP) where
+ * that cannot be had: no CAP_SYS_ADMIN, or a chroot whose "/" is not a mount
+ * point and so cannot be made private (EINVAL). */
+static inline int t_private_mount_namespace(void)
+{
+    if (unshare(CLONE_NEWNS) != 0) {
+        if (errno == EPERM) {
+            printf("SKIP: no CAP_SYS_ADMIN for a private mount namespace\n");
+            return 0;
+        }
+        CHECK_EQ(errno, ENOSYS);
+        return 1;
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+        CHECK_EQ(errno, EINVAL);
+        printf("SKIP: / is not a mount point (a chroot?): the namespace cannot be made private\n");
+        return 0;
+    }
+    return 1;
 }
 
 /* Burns roughly ms milliseconds of user CPU time. */
