@@ -370,23 +370,24 @@ struct FakeTtyHost final : TtyHost {
 
 struct Device {
     Device() : tty(Line::sink, &output) { tty.set_host(&host); }
+    // A device node (a character-special inode) for major:minor.
+    RefPtr<Inode> node(uint32_t major, uint32_t minor) {
+        RefPtr<Inode> n = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
+        n->set_device(major, minor);
+        return n;
+    }
     std::string output;
     FakeTtyHost host;
     TtyDevice tty;
+    FileSystem fs{1, false};
 };
 
 TEST(TtyDevice, OpenRules) {
     Device d;
-    FileSystem fs(1, false);
-    auto node = [&](uint32_t major, uint32_t minor) {
-        RefPtr<Inode> n = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
-        n->set_device(major, minor);
-        return n;
-    };
-    EXPECT_FALSE(d.tty.open(*node(kSerialMajor, kSerialMinor), O_RDWR).is_error());
-    EXPECT_FALSE(d.tty.open(*node(kSerialMajor, kSerialMinor), O_RDWR | O_NOCTTY).is_error());
-    EXPECT_FALSE(d.tty.open(*node(kConsoleMajor, kConsoleMinor), O_RDWR).is_error());
-    EXPECT_EQ(d.tty.open(*node(kTtyMajor, kTtyMinor), O_RDWR).error().code(), ENXIO);
+    EXPECT_FALSE(d.tty.open(*d.node(kSerialMajor, kSerialMinor), O_RDWR).is_error());
+    EXPECT_FALSE(d.tty.open(*d.node(kSerialMajor, kSerialMinor), O_RDWR | O_NOCTTY).is_error());
+    EXPECT_FALSE(d.tty.open(*d.node(kConsoleMajor, kConsoleMinor), O_RDWR).is_error());
+    EXPECT_EQ(d.tty.open(*d.node(kTtyMajor, kTtyMinor), O_RDWR).error().code(), ENXIO);
     // ttyS0 acquires, with O_NOCTTY not; /dev/console never; /dev/tty looks.
     EXPECT_EQ(d.host.opens, "ctty - - -/tty ");
 }
@@ -401,11 +402,8 @@ TEST(TtyDevice, TypedSignalsGoToTheHost) {
 
 TEST(TtyDevice, JobControlOnReadAndWriteButNotThroughTheConsole) {
     Device d;
-    FileSystem fs(1, false);
-    RefPtr<Inode> serial = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
-    serial->set_device(kSerialMajor, kSerialMinor);
-    RefPtr<Inode> console = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
-    console->set_device(kConsoleMajor, kConsoleMinor);
+    RefPtr<Inode> serial = d.node(kSerialMajor, kSerialMinor);
+    RefPtr<Inode> console = d.node(kConsoleMajor, kConsoleMinor);
     ASSERT_FALSE(register_char_device(kSerialMajor, kSerialMinor, d.tty).is_error());
     ASSERT_FALSE(register_char_device(kConsoleMajor, kConsoleMinor, d.tty).is_error());
     auto tty_file = DeviceFile::try_create(serial, O_RDWR).value();
@@ -436,9 +434,7 @@ TEST(TtyDevice, JobControlOnReadAndWriteButNotThroughTheConsole) {
 
 TEST(TtyDevice, ReadWaitsAndNonBlockingIsEagain) {
     Device d;
-    FileSystem fs(1, false);
-    RefPtr<Inode> serial = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
-    serial->set_device(kSerialMajor, kSerialMinor);
+    RefPtr<Inode> serial = d.node(kSerialMajor, kSerialMinor);
     ASSERT_FALSE(register_char_device(kSerialMajor, kSerialMinor, d.tty).is_error());
     auto file = DeviceFile::try_create(serial, O_RDWR).value();
     char buffer[8];
@@ -472,16 +468,10 @@ TEST(TtyDevice, ReadWaitsAndNonBlockingIsEagain) {
 
 TEST(TtyDevice, HangUpEndsTheFilesOpenNow) {
     Device d;
-    FileSystem fs(1, false);
-    auto node = [&](uint32_t major, uint32_t minor) {
-        RefPtr<Inode> n = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
-        n->set_device(major, minor);
-        return n;
-    };
     ASSERT_FALSE(register_char_device(kSerialMajor, kSerialMinor, d.tty).is_error());
     ASSERT_FALSE(register_char_device(kConsoleMajor, kConsoleMinor, d.tty).is_error());
-    auto old_file = DeviceFile::try_create(node(kSerialMajor, kSerialMinor), O_RDWR).value();
-    auto console_file = DeviceFile::try_create(node(kConsoleMajor, kConsoleMinor), O_RDWR).value();
+    auto old_file = DeviceFile::try_create(d.node(kSerialMajor, kSerialMinor), O_RDWR).value();
+    auto console_file = DeviceFile::try_create(d.node(kConsoleMajor, kConsoleMinor), O_RDWR).value();
     char buffer[8];
     KernelIoBuffer in(buffer, sizeof buffer);
     Waiter waiter;
@@ -504,7 +494,7 @@ TEST(TtyDevice, HangUpEndsTheFilesOpenNow) {
     EXPECT_FALSE(d.tty.hung_up(*console_file));
     d.output.clear();
     EXPECT_EQ(console_file->write(out, 1, context).value(), 1u);
-    auto new_file = DeviceFile::try_create(node(kSerialMajor, kSerialMinor), O_RDWR).value();
+    auto new_file = DeviceFile::try_create(d.node(kSerialMajor, kSerialMinor), O_RDWR).value();
     EXPECT_FALSE(d.tty.hung_up(*new_file));
     EXPECT_EQ(new_file->write(out, 1, context).value(), 1u);
     EXPECT_EQ(d.output, "xx");
@@ -516,9 +506,7 @@ TEST(TtyDevice, HangUpEndsTheFilesOpenNow) {
 
 TEST(TtyDevice, WriterWaitsWhileOutputIsStopped) {
     Device d;
-    FileSystem fs(1, false);
-    RefPtr<Inode> serial = Inode::try_create(fs, InodeType::CharDevice, 0666, 0, 0).value();
-    serial->set_device(kSerialMajor, kSerialMinor);
+    RefPtr<Inode> serial = d.node(kSerialMajor, kSerialMinor);
     ASSERT_FALSE(register_char_device(kSerialMajor, kSerialMinor, d.tty).is_error());
     auto file = DeviceFile::try_create(serial, O_RDWR).value();
     d.tty.push_input("\x13", 1);
