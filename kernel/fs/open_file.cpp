@@ -212,6 +212,19 @@ public:
         m_position = next_offset;
         return true;
     }
+
+    // "." and ".." at positions 0 and 1 (a root is its own parent), for
+    // whichever of them the position has not passed yet. False when full.
+    Result<bool> emit_dot_entries(Inode& directory) {
+        if (m_position == 0 && !TRY(emit(directory.ino(), 1, DT_DIR, ".")))
+            return false;
+        if (m_position == 1) {
+            Inode* parent = directory.parent() ? directory.parent() : &directory;
+            if (!TRY(emit(parent->ino(), 2, DT_DIR, "..")))
+                return false;
+        }
+        return true;
+    }
     size_t written() const { return m_written; }
 
 private:
@@ -229,13 +242,8 @@ Result<size_t> InodeFile::do_read_directory(IoBuffer& buffer, size_t length) {
     Inode& directory = *m_inode;
     // Positions: 0 is ".", 1 is "..", then each entry's cookie.
     DirentWriter writer(buffer, length, m_offset);
-    if (m_offset == 0 && !TRY(writer.emit(directory.ino(), 1, DT_DIR, ".")))
+    if (!TRY(writer.emit_dot_entries(directory)))
         return writer.written();
-    if (m_offset == 1) {
-        Inode* parent = directory.parent() ? directory.parent() : &directory;
-        if (!TRY(writer.emit(parent->ino(), 2, DT_DIR, "..")))
-            return writer.written();
-    }
     for (const DirEntry* entry = directory.entry_at_or_after(m_offset); entry;
          entry = directory.entry_at_or_after(entry->cookie + 1)) {
         if (!TRY(writer.emit(entry->inode->ino(), entry->cookie + 1, dirent_type(entry->inode->type()),
@@ -334,13 +342,8 @@ Result<size_t> GeneratedFile::do_read_directory(IoBuffer& buffer, size_t length)
         m_consumed = true;
     }
     DirentWriter writer(buffer, length, m_offset);
-    if (m_offset == 0 && !TRY(writer.emit(directory.ino(), 1, DT_DIR, ".")))
+    if (!TRY(writer.emit_dot_entries(directory)))
         return writer.written();
-    if (m_offset == 1) {
-        Inode* parent = directory.parent() ? directory.parent() : &directory;
-        if (!TRY(writer.emit(parent->ino(), 2, DT_DIR, "..")))
-            return writer.written();
-    }
     while (m_offset >= 2 && m_offset - 2 < m_entries.size()) {
         const GeneratedEntry& entry = m_entries[m_offset - 2];
         if (!TRY(writer.emit(entry.ino, m_offset + 1, dirent_type(entry.type), entry.name.view())))
