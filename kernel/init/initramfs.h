@@ -34,13 +34,11 @@ Result<InitCommand> parse_init_command(const char* cmdline);
 // start init powers off, as Linux panics with "No working init found".
 void start_userland();
 
-// TODO(spine/mm/proc wiring): create pid 1 and run `command` in it: a
-// process with an empty fd table (init opens /dev/console itself), cwd and
-// root at the root of `vfs`, credentials root, default signal dispositions;
-// then exec the program exactly as execve would (kernel/exec prepare_exec,
-// the address space builder, build_initial_stack) and enter user mode.
-// Returns (an error) only if init could not be started; ENOSYS until the
-// process wiring exists.
+// Creates pid 1 and runs `command` in it: an empty fd table (init opens
+// /dev/console itself), cwd and root at the root of `vfs`, root
+// credentials, default signal dispositions and limits; the program is
+// loaded exactly as execve loads one, then entered in user mode. Returns
+// (an error) only if init could not be started.
 Result<void> launch_init(Vfs& vfs, InitCommand& command);
 
 // Called by the exit path when pid 1 has exited (its wait status, as
