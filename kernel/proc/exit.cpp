@@ -413,6 +413,7 @@ void ProcessTable::free_thread(Thread& t) {
         p.m_curr_target = nullptr;
     Thread::GroupList::remove(t);
     p.m_thread_count--;
+    p.m_account->tasks--; // release_task's dec_rlimit_ucounts
     if (m_slots[t.m_tid].thread == &t)
         m_slots[t.m_tid].thread = nullptr;
     p.m_ledger.release(Resource::Pid);

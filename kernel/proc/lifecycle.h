@@ -50,6 +50,8 @@ struct CloneArgs {
     uint64_t tls = 0;           // 0 = none
     uint64_t timers = 0;        // timer set of a new process (ignored with CLONE_THREAD)
     uint64_t child_tid = 0;     // CLONE_CHILD_CLEARTID address
+    // The caller's RLIMIT_NPROC (the kernel keeps the rlimits); ~0 = none.
+    uint64_t nproc_limit = ~uint64_t(0);
     void* kernel_thread = nullptr;
 };
 
@@ -123,6 +125,7 @@ struct ProcessStats {
     uint64_t cpu_ns = 0;        // CPU time of unreaped processes (their dead threads included)
     int64_t memory_kb = 0;      // current RSS as reported by note_rss
     uint64_t forks = 0, exits = 0, reaps = 0;
+    int user_accounts = 0; // real uids with a process or a queued signal
 };
 
 class ProcessTable {
@@ -145,7 +148,10 @@ public:
 
     // --- fork / vfork / clone ---------------------------------------------
     // Errors: EINVAL (flag combinations, exit signal > 64, CLONE_PARENT or
-    // CLONE_THREAD from init), EAGAIN (no free pid), ENOMEM (allocation),
+    // CLONE_THREAD from init), EAGAIN (no free pid, threads-max, or the
+    // caller's real uid has args.nproc_limit tasks: Linux copy_process, a
+    // real uid of 0 or an effective uid of 0 (CAP_SYS_RESOURCE) exempt;
+    // O(1), the count is kept per user), ENOMEM (allocation),
     // ERESTARTNOINTR (the caller's group is exiting). On error nothing of
     // `args` has been taken: the kernel frees what it created.
     Result<Thread*> clone(Thread& parent, const CloneArgs& args);
@@ -154,6 +160,10 @@ public:
     SleepDecision vfork_wait(Thread& parent);
 
     // --- execve -----------------------------------------------------------
+    // Linux do_execveat_common's first check: EAGAIN if a setuid moved the
+    // process to a user over RLIMIT_NPROC (`nproc_limit`) and the user is
+    // still over it; otherwise the mark is cleared.
+    Result<void> exec_check_nproc(Process& process, uint64_t nproc_limit);
     // Kills the other threads of the process and waits for them (de_thread).
     // EAGAIN when the group is already exiting (then take the exit path).
     // done = every other thread is gone: call exec_commit().
@@ -286,8 +296,14 @@ public:
     void account_context_switch(Thread& thread, bool voluntary);
     void account_page_fault(Thread& thread, bool major);
     void note_rss(Process& process, int64_t rss_kb);
-    // setuid and friends (the credential syscalls live elsewhere).
-    Result<void> set_credentials(Process& process, const Credentials& credentials);
+    // setuid and friends (the credential syscalls live elsewhere). A new real
+    // uid moves the process's tasks to that user's count; if that user is
+    // already over `nproc_limit` (and not root) the next execve fails
+    // (Linux flag_nproc_exceeded: setuid itself never fails for it).
+    Result<void> set_credentials(Process& process, const Credentials& credentials,
+                                 uint64_t nproc_limit = ~uint64_t(0));
+    // RLIMIT_NPROC's count for real uid `uid` (tests, charon_stats).
+    int user_tasks(uid_t uid);
     Result<RUsage> getrusage(Thread& thread, int who);
     ProcessStats stats();
 
@@ -334,6 +350,7 @@ private:
     void release_process(Process& process, pid_t reaper); // the reap (reaper 0 = automatic)
     void free_thread(Thread& thread);
     UserAccount* account_for(uid_t uid);
+    UserAccount* find_account(uid_t uid);
     void put_account(UserAccount* account);
 
     // groups
@@ -405,7 +422,11 @@ private:
     uint64_t m_tty_epochs = 0; // the last terminal epoch handed out (Process::m_tty_epoch)
     Process* m_init = nullptr;
     ProcessList m_processes;
-    IntrusiveList<UserAccount, &UserAccount::node> m_accounts;
+    // Hashed by uid (Linux uidhash_table) so that setuid costs the same
+    // however many users have processes.
+    static constexpr unsigned kAccountBuckets = 64;
+    IntrusiveList<UserAccount, &UserAccount::node> m_accounts[kAccountBuckets];
+    int m_nr_accounts = 0;
 
     int m_nr_processes = 0;
     int m_nr_threads = 0;

@@ -25,12 +25,17 @@ struct Credentials {
     gid_t gid = 0, egid = 0, sgid = 0;
 };
 
-// Per-user accounting (queued signals count against RLIMIT_SIGPENDING of the
-// receiving user, as in Linux).
+// Per-user accounting, keyed by real uid (Linux's ucounts): queued signals
+// count against RLIMIT_SIGPENDING of the receiving user, tasks against
+// RLIMIT_NPROC of the forking one.
 struct UserAccount {
     ListNode node;
     uid_t uid = 0;
     int queued_signals = 0;
+    // Threads not yet released (Linux UCOUNT_RLIMIT_NPROC: charged at clone,
+    // released at release_task, so a zombie counts until it is reaped): the
+    // sum of thread_count() over the processes of this real uid.
+    int tasks = 0;
     int references = 0; // processes with this real uid + queued signals
 };
 
@@ -247,6 +252,8 @@ public:
     int stop_signal() const { return m_stop_signal; }
     // Signals queued by this process's real user (SigQ of /proc/PID/status).
     int user_queued_signals() const;
+    // Tasks of this process's real user (RLIMIT_NPROC's count).
+    int user_tasks() const;
 
 private:
     friend class ProcessTable;
@@ -284,6 +291,9 @@ private:
     Credentials m_credentials;
     UserAccount* m_account = nullptr;
     int m_rlimit_sigpending = 0;
+    // Linux PF_NPROC_EXCEEDED: a setuid moved us to a user already over
+    // RLIMIT_NPROC; the next execve fails with EAGAIN if it still is.
+    bool m_nproc_exceeded = false;
 
     // Signals (Linux signal_struct).
     SigHand* m_sighand = nullptr;
@@ -365,6 +375,7 @@ inline Process* Process::parent() const { return m_parent ? m_parent->m_process 
 inline pid_t Process::ppid() const { return m_parent ? m_parent->m_process->m_pid : 0; }
 inline pid_t Process::pgid() const { return m_group->pgid(); }
 inline int Process::user_queued_signals() const { return m_account ? m_account->queued_signals : 0; }
+inline int Process::user_tasks() const { return m_account ? m_account->tasks : 0; }
 inline pid_t Process::sid() const { return m_group->session().sid(); }
 inline ThreadState Thread::state() const { return m_counted_state; }
 

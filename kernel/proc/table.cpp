@@ -56,8 +56,9 @@ ProcessTable::~ProcessTable() {
         }
         ::operator delete(m_slots);
     }
-    while (UserAccount* a = m_accounts.take_first())
-        proc_delete(a);
+    for (auto& bucket : m_accounts)
+        while (UserAccount* a = bucket.take_first())
+            proc_delete(a);
 }
 
 // --- pids ---------------------------------------------------------------------
@@ -129,18 +130,25 @@ Session* ProcessTable::find_session(pid_t sid) {
     return s ? s->session : nullptr;
 }
 
-UserAccount* ProcessTable::account_for(uid_t uid) {
-    for (auto& a : m_accounts)
-        if (a.uid == uid) {
-            ++a.references;
+UserAccount* ProcessTable::find_account(uid_t uid) {
+    for (auto& a : m_accounts[uid % kAccountBuckets])
+        if (a.uid == uid)
             return &a;
-        }
+    return nullptr;
+}
+
+UserAccount* ProcessTable::account_for(uid_t uid) {
+    if (UserAccount* a = find_account(uid)) {
+        ++a->references;
+        return a;
+    }
     auto* a = proc_new<UserAccount>();
     if (!a)
         return nullptr;
     a->uid = uid;
     a->references = 1;
-    m_accounts.push_back(*a);
+    m_accounts[uid % kAccountBuckets].push_back(*a);
+    ++m_nr_accounts;
     return a;
 }
 
@@ -148,9 +156,17 @@ void ProcessTable::put_account(UserAccount* account) {
     VERIFY(account && account->references > 0);
     if (--account->references == 0) {
         VERIFY(account->queued_signals == 0);
-        decltype(m_accounts)::remove(*account);
+        VERIFY(account->tasks == 0);
+        IntrusiveList<UserAccount, &UserAccount::node>::remove(*account);
+        --m_nr_accounts;
         proc_delete(account);
     }
+}
+
+int ProcessTable::user_tasks(uid_t uid) {
+    SpinlockGuard guard(m_lock);
+    UserAccount* a = find_account(uid);
+    return a ? a->tasks : 0;
 }
 
 // --- threads and processes ------------------------------------------------------
@@ -185,6 +201,7 @@ void ProcessTable::install_first_thread(Process& p, Thread& t, pid_t tid) {
     p.m_threads.push_back(t);
     p.m_thread_count = 1;
     p.m_live_threads = 1;
+    p.m_account->tasks++;
     m_processes.push_back(p);
     ++m_nr_processes;
     ++m_nr_threads;
@@ -288,6 +305,11 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
     // copy_process: nr_threads >= max_threads is EAGAIN for everyone.
     if (m_config.max_threads && m_nr_threads >= m_config.max_threads)
         return EAGAIN;
+    // RLIMIT_NPROC (copy_process): Linux charges the new task first and
+    // fails if the count then exceeds the limit, i.e. at count >= limit.
+    const Credentials& cred = pp.m_credentials;
+    if (cred.uid != 0 && cred.euid != 0 && static_cast<uint64_t>(pp.m_account->tasks) >= args.nproc_limit)
+        return EAGAIN;
 
     pid_t tid = TRY(alloc_pid());
 
@@ -315,6 +337,8 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
         change_process_state_count(pp, -1);
         pp.m_thread_count++;
         pp.m_live_threads++;
+        pp.m_account->tasks++;
+        pp.m_nproc_exceeded = false;
         pp.m_state_counts[static_cast<unsigned>(ThreadState::Runnable)]++;
         change_process_state_count(pp, +1);
         m_thread_states[static_cast<unsigned>(ThreadState::Runnable)]++;
@@ -331,8 +355,7 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
     SigHand* sighand = (flags & CLONE_SIGHAND) ? pp.m_sighand : proc_new<SigHand>();
     SharedRef* mm = (flags & CLONE_VM) ? parent_thread.m_address_space : proc_new<SharedRef>();
     SharedRef* files = (flags & CLONE_FILES) ? pp.m_file_table : proc_new<SharedRef>();
-    UserAccount* account = account_for(pp.m_credentials.uid);
-    if (!c || !t || !sighand || !mm || !files || !account) {
+    if (!c || !t || !sighand || !mm || !files) {
         proc_delete(t);
         proc_delete(c);
         if (!(flags & CLONE_SIGHAND))
@@ -341,8 +364,6 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
             proc_delete(mm);
         if (!(flags & CLONE_FILES))
             proc_delete(files);
-        if (account)
-            put_account(account);
         release_pid_if_unused(tid);
         return ENOMEM;
     }
@@ -366,7 +387,9 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
     c->m_leader = t;
     c->m_credentials = pp.m_credentials;
     c->m_tty_epoch = pp.m_tty_epoch;
-    c->m_account = account;
+    c->m_account = pp.m_account; // the same real uid: no lookup
+    c->m_account->references++;
+    pp.m_nproc_exceeded = false;
     c->m_rlimit_sigpending = pp.m_rlimit_sigpending;
     c->m_sighand = sighand;
     c->m_file_table = files;
@@ -872,16 +895,31 @@ void ProcessTable::set_clear_child_tid(Thread& thread, uint64_t address) {
     thread.m_clear_child_tid = address;
 }
 
-Result<void> ProcessTable::set_credentials(Process& p, const Credentials& credentials) {
+Result<void> ProcessTable::set_credentials(Process& p, const Credentials& credentials, uint64_t nproc_limit) {
     SpinlockGuard guard(m_lock);
     if (credentials.uid != p.m_credentials.uid) {
         UserAccount* account = account_for(credentials.uid);
         if (!account)
             return ENOMEM;
+        // flag_nproc_exceeded looks at the new user before this process
+        // joins it; "over" is strictly more than the limit.
+        p.m_nproc_exceeded = credentials.uid != 0 && static_cast<uint64_t>(account->tasks) > nproc_limit;
+        // commit_creds moves the count (Linux per task; here the whole
+        // process, whose threads share the credentials).
+        account->tasks += p.m_thread_count;
+        p.m_account->tasks -= p.m_thread_count;
         put_account(p.m_account);
         p.m_account = account;
     }
     p.m_credentials = credentials;
+    return {};
+}
+
+Result<void> ProcessTable::exec_check_nproc(Process& p, uint64_t nproc_limit) {
+    SpinlockGuard guard(m_lock);
+    if (p.m_nproc_exceeded && static_cast<uint64_t>(p.m_account->tasks) > nproc_limit)
+        return EAGAIN;
+    p.m_nproc_exceeded = false;
     return {};
 }
 
@@ -1181,6 +1219,7 @@ ProcessStats ProcessTable::stats() {
     s.stopped = m_process_states[3];
     s.zombie = m_process_states[4];
     s.threads = m_nr_threads;
+    s.user_accounts = m_nr_accounts;
     for (unsigned i = 0; i < static_cast<unsigned>(ThreadState::Count); ++i)
         s.threads_by_state[i] = m_thread_states[i];
     s.cpu_ns = m_cpu_ns;

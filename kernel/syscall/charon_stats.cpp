@@ -41,6 +41,8 @@ struct CharonStats {
     uint64_t file_pages;          // regular-file data pages (fs/page_store.h)
     uint64_t shared_anonymous_pages; // pages of MAP_SHARED|MAP_ANONYMOUS objects
     uint64_t file_store_bytes;    // of heap_bytes, what holds file data (contents objects, index nodes)
+    uint64_t user_accounts;       // per-uid accounts of the lifecycle core (real uids in use)
+    uint64_t user_tasks;          // RLIMIT_NPROC's count for the caller's real uid
 };
 } // namespace
 
@@ -71,6 +73,8 @@ static Result<long> sys_charon_stats(SyscallArgs const& args) {
     s.file_pages = fs_stats::file_pages();
     s.shared_anonymous_pages = ms.shared_anonymous_pages;
     s.file_store_bytes = fs_stats::file_store_bytes();
+    s.user_accounts = static_cast<uint64_t>(ps.user_accounts);
+    s.user_tasks = static_cast<uint64_t>(task::current_thread().process().user_tasks());
     size_t size = args.arg[1] < sizeof(s) ? args.arg[1] : sizeof(s);
     TRY(copy_to_user(args.arg[0], &s, size));
     return static_cast<long>(sizeof(s));

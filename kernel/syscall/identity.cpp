@@ -24,6 +24,8 @@ constexpr uint64_t kNrOpen = 1048576; // fs.nr_open: RLIMIT_NOFILE's ceiling
 
 bool privileged() { return current_process().credentials().euid == 0; }
 
+uint64_t nproc_limit() { return task::extra_of(current_process()).limits[task::RLIMIT_NPROC].cur; }
+
 // Linux's setresuid rules for one value: unprivileged callers may only pick
 // one of their current real, effective or saved ids.
 bool allowed(uint32_t value, uint32_t r, uint32_t e, uint32_t s) {
@@ -43,7 +45,7 @@ Result<long> set_res_ids(bool user, uint32_t r, uint32_t e, uint32_t s) {
         ce = e;
     if (s != kNoChange)
         cs = s;
-    TRY(table().set_credentials(current_process(), c));
+    TRY(table().set_credentials(current_process(), c, nproc_limit()));
     return 0;
 }
 
@@ -63,7 +65,7 @@ Result<long> set_id(bool user, uint32_t id) {
     } else {
         return EPERM;
     }
-    TRY(table().set_credentials(current_process(), c));
+    TRY(table().set_credentials(current_process(), c, nproc_limit()));
     return 0;
 }
 

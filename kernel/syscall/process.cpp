@@ -42,27 +42,6 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
     if ((flags & proc::CLONE_FS) && (flags & proc::CLONE_NEWNS))
         return EINVAL;
 
-    // RLIMIT_NPROC (Linux copy_process): the tasks of the caller's real uid,
-    // threads included and zombies until they are reaped, for every clone,
-    // threads too. Exempt: a real uid of 0 (INIT_USER) or an effective uid
-    // of 0 (CAP_SYS_RESOURCE / CAP_SYS_ADMIN).
-    // TODO(perf): a per-user count kept by the core instead of this scan.
-    if (process.credentials().uid != 0 && process.credentials().euid != 0) {
-        uint64_t limit = extra_of(process).limits[RLIMIT_NPROC].cur;
-        struct Count {
-            proc::uid_t uid;
-            uint64_t threads = 0;
-        } count{process.credentials().uid};
-        table().for_each_process(
-            [](proc::Process& p, void* context) {
-                auto& c = *static_cast<Count*>(context);
-                if (p.credentials().uid == c.uid)
-                    c.threads += p.is_zombie() ? 1 : static_cast<uint64_t>(p.live_threads());
-            },
-            &count);
-        if (count.threads >= limit)
-            return EAGAIN;
-    }
     // Linux copy_thread -> do_set_thread_area_64: a TLS base at or above
     // TASK_SIZE_MAX is EPERM, as for arch_prctl(ARCH_SET_FS).
     if ((flags & proc::CLONE_SETTLS) && tls >= arch::user_address_limit)
@@ -151,6 +130,8 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
     args.file_table = reinterpret_cast<uint64_t>(files);
     args.timers = extra ? extra->handle() : 0;
     args.child_tid = (flags & proc::CLONE_CHILD_CLEARTID) ? child_tid : 0;
+    // The core checks RLIMIT_NPROC against its per-user count.
+    args.nproc_limit = extra_of(process).limits[RLIMIT_NPROC].cur;
     args.kernel_thread = &child_kthread;
     auto cloned = table().clone(parent, args);
     if (cloned.is_error()) {
@@ -249,6 +230,8 @@ Result<long> do_execve(SyscallArgs const& args, int dirfd, uint64_t path_address
                        uint64_t envp_address, int flags) {
     proc::Thread& thread = current_thread();
     proc::Process& process = thread.process();
+    // First, as in Linux: a setuid into a user over RLIMIT_NPROC fails here.
+    TRY(table().exec_check_nproc(process, extra_of(process).limits[RLIMIT_NPROC].cur));
     char* path = new (std::nothrow) char[kPathMax];
     if (!path)
         return ENOMEM;

@@ -58,10 +58,16 @@ static void contained_bomb(uid_t uid)
             FAIL("a bomb fork failed with something else than EAGAIN");
     }
     CHECK_EQ(children, LIMIT - 2);
+    /* On Charon, the user's count (charon_stats) says the same. */
+    struct t_charon_stats st;
+    if (t_charon_stats(&st))
+        CHECK_EQ(st.user_tasks, LIMIT);
     /* We may signal every bomb process (same uid): kill them all. */
     CHECK_SYS(kill(-1, SIGKILL));
     int reaped = t_reap_all_killed(SIGKILL);
     CHECK_EQ(reaped, LIMIT - 1);
+    if (t_charon_stats(&st))
+        CHECK_EQ(st.user_tasks, 1);
     close(p[0]);
     /* Recovered: fork works again. */
     pid_t again = t_fork();
@@ -94,6 +100,9 @@ static void zombies_and_threads(uid_t uid)
         _exit(0);
     }
     CHECK_ERR(fork(), EAGAIN); /* us, zombie a, b */
+    struct t_charon_stats st;
+    if (t_charon_stats(&st))
+        CHECK_EQ(st.user_tasks, 3);
     CHECK_EQ(t_wait(a), 0);    /* reaping a frees its slot */
     struct t_thread t;
     t.stack_size = 64 * 1024;

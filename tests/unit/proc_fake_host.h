@@ -133,6 +133,7 @@ public:
         args.file_table = (flags & CLONE_FILES) ? 0 : handle();
         args.tls = (flags & CLONE_SETTLS) ? handle() : 0;
         args.child_tid = (flags & CLONE_CHILD_CLEARTID) ? 0x7000 + host.next_handle : 0;
+        args.nproc_limit = nproc_limit;
         if (out_args)
             *out_args = args;
         auto r = table.clone(parent, args);
@@ -218,6 +219,7 @@ public:
     FakeHost host;
     ProcessTable table;
     Thread* init = nullptr;
+    uint64_t nproc_limit = ~uint64_t(0); // the RLIMIT_NPROC clones pass
 };
 
 } // namespace charon::proc::test

@@ -390,6 +390,8 @@ void Simulation::do_fork(SimThread& st) {
     args.file_table = (args.flags & CLONE_FILES) ? 0 : handle();
     args.timers = chance(20) ? handle() : 0;
     args.child_tid = (args.flags & CLONE_CHILD_CLEARTID) ? 0x7ff0 : 0;
+    if (chance(20))
+        args.nproc_limit = 1 + rand(8);
     auto r = m_table.clone(parent, args);
     if (r.is_error()) {
         forget_handles(args);
@@ -419,6 +421,8 @@ void Simulation::do_thread(SimThread& st) {
     args.kernel_stack = handle();
     args.tls = handle();
     args.child_tid = 0x7ff8;
+    if (chance(20))
+        args.nproc_limit = 1 + rand(8);
     auto r = m_table.clone(parent, args);
     if (r.is_error()) {
         forget_handles(args);
@@ -594,7 +598,7 @@ void Simulation::step() {
         if (!is_init) {
             Credentials c;
             c.uid = c.euid = c.suid = chance(50) ? 0 : 1000 + rand(2);
-            (void)m_table.set_credentials(t.process(), c);
+            (void)m_table.set_credentials(t.process(), c, chance(50) ? ~uint64_t(0) : 1 + rand(8));
         }
     } else if (op < 98) {
         m_table.account_cpu(t, rand(1000000), rand(1000000));
@@ -615,6 +619,7 @@ void Simulation::check_invariants() {
     int thread_states[static_cast<unsigned>(ThreadState::Count)] = {};
     int process_states[5] = {};
     bool failed = false;
+    std::map<uid_t, int> user_tasks; // RLIMIT_NPROC's count, recomputed
     std::vector<Process*> all;
     m_table.for_each_process([](Process& p, void* c) { static_cast<std::vector<Process*>*>(c)->push_back(&p); }, &all);
     for (Process* pp : all) {
@@ -622,6 +627,7 @@ void Simulation::check_invariants() {
         if (failed)
             return;
         ++processes;
+        user_tasks[p.credentials().uid] += p.thread_count();
         if (!pids.insert(p.pid()).second) {
             fail("pid " + std::to_string(p.pid()) + " twice in the table");
             failed = true;
@@ -704,6 +710,9 @@ void Simulation::check_invariants() {
         SIM_CHECK(pids.count(pid), "pid %d neither reaped nor in the table", pid);
     for (auto& [tid, st] : m_threads)
         SIM_CHECK(st.thread->life() == Thread::Life::Alive && st.thread->tid() == tid, "sim thread %d not alive", tid);
+    for (uid_t uid : {0u, 1000u, 1001u})
+        SIM_CHECK(m_table.user_tasks(uid) == user_tasks[uid], "uid %u: %d tasks counted, %d in the table", uid,
+                  m_table.user_tasks(uid), user_tasks[uid]);
     ProcessStats s = m_table.stats();
     SIM_CHECK(s.processes == processes && s.zombie == zombies && s.stopped == stopped && s.threads == threads,
               "stats %d/%d/%d/%d vs table %d/%d/%d/%d", s.processes, s.zombie, s.stopped, s.threads, processes,
@@ -747,6 +756,8 @@ void Simulation::teardown() {
         return;
     SIM_CHECK(m_table.process_count() == 1, "%d processes left after teardown", m_table.process_count());
     SIM_CHECK(m_threads.size() == 1, "%zu threads left after teardown", m_threads.size());
+    SIM_CHECK(m_table.stats().user_accounts == 1 && m_table.user_tasks(0) == 1,
+              "%d user accounts, %d root tasks after teardown", m_table.stats().user_accounts, m_table.user_tasks(0));
     for (uint64_t h : m_expected)
         SIM_CHECK(m_host.release_count(h) == 1, "handle %llu released %d times", static_cast<unsigned long long>(h),
                   m_host.release_count(h));
