@@ -76,12 +76,16 @@ Result<ExecTarget> prepare_exec(Vfs& vfs, FsProcess& process, const ExecRequest&
     RefPtr<Inode> inode = TRY(open_executable(vfs, process, request.dirfd, request.path, request.flags, found_as));
     KString name = TRY(KString::try_create(target.execfn.view())); // what a script sees as its path
     for (;;) {
+        // Linux do_open_execat: every file of the chain is held against
+        // writers while exec reads it; the binary's hold stays with the image.
+        ExecWriteDenial denial = TRY(ExecWriteDenial::get(*inode));
         uint8_t head[kBinprmBufferSize];
         KernelIoBuffer head_buffer(head, sizeof head);
         size_t head_length = TRY(inode->read_data(0, head_buffer, sizeof head));
         if (looks_like_elf(head, head_length)) {
             target.plan = TRY(plan_elf_load(InodeElfSource(*inode), request.pie_base));
             target.binary = std::move(inode);
+            target.binary_denial = std::move(denial);
             target.binary_path = std::move(found_as);
             target.argv = std::move(argv);
             return target;

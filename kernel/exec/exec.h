@@ -28,6 +28,7 @@ struct ExecRequest {
 struct ExecTarget {
     RefPtr<Inode> binary;   // the ELF finally loaded (the interpreter of a script)
     RefPtr<PathName> binary_path; // where it was found (/proc/PID/exe)
+    ExecWriteDenial binary_denial; // `binary` may not be opened for writing (ETXTBSY)
     LoadPlan plan;
     Vector<KString> argv;   // after script rewrites
     KString execfn;         // AT_EXECFN: the name given to execve ("/dev/fd/N/..." for execveat)
@@ -37,7 +38,8 @@ struct ExecTarget {
 // Errors as Linux: the path walk's (ENOENT, ENOTDIR, ELOOP, EACCES, ...),
 // EACCES for a file that is not regular or has no execute permission for
 // the caller, ENOEXEC for an unknown format, ELOOP past 5 interpreter
-// levels, EINVAL for unknown flags. `argv` is consumed.
+// levels, EINVAL for unknown flags, ETXTBSY for a file (script or binary)
+// open for writing. `argv` is consumed.
 Result<ExecTarget> prepare_exec(Vfs& vfs, FsProcess& process, const ExecRequest& request, Vector<KString> argv);
 
 // Reads an executable through its inode.

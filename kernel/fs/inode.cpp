@@ -164,6 +164,30 @@ Result<size_t> Inode::write_data(uint64_t offset, bool append, const IoBuffer& b
     return written.count;
 }
 
+Result<void> Inode::get_write_access() {
+    int count = __atomic_load_n(&m_write_count, __ATOMIC_RELAXED);
+    do {
+        if (count < 0)
+            return ETXTBSY;
+    } while (!__atomic_compare_exchange_n(&m_write_count, &count, count + 1, true, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_RELAXED));
+    return {};
+}
+
+void Inode::put_write_access() { VERIFY(__atomic_sub_fetch(&m_write_count, 1, __ATOMIC_ACQ_REL) >= 0); }
+
+Result<void> Inode::deny_write_access() {
+    int count = __atomic_load_n(&m_write_count, __ATOMIC_RELAXED);
+    do {
+        if (count > 0)
+            return ETXTBSY;
+    } while (!__atomic_compare_exchange_n(&m_write_count, &count, count - 1, true, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_RELAXED));
+    return {};
+}
+
+void Inode::allow_write_access() { VERIFY(__atomic_add_fetch(&m_write_count, 1, __ATOMIC_ACQ_REL) <= 0); }
+
 Result<void> Inode::truncate(uint64_t size, uint64_t limit) {
     VERIFY(m_type == InodeType::Regular);
     if (limit > kMaxFileSize)

@@ -22,6 +22,7 @@
 #include "lib/string_view.h"
 #include "lib/text_buffer.h"
 #include "lib/vector.h"
+#include "lib/verify.h"
 
 namespace charon {
 
@@ -230,6 +231,10 @@ public:
     // Nothing else replaces the contents afterwards, so the pointer stays
     // valid as long as the inode. ENOMEM.
     Result<PageStore*> writable_store();
+    // Whether the page at `offset` is in memory (mincore): every page of an
+    // initramfs file (Linux's rootfs keeps them in the page cache), the
+    // allocated pages of a PageStore (a hole is not), nothing past the end.
+    bool page_cached(uint64_t offset) const;
     // write(2) at `offset` (or at the end with `append`); updates mtime and
     // ctime when something was written. `limit` is the largest size the
     // write may reach (RLIMIT_FSIZE, else kMaxFileSize): EFBIG at or past
@@ -328,6 +333,7 @@ private:
     uint64_t m_rdev = 0;
     Timespec m_atime, m_mtime, m_ctime;
     Timespec m_btime;
+    int m_write_count = 0; // see get_write_access
     int m_mappings = 0;
 
     FileContents* m_contents = nullptr; // owned; null means empty
@@ -369,5 +375,72 @@ void unmap_file_pages_from(const Inode& inode, uint64_t offset);
 // directory may be searched). `mask` is a combination of R_OK, W_OK, X_OK.
 // `use_real_ids` is access(2) without AT_EACCESS.
 Result<void> check_permission(const Inode& inode, const Credentials& credentials, int mask, bool use_real_ids = false);
+
+// Write access to a regular file, held by an open file description opened
+// for writing (released when it closes) or for the length of a truncate.
+class WriteAccess {
+public:
+    WriteAccess() = default;
+    static Result<WriteAccess> get(Inode& inode) {
+        TRY(inode.get_write_access());
+        WriteAccess access;
+        access.m_inode = RefPtr<Inode>(&inode);
+        return access;
+    }
+    WriteAccess(WriteAccess&& other) = default;
+    WriteAccess& operator=(WriteAccess&& other) {
+        release();
+        m_inode = std::move(other.m_inode);
+        return *this;
+    }
+    ~WriteAccess() { release(); }
+
+private:
+    void release() {
+        if (m_inode)
+            m_inode->put_write_access();
+        m_inode = nullptr;
+    }
+    RefPtr<Inode> m_inode;
+};
+
+// An executing image's hold on its binary (Linux's mm->exe_file deny):
+// nobody may open it for writing while any copy lives. Copies (fork's copy
+// of the address space) deny once more, which cannot fail.
+class ExecWriteDenial {
+public:
+    ExecWriteDenial() = default;
+    static Result<ExecWriteDenial> get(Inode& inode) {
+        TRY(inode.deny_write_access());
+        ExecWriteDenial denial;
+        denial.m_inode = RefPtr<Inode>(&inode);
+        return denial;
+    }
+    ExecWriteDenial(ExecWriteDenial&& other) = default;
+    ExecWriteDenial(const ExecWriteDenial& other) : m_inode(other.m_inode) {
+        if (m_inode)
+            VERIFY(!m_inode->deny_write_access().is_error()); // already denied: only counts
+    }
+    ExecWriteDenial& operator=(ExecWriteDenial&& other) {
+        release();
+        m_inode = std::move(other.m_inode);
+        return *this;
+    }
+    ExecWriteDenial& operator=(const ExecWriteDenial& other) {
+        if (this != &other)
+            *this = ExecWriteDenial(other);
+        return *this;
+    }
+    ~ExecWriteDenial() { release(); }
+    Inode* inode() const { return m_inode.ptr(); }
+
+private:
+    void release() {
+        if (m_inode)
+            m_inode->allow_write_access();
+        m_inode = nullptr;
+    }
+    RefPtr<Inode> m_inode;
+};
 
 } // namespace charon

@@ -81,6 +81,15 @@ protected:
     RefPtr<PathName> m_path;
     int m_flags;
     uint64_t m_offset = 0;
+
+public:
+    // A regular file opened for writing holds write access until the last
+    // descriptor closes (Linux's FMODE_WRITE get_write_access): while it
+    // does, execve of the file is ETXTBSY.
+    void hold_write_access(WriteAccess access) { m_write_access = std::move(access); }
+
+private:
+    WriteAccess m_write_access;
 };
 
 // Regular files, directories, symlinks (O_PATH) of the in-memory fs.

@@ -381,6 +381,11 @@ Result<RefPtr<OpenFile>> Vfs::open_file_locked(FsProcess& process, int dirfd, St
     // skips the permission check for a file this open created).
     if (!created)
         TRY(check_permission(inode, process.credentials, (wants_read ? R_OK : 0) | (wants_write ? W_OK : 0)));
+    // Writing to a file that is being executed is ETXTBSY (Linux 6.x
+    // do_dentry_open; O_TRUNC's truncate as well).
+    WriteAccess write_access;
+    if (wants_write && inode.is_regular() && !inode.provider())
+        write_access = TRY(WriteAccess::get(inode));
     // O_TRUNC empties a regular file, even opened O_RDONLY (Linux does;
     // POSIX leaves it unspecified); FIFOs and devices ignore it.
     if ((flags & O_TRUNC) && inode.is_regular())
@@ -404,6 +409,8 @@ Result<RefPtr<OpenFile>> Vfs::open_file_locked(FsProcess& process, int dirfd, St
         }
     }
     file->set_path(std::move(name));
+    if (access_mode != O_RDONLY)
+        file->hold_write_access(std::move(write_access));
     return file;
 }
 

@@ -383,6 +383,7 @@ Result<AddressSpace*> AddressSpace::clone_for_fork() {
         child->m_image.env_start = m_image.env_start;
         child->m_image.env_end = m_image.env_end;
         child->m_image.exe = m_image.exe;
+        child->m_image.exe_denial = m_image.exe_denial;
         for (Vma* vma = m_vmas.first(); vma && !result.is_error(); vma = vma->next) {
             auto* copy = new (std::nothrow) Vma;
             if (!copy) {

@@ -86,6 +86,9 @@ struct ImageInfo {
     uint64_t start_stack = 0;
     uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
     RefPtr<PathName> exe; // the binary (the interpreter of a script)
+    // Linux's mm->exe_file write denial: while this image (or a fork's
+    // copy) lives, opening the binary for writing is ETXTBSY.
+    ExecWriteDenial exe_denial;
 };
 
 // Sizes for /proc/PID/status and statm, in bytes.

@@ -180,6 +180,8 @@ static Result<long> sys_truncate(SyscallArgs const& args) {
     if (inode->fs().is_read_only())
         return EROFS;
     TRY(check_permission(*inode, process.credentials, W_OK));
+    // A file being executed cannot be truncated (ETXTBSY).
+    WriteAccess access = TRY(WriteAccess::get(*inode));
     TRY(truncate_inode(*inode, static_cast<uint64_t>(length)));
     return 0;
 }

@@ -268,6 +268,7 @@ Result<LoadedImage> load_image(Vfs& vfs, FsProcess& process, const ExecRequest& 
     info.env_start = stack.env_start;
     info.env_end = stack.env_end;
     info.exe = target.binary_path;
+    info.exe_denial = std::move(target.binary_denial);
     image.space->set_image_info(std::move(info));
     image.execfn = std::move(target.execfn);
     return image;
