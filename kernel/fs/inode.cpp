@@ -164,6 +164,13 @@ Result<size_t> Inode::write_data(uint64_t offset, bool append, const IoBuffer& b
     return written.count;
 }
 
+bool Inode::page_cached(uint64_t offset) const {
+    if (!m_contents || offset >= m_contents->size())
+        return false;
+    PageStore* store = m_contents->as_page_store();
+    return store ? store->has_page(offset) : true;
+}
+
 Result<void> Inode::get_write_access() {
     int count = __atomic_load_n(&m_write_count, __ATOMIC_RELAXED);
     do {

@@ -249,6 +249,16 @@ public:
     // a mapped file must remove the pages past the end from the mappings.
     void note_mapping(int delta) { m_mappings += delta; }
 
+    // Linux's i_writecount: > 0 counts holders of write access (files open
+    // for writing, a truncate in progress), < 0 counts images executing the
+    // file. Each side refuses the other with ETXTBSY (get_write_access,
+    // deny_write_access); the RAII holders below give them back.
+    Result<void> get_write_access();
+    void put_write_access();
+    Result<void> deny_write_access();
+    void allow_write_access();
+    int write_count() const { return __atomic_load_n(&m_write_count, __ATOMIC_RELAXED); }
+
     // Generated inodes (procfs). `parent` (if any) is a directory the
     // child keeps alive, being in no entry list; the number is the
     // provider's choice.

@@ -63,6 +63,8 @@ public:
     // MAP_SHARED page-table entry), allocated if it was a hole. EIO for an
     // offset at or past the end of the file (SIGBUS, as Linux).
     Result<page_frames::PageId> page_for_mapping(uint64_t offset);
+    // Whether the page holding `offset` is allocated (not a hole).
+    bool has_page(uint64_t offset) const;
     // Pages currently allocated (for st_blocks and the tests).
     size_t page_count() const;
 

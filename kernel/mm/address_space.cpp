@@ -106,6 +106,13 @@ public:
         return {};
     }
     bool can_share() const override { return true; }
+    bool page_cached(uint64_t offset) override {
+        size_t index = offset / page_size;
+        if (index >= m_pages)
+            return false;
+        PhysAddr leaf = m_leaves[index / entries_per_leaf];
+        return leaf && phys_to_virt<PhysAddr>(leaf)[index % entries_per_leaf];
+    }
     Result<uint64_t> shared_frame(uint64_t offset) override {
         size_t index = offset / page_size;
         if (index >= m_pages)
@@ -720,6 +727,24 @@ Result<void> AddressSpace::madvise(uint64_t address, uint64_t length, int advice
     if (hole)
         return ENOMEM;
     return {};
+}
+
+Result<size_t> AddressSpace::mincore(uint64_t address, size_t pages, uint8_t* vector) {
+    SpinlockGuard guard(m_lock);
+    Vma* vma = m_vmas.find(address);
+    if (!vma)
+        return ENOMEM;
+    size_t count = (vma->end - address) / page_size;
+    if (count > pages)
+        count = pages;
+    for (size_t i = 0; i < count; ++i) {
+        uint64_t page = address + i * page_size;
+        bool resident = !arch::translate(m_root, page).is_error();
+        if (!resident && vma->backing)
+            resident = vma->backing->page_cached(vma->offset + (page - vma->start));
+        vector[i] = resident ? 1 : 0;
+    }
+    return count;
 }
 
 Result<void> AddressSpace::msync(uint64_t address, uint64_t length, int flags) {

@@ -151,6 +151,12 @@ public:
     // (MREMAP_MAYMOVE, MREMAP_FIXED) carrying the pages over (no copy).
     Result<uint64_t> mremap(uint64_t address, uint64_t old_length, uint64_t new_length, unsigned flags,
                             uint64_t new_address);
+    // mincore(2)'s work for one area: fills `vector` with 1 (resident) or 0
+    // for up to `pages` pages from `address` (page aligned), stopping at
+    // the end of the area covering it; returns how many. ENOMEM when no
+    // area covers `address`. Resident: mapped by our page tables, or (not
+    // mapped) held in memory by the area's object (Linux's page cache).
+    Result<size_t> mincore(uint64_t address, size_t pages, uint8_t* vector);
     // msync(2): checks, then asks shared file backings to write back.
     Result<void> msync(uint64_t address, uint64_t length, int flags);
     // brk(2): returns the new break, or the current one when the request

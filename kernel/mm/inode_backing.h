@@ -25,6 +25,7 @@ public:
     // Linux).
     Result<void> read_page(uint64_t offset, void* page) override;
     bool can_share() const override { return true; }
+    bool page_cached(uint64_t offset) override { return m_inode->page_cached(offset); }
     // The file's page (allocated if it was a hole) with a reference for the
     // page-table entry; EIO past the end of the file (SIGBUS).
     Result<uint64_t> shared_frame(uint64_t offset) override;

@@ -67,6 +67,12 @@ public:
     // The file (or other object) whose pages this maps, for finding every
     // mapping of it (a truncated file unmaps its tail); null if none.
     virtual const void* mapped_object() const { return nullptr; }
+    // Whether the object holds the page at `offset` in memory (mincore's
+    // page-cache answer for a page no page table maps).
+    virtual bool page_cached(uint64_t offset) {
+        (void)offset;
+        return false;
+    }
     // Writes dirty shared pages in [offset, offset + length) back (msync).
     virtual Result<void> write_back(uint64_t offset, uint64_t length) {
         (void)offset;

@@ -2,12 +2,16 @@
 // calling thread runs in (mm::current_address_space(): the one CR3 holds).
 // The Linux semantics live in mm/address_space.cpp; this file only unpacks
 // arguments. See docs/memory.md.
+#include <new>
+
+#include "arch/x86_64/memory_layout.h"
 #include "fs/device.h"
 #include "fs/fd_table.h"
 #include "fs/open_file.h"
 #include "mm/address_space.h"
 #include "mm/inode_backing.h"
 #include "syscall/syscall.h"
+#include "syscall/user_ptr.h"
 #include "task/current.h"
 
 namespace charon {
@@ -104,6 +108,44 @@ CHARON_SYSCALL(26, msync, sys_msync);
 static Result<long> sys_msync(SyscallArgs const& args) {
     mm::AddressSpace* space = TRY(current_space());
     TRY(space->msync(args.arg[0], args.arg[1], static_cast<int>(args.arg[2])));
+    return 0;
+}
+
+// mincore(addr, length, vec): one byte per page, bit 0 set if resident.
+// Linux's order: EINVAL for an unaligned addr, ENOMEM for a range outside
+// user space, EFAULT for a vec outside it; then area by area (a chunk of
+// 4096 pages at most per copy), ENOMEM at the first unmapped page, the
+// bytes of the areas before it already written, as Linux.
+CHARON_SYSCALL(27, mincore, sys_mincore);
+static Result<long> sys_mincore(SyscallArgs const& args) {
+    uint64_t address = args.arg[0], length = args.arg[1], vec = args.arg[2];
+    if (address % page_size)
+        return EINVAL;
+    if (length > mm::user_address_end || address > mm::user_address_end - length)
+        return ENOMEM; // access_ok
+    uint64_t pages = length / page_size + (length % page_size != 0);
+    if (pages > mm::user_address_end || vec > mm::user_address_end - pages)
+        return EFAULT;
+    mm::AddressSpace* space = TRY(current_space());
+    constexpr size_t kChunk = 4096;
+    uint8_t* chunk = new (std::nothrow) uint8_t[kChunk];
+    if (!chunk)
+        return EAGAIN; // Linux: a failed __get_free_page is EAGAIN
+    while (pages) {
+        auto done = space->mincore(address, pages < kChunk ? pages : kChunk, chunk);
+        if (done.is_error()) {
+            delete[] chunk;
+            return done.error();
+        }
+        if (auto copied = copy_to_user(vec, chunk, done.value()); copied.is_error()) {
+            delete[] chunk;
+            return copied.error();
+        }
+        pages -= done.value();
+        vec += done.value();
+        address += done.value() * page_size;
+    }
+    delete[] chunk;
     return 0;
 }
 
