@@ -85,15 +85,19 @@ Inode::~Inode() {
     fs_stats::note_inode(-1);
     FileSystem* fs = m_fs;
     fs->note_inode(-1);
+    fs->release_inode();
     // A lazily unmounted (MNT_DETACH) instance goes with its last inode.
     release_file_system_if_unused(*fs);
 }
 
 Result<RefPtr<Inode>> Inode::try_create(FileSystem& fs, InodeType type, uint32_t permissions, uint32_t uid,
                                         uint32_t gid) {
+    TRY(fs.reserve_inode()); // ENOSPC past nr_inodes
     auto* inode = new (std::nothrow) Inode(fs, type, permissions, uid, gid);
-    if (!inode)
+    if (!inode) {
+        fs.release_inode();
         return ENOMEM;
+    }
     return adopt_ref(inode);
 }
 
@@ -135,7 +139,7 @@ Result<PageStore*> Inode::writable_store() {
         if (PageStore* store = m_contents->as_page_store())
             return store;
     }
-    PageStore* store = m_contents ? TRY(PageStore::try_create_copy(*m_contents)) : TRY(PageStore::try_create());
+    PageStore* store = m_contents ? TRY(PageStore::try_create_copy(*m_contents, m_fs)) : TRY(PageStore::try_create(m_fs));
     delete m_contents;
     m_contents = store;
     return store;
@@ -240,8 +244,16 @@ Result<void> Inode::add_entry(StringView name, RefPtr<Inode> child) {
     entry.name = TRY(KString::try_create(name));
     entry.cookie = m_next_cookie;
     Inode* child_inode = child.ptr();
+    // Another name for a file takes an inode slot (shmem_link): ENOSPC.
+    bool extra_link = !child_inode->is_directory() && child_inode->m_nlink > 0;
+    if (extra_link)
+        TRY(child_inode->fs().reserve_inode());
     entry.inode = std::move(child);
-    TRY(m_entries.try_append(std::move(entry)));
+    if (auto appended = m_entries.try_append(std::move(entry)); appended.is_error()) {
+        if (extra_link)
+            child_inode->fs().release_inode();
+        return appended.error();
+    }
     ++m_next_cookie;
     ++child_inode->m_nlink;
     if (child_inode->is_directory()) {
@@ -258,6 +270,8 @@ Result<void> Inode::remove_entry(StringView name) {
         if (!(m_entries[i].name == name))
             continue;
         Inode& child = *m_entries[i].inode;
+        if (!child.is_directory() && child.m_nlink > 1)
+            child.fs().release_inode(); // an extra link's slot (shmem_unlink)
         --child.m_nlink;
         if (child.is_directory()) {
             child.m_removed_from = RefPtr<Inode>(this);

@@ -70,6 +70,25 @@ public:
     void note_inode(int delta) {
         __atomic_fetch_add(&m_live_inodes, static_cast<uint64_t>(static_cast<int64_t>(delta)), __ATOMIC_RELAXED);
     }
+
+    // Capacity (tmpfs size= and nr_inodes=, Linux's max_blocks and
+    // max_inodes): data pages of the instance's files, and inode slots —
+    // one per inode plus one per extra hard link of a non-directory, as
+    // Linux's shmem_reserve_inode. 0 = no limit (rootfs, pipefs, procfs).
+    static constexpr uint64_t kUnlimited = ~uint64_t(0); // size=0 / nr_inodes=0: none, shown as 0
+    void set_limits(uint64_t max_pages, uint64_t max_inodes) {
+        m_max_pages = max_pages;
+        m_max_inodes = max_inodes;
+    }
+    uint64_t max_pages() const { return m_max_pages; }
+    uint64_t max_inodes() const { return m_max_inodes; }
+    uint64_t used_pages() const { return __atomic_load_n(&m_used_pages, __ATOMIC_RELAXED); }
+    uint64_t used_inodes() const { return __atomic_load_n(&m_used_inodes, __ATOMIC_RELAXED); }
+    // ENOSPC past the limit; nothing is taken then.
+    Result<void> charge_pages(uint64_t count) { return charge(m_used_pages, m_max_pages, count); }
+    void uncharge_pages(uint64_t count) { __atomic_fetch_sub(&m_used_pages, count, __ATOMIC_RELAXED); }
+    Result<void> reserve_inode() { return charge(m_used_inodes, m_max_inodes, 1); }
+    void release_inode() { __atomic_fetch_sub(&m_used_inodes, 1, __ATOMIC_RELAXED); }
     // Whatever the type keeps per instance (procfs state); never touched here.
     void* type_data = nullptr;
     // Lazily unmounted (MNT_DETACH) while in use: freed with its last inode.
@@ -78,9 +97,20 @@ public:
     uint64_t mount_id = 0;
 
 private:
+    static Result<void> charge(uint64_t& used, uint64_t limit, uint64_t count) {
+        uint64_t now = __atomic_load_n(&used, __ATOMIC_RELAXED);
+        do {
+            if (limit && limit != kUnlimited && (count > limit || now > limit - count))
+                return ENOSPC;
+        } while (!__atomic_compare_exchange_n(&used, &now, now + count, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+        return {};
+    }
+
     uint64_t m_device_id;
     uint64_t m_next_inode_number = 0; // root gets 1
     uint64_t m_live_inodes = 0;
+    uint64_t m_max_pages = 0, m_max_inodes = 0;
+    uint64_t m_used_pages = 0, m_used_inodes = 0;
     bool m_read_only;
     const FileSystemType* m_type;
 };

@@ -81,6 +81,8 @@ Result<void> Inode::rename(Inode& old_dir, StringView old_name, Inode& new_dir, 
             replaced->m_removed_from = RefPtr<Inode>(&new_dir);
             --new_dir.m_nlink;
         } else {
+            if (replaced->m_nlink > 1)
+                replaced->fs().release_inode(); // an extra link's slot
             --replaced->m_nlink;
         }
     } else {

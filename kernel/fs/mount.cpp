@@ -39,29 +39,31 @@ void free_anonymous_device(uint64_t device_id) {
     __atomic_fetch_and(&g_anon_minors[index / 64], ~(1ull << (index % 64)), __ATOMIC_ACQ_REL);
 }
 
-// tmpfs's limits (size=, nr_inodes=); 0 means Linux's default, half of RAM.
-struct TmpfsLimits {
-    uint64_t max_pages = 0;
-    uint64_t max_inodes = 0;
-};
-
+// Linux's shmem_statfs: the instance's own capacity and use. A limit of 0
+// (rootfs: made before memory is known) shows Linux's default, half of RAM,
+// with what the machine has free; size=0 / nr_inodes=0 (no limit) show 0.
 void tmpfs_statfs(const FileSystem& fs, LinuxStatfs& out) {
-    MemoryReport memory = report_memory();
-    const auto* limits = static_cast<const TmpfsLimits*>(fs.type_data);
-    uint64_t pages = limits && limits->max_pages ? limits->max_pages : memory.total_pages / 2;
-    uint64_t inodes = limits && limits->max_inodes ? limits->max_inodes : memory.total_pages / 2;
     out.f_bsize = static_cast<int64_t>(kPageSize);
     out.f_frsize = static_cast<int64_t>(kPageSize);
-    out.f_blocks = pages;
-    // File pages are not counted per instance yet: what is free is what
-    // the machine has free, within the instance's size.
-    out.f_bfree = out.f_bavail = memory.free_pages < pages ? memory.free_pages : pages;
-    out.f_files = inodes;
-    uint64_t used = fs.live_inodes();
-    out.f_ffree = used < inodes ? inodes - used : 0;
+    MemoryReport memory = report_memory();
+    uint64_t pages = fs.max_pages(), inodes = fs.max_inodes();
+    if (pages != FileSystem::kUnlimited) {
+        uint64_t used = fs.used_pages();
+        if (pages) {
+            out.f_blocks = pages;
+            out.f_bfree = used < pages ? pages - used : 0;
+        } else {
+            out.f_blocks = memory.total_pages / 2;
+            out.f_bfree = memory.free_pages < out.f_blocks ? memory.free_pages : out.f_blocks;
+        }
+        out.f_bavail = out.f_bfree;
+    }
+    if (inodes != FileSystem::kUnlimited) {
+        out.f_files = inodes ? inodes : memory.total_pages / 2;
+        uint64_t used = fs.used_inodes();
+        out.f_ffree = used < out.f_files ? out.f_files - used : 0;
+    }
 }
-
-void tmpfs_destroy(FileSystem& fs) { delete static_cast<TmpfsLimits*>(fs.type_data); }
 
 bool parse_number(StringView text, unsigned base, uint64_t& value) {
     if (text.is_empty())
@@ -76,16 +78,18 @@ bool parse_number(StringView text, unsigned base, uint64_t& value) {
     return true;
 }
 
-// tmpfs options: size=N[kmg%] is approximated without '%', nr_inodes=N,
-// mode=octal, uid=N, gid=N; anything else is EINVAL as Linux's
-// "tmpfs: Unknown parameter".
+// tmpfs options: size=N[kmg] or N% of RAM, nr_inodes=N[kmg], mode=octal,
+// uid=N, gid=N; anything else is EINVAL as Linux's "tmpfs: Unknown
+// parameter". Without size= / nr_inodes=, Linux's defaults: half of RAM,
+// and one inode per page of that half (shmem_default_max_*); 0 means none.
 Result<FileSystemType::Instance> tmpfs_create(const FileSystemType& type, uint64_t device_id,
                                               const MountRequest& request) {
     uint32_t mode = 01777;
     // Linux's shmem defaults the root's owner to the mounter's fsuid/fsgid.
     uint32_t uid = request.credentials ? request.credentials->euid : 0;
     uint32_t gid = request.credentials ? request.credentials->egid : 0;
-    TmpfsLimits limits;
+    MemoryReport memory = report_memory();
+    uint64_t max_pages = memory.total_pages / 2, max_inodes = memory.total_pages / 2;
     StringView options = request.options;
     size_t position = 0;
     while (position < options.length()) {
@@ -106,12 +110,10 @@ Result<FileSystemType::Instance> tmpfs_create(const FileSystemType& type, uint64
             if (!parse_number(value, 10, number) || number > 0xfffffffeu)
                 return EINVAL;
             (key == StringView("uid") ? uid : gid) = static_cast<uint32_t>(number);
-        } else if (key == StringView("nr_inodes")) {
-            if (!parse_number(value, 10, number))
-                return EINVAL;
-            limits.max_inodes = number;
-        } else if (key == StringView("size")) {
+        } else if (key == StringView("nr_inodes") || key == StringView("size")) {
+            // memparse's suffixes; size= also takes a percentage of RAM.
             uint64_t scale = 1;
+            bool percent = false;
             if (!value.is_empty()) {
                 char suffix = value[value.length() - 1];
                 if (suffix == 'k' || suffix == 'K')
@@ -120,12 +122,20 @@ Result<FileSystemType::Instance> tmpfs_create(const FileSystemType& type, uint64
                     scale = 1ull << 20;
                 else if (suffix == 'g' || suffix == 'G')
                     scale = 1ull << 30;
-                if (scale != 1)
+                else if (suffix == '%' && key == StringView("size"))
+                    percent = true;
+                if (scale != 1 || percent)
                     value = value.substring(0, value.length() - 1);
             }
             if (!parse_number(value, 10, number) || number > ~0ull / scale)
                 return EINVAL;
-            limits.max_pages = (number * scale + kPageSize - 1) / kPageSize;
+            number *= scale;
+            uint64_t limit = key == StringView("nr_inodes") ? number
+                             : percent ? memory.total_pages * number / 100
+                                       : (number + kPageSize - 1) / kPageSize;
+            if (number == 0)
+                limit = FileSystem::kUnlimited;
+            (key == StringView("size") ? max_pages : max_inodes) = limit;
         } else {
             return EINVAL;
         }
@@ -133,17 +143,9 @@ Result<FileSystemType::Instance> tmpfs_create(const FileSystemType& type, uint64
     auto* fs = new (std::nothrow) FileSystem(device_id, request.flags & MS_RDONLY, &type);
     if (!fs)
         return ENOMEM;
-    if (limits.max_pages || limits.max_inodes) {
-        auto* stored = new (std::nothrow) TmpfsLimits(limits);
-        if (!stored) {
-            delete fs;
-            return ENOMEM;
-        }
-        fs->type_data = stored;
-    }
+    fs->set_limits(max_pages, max_inodes);
     auto root = Inode::try_create(*fs, InodeType::Directory, mode, uid, gid);
     if (root.is_error()) {
-        tmpfs_destroy(*fs);
         delete fs;
         return root.error();
     }
@@ -174,8 +176,8 @@ void free_file_system(FileSystem& fs) {
 
 // Linux's rootfs is a tmpfs instance (CONFIG_TMPFS, no root= given): its
 // statfs shows TMPFS_MAGIC, and /proc/mounts calls it "rootfs".
-const FileSystemType g_rootfs_type{"rootfs", TMPFS_MAGIC, rootfs_create, tmpfs_statfs, nullptr, tmpfs_destroy};
-const FileSystemType g_tmpfs_type{"tmpfs", TMPFS_MAGIC, tmpfs_create, tmpfs_statfs, nullptr, tmpfs_destroy};
+const FileSystemType g_rootfs_type{"rootfs", TMPFS_MAGIC, rootfs_create, tmpfs_statfs, nullptr, nullptr};
+const FileSystemType g_tmpfs_type{"tmpfs", TMPFS_MAGIC, tmpfs_create, tmpfs_statfs, nullptr, nullptr};
 
 void set_memory_reporter(MemoryReport (*reporter)()) { g_memory_reporter = reporter; }
 

@@ -18,15 +18,16 @@ size_t smaller(uint64_t a, uint64_t b) { return static_cast<size_t>(a < b ? a : 
 
 } // namespace
 
-Result<PageStore*> PageStore::try_create() {
+Result<PageStore*> PageStore::try_create(FileSystem* fs) {
     auto* store = new (std::nothrow) PageStore;
     if (!store)
         return ENOMEM;
+    store->m_fs = fs;
     return store;
 }
 
-Result<PageStore*> PageStore::try_create_copy(const FileContents& source) {
-    PageStore* store = TRY(try_create());
+Result<PageStore*> PageStore::try_create_copy(const FileContents& source, FileSystem* fs) {
+    PageStore* store = TRY(try_create(fs));
     uint64_t size = source.size();
     for (uint64_t offset = 0; offset < size; offset += kSize) {
         auto page = store->get_page_locked(offset / kSize);
@@ -113,7 +114,15 @@ Result<uint64_t*> PageStore::slot_for_locked(uint64_t index) {
 Result<PageId> PageStore::get_page_locked(uint64_t index) {
     uint64_t* slot = TRY(slot_for_locked(index));
     if (!*slot) {
-        *slot = TRY(page_frames::allocate());
+        if (m_fs)
+            TRY(m_fs->charge_pages(1)); // ENOSPC: the file system is full
+        auto page = page_frames::allocate();
+        if (page.is_error()) {
+            if (m_fs)
+                m_fs->uncharge_pages(1);
+            return page.error();
+        }
+        *slot = page.value();
         ++m_pages;
         fs_stats::note_file_pages(+1);
     }
@@ -129,6 +138,8 @@ void PageStore::trim_locked(uint64_t& slot, unsigned level, uint64_t base, uint6
             page_frames::unref(slot);
             slot = 0;
             --m_pages;
+            if (m_fs)
+                m_fs->uncharge_pages(1);
             fs_stats::note_file_pages(-1);
         }
         return;

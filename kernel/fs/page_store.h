@@ -33,11 +33,12 @@ inline constexpr uint64_t kMaxFileSize = INT64_MAX;
 
 class PageStore final : public FileContents {
 public:
-    // An empty store; ENOMEM.
-    static Result<PageStore*> try_create();
+    // An empty store; ENOMEM. Its pages are charged to `fs` (the file's
+    // file system, FileSystem::charge_pages: ENOSPC past tmpfs's size=).
+    static Result<PageStore*> try_create(FileSystem* fs = nullptr);
     // A store holding a copy of `source` (the initramfs bytes of a file
     // about to be modified or mapped shared).
-    static Result<PageStore*> try_create_copy(const FileContents& source);
+    static Result<PageStore*> try_create_copy(const FileContents& source, FileSystem* fs = nullptr);
     ~PageStore() override;
 
     uint64_t size() const override;
@@ -88,6 +89,7 @@ private:
     // empty; `base` is the first index the slot covers.
     void trim_locked(uint64_t& slot, unsigned level, uint64_t base, uint64_t first);
 
+    FileSystem* m_fs = nullptr; // charged for every allocated page
     mutable Spinlock m_lock{"file data", LockRank::FileData};
     uint64_t m_size = 0;
     uint64_t m_root = 0; // Node* when m_height > 0, else the PageId of page 0

@@ -548,7 +548,7 @@ void format_meminfo(const SystemInfo& s, TextBuffer& out) {
     kb_line(out, "MemFree:", s.free_bytes);
     kb_line(out, "MemAvailable:", s.free_bytes);
     kb_line(out, "Buffers:", 0);
-    kb_line(out, "Cached:", 0);
+    kb_line(out, "Cached:", s.shmem_bytes); // Linux counts shmem/tmpfs pages in Cached too
     kb_line(out, "SwapCached:", 0);
     kb_line(out, "Active:", s.user_bytes);
     kb_line(out, "Inactive:", 0);
