@@ -239,6 +239,12 @@ private:
     Result<RefPtr<Inode>> inode_at(FsProcess& process, int dirfd, StringView path, int flags, bool follow = true);
     Result<RefPtr<OpenFile>> open_file_locked(FsProcess& process, int dirfd, StringView path, int flags,
                                               uint32_t mode);
+    // The prologue of every call that makes a name (mkdir, mknod, symlink,
+    // link): walks to `path`'s parent; EEXIST when the last component is
+    // "/", "." or ".." or names anything (a dangling symlink too); ENOENT
+    // for a trailing slash unless a directory is being made (it asks for
+    // one). The returned walk has the parent and the new name.
+    Result<PathWalk> walk_to_new_name_locked(FsProcess& process, int dirfd, StringView path, bool making_directory);
     // A new inode owned by the caller (fsuid/fsgid, S_ISGID directories
     // pass their group on), linked as `name` in `parent`.
     Result<RefPtr<Inode>> create_locked(FsProcess& process, Inode& parent, StringView name, InodeType type,

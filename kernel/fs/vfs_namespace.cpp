@@ -89,14 +89,22 @@ Result<RefPtr<Inode>> Vfs::create_locked(FsProcess& process, Inode& parent, Stri
     return inode;
 }
 
-Result<void> Vfs::mkdir_at(FsProcess& process, int dirfd, StringView path, uint32_t mode) {
-    SpinlockGuard guard(m_namespace_lock);
+Result<PathWalk> Vfs::walk_to_new_name_locked(FsProcess& process, int dirfd, StringView path,
+                                              bool making_directory) {
     RefPtr<Inode> base = TRY(base_directory(process, dirfd, path));
     PathWalk walked = TRY(walk_locked(process.credentials, *base, path, false, true, WalkMode::Parent));
     // "/", "." and ".." exist already; so does any name found, whatever
-    // its type (a dangling symlink too). A trailing slash is fine here.
+    // its type (a dangling symlink too).
     if (walked.last_type != LastComponent::Normal || walked.parent->find_entry(walked.last_name.view()))
         return EEXIST;
+    if (walked.trailing_slash && !making_directory)
+        return ENOENT;
+    return walked;
+}
+
+Result<void> Vfs::mkdir_at(FsProcess& process, int dirfd, StringView path, uint32_t mode) {
+    SpinlockGuard guard(m_namespace_lock);
+    PathWalk walked = TRY(walk_to_new_name_locked(process, dirfd, path, true));
     // vfs_mkdir keeps only the permission and sticky bits of the request.
     mode = (mode & (0777 | S_ISVTX)) & ~process.umask;
     TRY(create_locked(process, *walked.parent, walked.last_name.view(), InodeType::Directory, mode));
@@ -117,13 +125,7 @@ Result<void> Vfs::mknod_at(FsProcess& process, int dirfd, StringView path, uint3
     default: return EINVAL;
     }
     SpinlockGuard guard(m_namespace_lock);
-    RefPtr<Inode> base = TRY(base_directory(process, dirfd, path));
-    PathWalk walked = TRY(walk_locked(process.credentials, *base, path, false, true, WalkMode::Parent));
-    if (walked.last_type != LastComponent::Normal || walked.parent->find_entry(walked.last_name.view()))
-        return EEXIST;
-    // A trailing slash asks for a directory, which mknod does not make.
-    if (walked.trailing_slash)
-        return ENOENT;
+    PathWalk walked = TRY(walk_to_new_name_locked(process, dirfd, path, false));
     bool device_node = type == InodeType::CharDevice || type == InodeType::BlockDevice;
     if (device_node) {
         // vfs_mknod: may_create first, then CAP_MKNOD.
@@ -186,12 +188,7 @@ Result<void> Vfs::symlink_at(FsProcess& process, StringView target, int dirfd, S
     if (target.is_empty())
         return ENOENT; // getname("") for the old name
     SpinlockGuard guard(m_namespace_lock);
-    RefPtr<Inode> base = TRY(base_directory(process, dirfd, path));
-    PathWalk walked = TRY(walk_locked(process.credentials, *base, path, false, true, WalkMode::Parent));
-    if (walked.last_type != LastComponent::Normal || walked.parent->find_entry(walked.last_name.view()))
-        return EEXIST;
-    if (walked.trailing_slash)
-        return ENOENT;
+    PathWalk walked = TRY(walk_to_new_name_locked(process, dirfd, path, false));
     // Symlinks are 0777 whatever the umask.
     RefPtr<Inode> link = TRY(create_locked(process, *walked.parent, walked.last_name.view(), InodeType::Symlink, 0777));
     TRY(link->set_symlink_target(target));
@@ -210,13 +207,8 @@ Result<void> Vfs::link_at(FsProcess& process, int old_dirfd, StringView old_path
         flags &= ~AT_EMPTY_PATH;
     SpinlockGuard guard(m_namespace_lock);
     RefPtr<Inode> inode = TRY(inode_at(process, old_dirfd, old_path, flags, flags & AT_SYMLINK_FOLLOW));
-    RefPtr<Inode> base = TRY(base_directory(process, new_dirfd, new_path));
-    PathWalk walked = TRY(walk_locked(process.credentials, *base, new_path, false, true, WalkMode::Parent));
+    PathWalk walked = TRY(walk_to_new_name_locked(process, new_dirfd, new_path, false));
     Inode& directory = *walked.parent;
-    if (walked.last_type != LastComponent::Normal || directory.find_entry(walked.last_name.view()))
-        return EEXIST;
-    if (walked.trailing_slash)
-        return ENOENT;
     if (directory.fs().is_read_only())
         return EROFS;
     if (&directory.fs() != &inode->fs())
