@@ -13,8 +13,10 @@
 // out later, then drop the macros so our constants are what the names mean.
 // (Some also exist as global enumerators in glibc; code that uses both
 // worlds refers to ours from inside namespace charon::proc.)
+#include <climits>
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -108,6 +110,21 @@
 #undef SI_KERNEL
 #undef SI_QUEUE
 #undef SI_TKILL
+#undef SI_TIMER
+#undef CLOCK_REALTIME
+#undef CLOCK_MONOTONIC
+#undef CLOCK_PROCESS_CPUTIME_ID
+#undef CLOCK_THREAD_CPUTIME_ID
+#undef CLOCK_BOOTTIME
+#undef CLOCK_REALTIME_ALARM
+#undef CLOCK_BOOTTIME_ALARM
+#undef CLOCK_TAI
+#undef SIGEV_SIGNAL
+#undef SIGEV_NONE
+#undef SIGEV_THREAD
+#undef SIGEV_THREAD_ID
+#undef TIMER_ABSTIME
+#undef DELAYTIMER_MAX
 #undef SI_USER
 #undef WCONTINUED
 #undef WEXITED
@@ -203,6 +220,7 @@ inline constexpr int SI_USER = 0;  // kill()
 inline constexpr int SI_KERNEL = 0x80;  // sent by the kernel
 inline constexpr int SI_QUEUE = -1;  // sigqueue()
 inline constexpr int SI_TKILL = -6;  // tkill()/tgkill()
+inline constexpr int SI_TIMER = -2;  // a POSIX timer expired
 inline constexpr int CLD_EXITED = 1;
 inline constexpr int CLD_KILLED = 2;
 inline constexpr int CLD_DUMPED = 3;
@@ -279,11 +297,24 @@ struct SigInfo {
             uint64_t addr;
             int16_t addr_lsb;
         } fault;
+        struct {
+            int32_t tid; // the timer id (si_timerid)
+            int32_t overrun;
+            uint64_t value; // sigev_value
+        } timer;
         uint8_t raw[112];
     } f{};
 };
 static_assert(sizeof(SigInfo) == 128);
 static_assert(offsetof(SigInfo, f) == 16);
+
+// POSIX timers (timer_create): clock ids (linux/time.h), sigev_notify.
+inline constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2,
+                     CLOCK_THREAD_CPUTIME_ID = 3, CLOCK_BOOTTIME = 7, CLOCK_REALTIME_ALARM = 8,
+                     CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
+inline constexpr int SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4;
+inline constexpr int TIMER_ABSTIME = 1;
+inline constexpr int DELAYTIMER_MAX = 0x7fffffff; // overrun counts saturate here
 
 struct TimeVal {
     int64_t tv_sec = 0;

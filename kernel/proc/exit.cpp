@@ -157,6 +157,7 @@ void ProcessTable::do_exit(Thread& t, int status) {
         if (group_dead) {
             timers = p.m_timers;
             p.m_timers = 0;
+            delete_timers(p); // POSIX timers: nothing more is generated into a dead group
         }
         mm = t.m_address_space;
         if (t.m_clear_child_tid && mm->users > 1)

@@ -126,6 +126,27 @@ struct ProcessStats {
     int64_t memory_kb = 0;      // current RSS as reported by note_rss
     uint64_t forks = 0, exits = 0, reaps = 0;
     int user_accounts = 0; // real uids with a process or a queued signal
+    uint64_t posix_timers = 0; // timer_create timers alive
+};
+
+// timer_create's sigevent, as the syscall layer copied it (Linux's default
+// when none is given: SIGEV_SIGNAL, SIGALRM, the timer id as the value).
+struct TimerEvent {
+    int notify = SIGEV_SIGNAL;
+    int signo = SIGALRM;
+    uint64_t value = 0;
+    pid_t tid = 0; // SIGEV_THREAD_ID
+};
+// The wall clocks at one instant, read by the kernel (the core knows the
+// CPU clocks itself).
+struct ClockReadings {
+    uint64_t realtime = 0, monotonic = 0, boottime = 0;
+};
+// An itimerspec/itimerval in ns: `value` is the time left (0: disarmed),
+// or with TIMER_ABSTIME the absolute expiry.
+struct TimerSetting {
+    uint64_t value = 0;
+    uint64_t interval = 0;
 };
 
 class ProcessTable {
@@ -234,6 +255,29 @@ public:
     // The frame for a Handler decision is built: block sa_mask (and the
     // signal itself unless SA_NODEFER).
     void signal_delivered(Thread& thread, int sig, const KSigaction& action);
+
+    // --- POSIX timers and CPU interval timers (timer.cpp) ----------------------
+    // timer_create: `clock` is one the kernel can time (REALTIME, MONOTONIC,
+    // BOOTTIME, TAI, the two CPU clocks; the *_ALARM ones fail here with
+    // EOPNOTSUPP, as Linux without a wake-capable RTC). `event` null: the
+    // default sigevent. In Linux's order: EAGAIN past RLIMIT_SIGPENDING (the
+    // timer's siginfo is preallocated and counts for its whole life); then
+    // an id is used up, even if EINVAL follows for a bad sigevent (a
+    // SIGEV_THREAD_ID tid outside the caller's thread group, a bad signal).
+    Result<int> timer_create(Thread& caller, int clock, const TimerEvent* event);
+    // timer_settime: returns the old setting. A disarm or re-arm makes a
+    // signal of this timer still queued be dropped at delivery (Linux 6.x).
+    Result<TimerSetting> timer_settime(Thread& caller, int id, bool absolute, const TimerSetting& fresh,
+                                       const ClockReadings& now);
+    Result<TimerSetting> timer_gettime(Thread& caller, int id, const ClockReadings& now);
+    Result<int> timer_getoverrun(Thread& caller, int id);
+    Result<void> timer_delete(Thread& caller, int id);
+    // The kernel's timer thread: fire every wall-clock timer due at `now`;
+    // returns the ns until the next one is due (~0: none armed).
+    uint64_t expire_timers(const ClockReadings& now);
+    // setitimer/getitimer ITIMER_VIRTUAL (1) and ITIMER_PROF (2): returns
+    // the old setting; `fresh` null only reads. They fire in account_cpu.
+    TimerSetting cpu_itimer(Thread& caller, int which, const TimerSetting* fresh);
 
     // --- process groups, sessions, terminal hook -----------------------------
     Result<void> setpgid(Thread& caller, pid_t pid, pid_t pgid);
@@ -405,6 +449,19 @@ private:
     void send_to_group_members(ProcessGroup& group, int sig);
     Result<void> group_send(Thread* sender, int sig, const SigInfo& info, Process& target);
     SigInfo user_siginfo(int sig, int code, Thread* sender);
+    void release_queued(QueuedSignal& queued, Process& owner);
+
+    // POSIX timers, CPU itimers (timer.cpp)
+    PosixTimer* find_timer(Process& process, int id);
+    uint64_t timer_now(PosixTimer& timer, const ClockReadings* now);
+    TimerSetting timer_setting(PosixTimer& timer, uint64_t now);
+    void arm_timer(PosixTimer& timer, uint64_t expires);
+    void disarm_timer(PosixTimer& timer);
+    void fire_timer(PosixTimer& timer, uint64_t now);
+    void queue_timer_signal(PosixTimer& timer);
+    void free_timer(PosixTimer& timer);
+    void delete_timers(Process& process);
+    void check_cpu_timers(Process& process);
 
     // stats
     void recount_thread(Thread& thread);
@@ -435,6 +492,8 @@ private:
     uint64_t m_cpu_ns = 0;
     int64_t m_memory_kb = 0;
     uint64_t m_forks = 0, m_exits = 0, m_reaps = 0;
+    IntrusiveList<PosixTimer, &PosixTimer::armed_node> m_armed_timers;
+    uint64_t m_posix_timers = 0;
 };
 
 } // namespace charon::proc

@@ -41,10 +41,40 @@ struct UserAccount {
 
 // A queued siginfo. Standard signals have at most one per pending set;
 // real-time signals one per instance.
+struct PosixTimer;
+
 struct QueuedSignal {
     ListNode node;
     SigInfo info;
     UserAccount* account = nullptr;
+    // A POSIX timer's preallocated entry (Linux SIGQUEUE_PREALLOC): it stays
+    // with its timer when dequeued or flushed. Null for an ordinary entry,
+    // including one whose timer was deleted while it was queued.
+    PosixTimer* timer = nullptr;
+    // Queued before its timer was re-armed or deleted: dropped at delivery
+    // (Linux 6.x posixtimer_deliver_signal's signal sequence check).
+    bool stale = false;
+};
+
+// A POSIX per-process timer (timer_create; Linux's k_itimer). Times are ns
+// on the timer's own clock; the core is handed the wall clocks' readings and
+// knows the CPU clocks itself.
+struct PosixTimer {
+    ListNode process_node; // Process::m_posix_timers
+    ListNode armed_node;   // ProcessTable::m_armed_timers: armed, signalling, on a wall clock
+    Process* process = nullptr;
+    int id = 0;
+    int clock = 0;       // CLOCK_* (abi.h)
+    pid_t cpu_tid = 0;   // CLOCK_THREAD_CPUTIME_ID: the thread whose CPU time it counts
+    int notify = 0;      // SIGEV_SIGNAL, SIGEV_NONE or SIGEV_THREAD_ID (SIGEV_THREAD acts as SIGEV_SIGNAL)
+    pid_t target_tid = 0; // SIGEV_THREAD_ID
+    int signo = 0;
+    uint64_t value = 0;   // sigev_value
+    uint64_t expires = 0; // 0: disarmed
+    uint64_t interval = 0;
+    int overrun = 0;      // expiries while the signal was queued (si_overrun at delivery)
+    int overrun_last = 0; // timer_getoverrun: the delivered signal's si_overrun
+    QueuedSignal* sigq = nullptr; // preallocated at create, charged to RLIMIT_SIGPENDING
 };
 
 struct PendingSet {
@@ -81,6 +111,7 @@ enum class Resource : uint8_t {
     VforkParent,     // a vfork parent waiting for release
     Pid,             // tids of the group (leader's pid included)
     QueuedSignal,    // siginfo entries queued to this process or its threads
+    PosixTimer,      // timer_create timers
     Count,
 };
 
@@ -254,6 +285,7 @@ public:
     int user_queued_signals() const;
     // Tasks of this process's real user (RLIMIT_NPROC's count).
     int user_tasks() const;
+    int posix_timer_count() const { return m_posix_timer_count; }
 
 private:
     friend class ProcessTable;
@@ -311,6 +343,19 @@ private:
 
     bool m_is_subreaper = false;
     bool m_did_exec = false;
+
+    // POSIX timers (timer_create): per process, deleted by exec and at
+    // group death, not inherited. Ids count up from 0 and survive exec
+    // (Linux's signal_struct next_posix_timer_id).
+    IntrusiveList<PosixTimer, &PosixTimer::process_node> m_posix_timers;
+    int m_posix_timer_count = 0;
+    int m_next_timer_id = 0;
+    int m_armed_cpu_timers = 0; // armed signalling timers on a CPU clock (checked in account_cpu)
+    // setitimer ITIMER_VIRTUAL (user CPU) and ITIMER_PROF (user + system
+    // CPU): absolute expiry on the process's clock, 0 disarmed; not
+    // inherited by fork, kept across exec (Linux signal_struct it[]).
+    uint64_t m_itimer_expires[2] = {};
+    uint64_t m_itimer_interval[2] = {};
 
     // Resources.
     SharedRef* m_file_table = nullptr;

@@ -191,11 +191,21 @@ void ProcessTable::flush_pending(PendingSet& pending, SigSet set, Process& owner
         if (!set.contains(q.info.si_signo))
             continue;
         decltype(pending.queue)::remove(q);
-        q.account->queued_signals--;
-        put_account(q.account);
-        owner.m_ledger.release(Resource::QueuedSignal);
-        proc_delete(&q);
+        release_queued(q, owner);
     }
+}
+
+// An entry left its pending queue: a timer's own stays with the timer (and
+// stays charged to RLIMIT_SIGPENDING), any other is freed.
+void ProcessTable::release_queued(QueuedSignal& q, Process& owner) {
+    if (q.timer) {
+        q.stale = false;
+        return;
+    }
+    q.account->queued_signals--;
+    put_account(q.account);
+    owner.m_ledger.release(Resource::QueuedSignal);
+    proc_delete(&q);
 }
 
 void ProcessTable::flush_signal(Process& p, SigSet set) {
@@ -528,10 +538,17 @@ int ProcessTable::dequeue_from(PendingSet& pending, SigSet mask, SigInfo& info, 
     if (first) {
         info = first->info;
         decltype(pending.queue)::remove(*first);
-        first->account->queued_signals--;
-        put_account(first->account);
-        owner.m_ledger.release(Resource::QueuedSignal);
-        proc_delete(first);
+        bool stale = first->stale;
+        if (PosixTimer* tm = first->timer; tm && !stale) {
+            // Linux posixtimer_deliver_signal: the overruns counted while
+            // queued go out now and become timer_getoverrun's answer.
+            info.f.timer.overrun = tm->overrun;
+            tm->overrun_last = tm->overrun;
+            tm->overrun = 0;
+        }
+        release_queued(*first, owner);
+        if (stale) // a re-armed or deleted timer's signal is dropped (Linux 6.x)
+            return dequeue_from(pending, mask, info, owner);
     } else {
         // The siginfo was lost to the queue limit (or allocation).
         info = SigInfo();

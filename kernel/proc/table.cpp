@@ -28,6 +28,7 @@ ProcessTable::~ProcessTable() {
             ChildList::remove(p);
         if (p.group_node.is_linked())
             MemberList::remove(p);
+        delete_timers(p);
         flush_pending(p.m_shared_pending, ~SigSet(), p);
         while (Thread* t = p.m_threads.first()) {
             Thread::GroupList::remove(*t);
@@ -1023,6 +1024,7 @@ Result<void> ProcessTable::exec_commit(Thread& thread, uint64_t new_address_spac
         }
         release_vfork_parent(p);
         p.m_did_exec = true;
+        delete_timers(p); // POSIX timers die with the image (Linux exit_itimers); itimers stay
 
         old_mm = thread.m_address_space;
         mm->handle = new_address_space;
@@ -1090,6 +1092,10 @@ void ProcessTable::account_cpu(Thread& thread, uint64_t user_ns, uint64_t system
     thread.m_user_ns += user_ns;
     thread.m_system_ns += system_ns;
     m_cpu_ns += user_ns + system_ns;
+    // The CPU-time timers are checked where CPU time is charged.
+    Process& p = thread.process();
+    if (p.m_armed_cpu_timers || p.m_itimer_expires[0] || p.m_itimer_expires[1])
+        check_cpu_timers(p);
 }
 
 void ProcessTable::account_context_switch(Thread& thread, bool voluntary) {
@@ -1227,6 +1233,7 @@ ProcessStats ProcessTable::stats() {
     s.forks = m_forks;
     s.exits = m_exits;
     s.reaps = m_reaps;
+    s.posix_timers = m_posix_timers;
     return s;
 }
 

@@ -43,6 +43,7 @@ struct CharonStats {
     uint64_t file_store_bytes;    // of heap_bytes, what holds file data (contents objects, index nodes)
     uint64_t user_accounts;       // per-uid accounts of the lifecycle core (real uids in use)
     uint64_t user_tasks;          // RLIMIT_NPROC's count for the caller's real uid
+    uint64_t posix_timers;        // timer_create timers alive
 };
 } // namespace
 
@@ -75,6 +76,7 @@ static Result<long> sys_charon_stats(SyscallArgs const& args) {
     s.file_store_bytes = fs_stats::file_store_bytes();
     s.user_accounts = static_cast<uint64_t>(ps.user_accounts);
     s.user_tasks = static_cast<uint64_t>(task::current_thread().process().user_tasks());
+    s.posix_timers = ps.posix_timers;
     size_t size = args.arg[1] < sizeof(s) ? args.arg[1] : sizeof(s);
     TRY(copy_to_user(args.arg[0], &s, size));
     return static_cast<long>(sizeof(s));

@@ -16,7 +16,8 @@ namespace charon {
 namespace {
 
 constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
-              CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7;
+              CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
+              CLOCK_TAI = 11;
 constexpr int TIMER_ABSTIME = 1;
 constexpr uint64_t ns_per_s = 1000000000ull;
 
@@ -76,6 +77,7 @@ Result<uint64_t> clock_ns(int clock) {
     switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
+    case CLOCK_TAI: // no leap-second offset is ever set here (Linux's tai_offset 0)
         return task::realtime_ns();
     case CLOCK_MONOTONIC:
     case CLOCK_MONOTONIC_RAW:
@@ -259,16 +261,27 @@ Result<uint64_t> timeval_ns(const TimeVal& tv) {
     return static_cast<uint64_t>(tv.tv_sec) * ns_per_s + static_cast<uint64_t>(tv.tv_usec) * 1000;
 }
 
+// ITIMER_VIRTUAL / ITIMER_PROF: the core keeps them on the process's CPU
+// clocks and fires them where CPU time is charged (account_cpu).
+ITimerVal cpu_itimer(int which, const proc::TimerSetting* fresh) {
+    task::sync_accounting(); // the CPU time up to now
+    proc::TimerSetting old = task::table().cpu_itimer(task::current_thread(), which, fresh);
+    return ITimerVal{to_timeval(old.interval), to_timeval(old.value)};
+}
+
 } // namespace
 
 // getitimer(which, value)
 CHARON_SYSCALL(36, getitimer, sys_getitimer);
 static Result<long> sys_getitimer(SyscallArgs const& args) {
-    if (static_cast<int>(args.arg[0]) != ITIMER_REAL)
-        return static_cast<int>(args.arg[0]) == ITIMER_VIRTUAL || static_cast<int>(args.arg[0]) == ITIMER_PROF
-                   ? ENOTSUP
-                   : EINVAL;
-    ITimerVal v = current_real(task::extra_of(task::current_process()));
+    int which = static_cast<int>(args.arg[0]);
+    ITimerVal v;
+    if (which == ITIMER_REAL)
+        v = current_real(task::extra_of(task::current_process()));
+    else if (which == ITIMER_VIRTUAL || which == ITIMER_PROF)
+        v = cpu_itimer(which, nullptr);
+    else
+        return EINVAL;
     TRY(copy_to_user(args.arg[1], &v, sizeof(v)));
     return 0;
 }
@@ -277,16 +290,22 @@ static Result<long> sys_getitimer(SyscallArgs const& args) {
 CHARON_SYSCALL(38, setitimer, sys_setitimer);
 static Result<long> sys_setitimer(SyscallArgs const& args) {
     int which = static_cast<int>(args.arg[0]);
-    if (which != ITIMER_REAL)
-        return which == ITIMER_VIRTUAL || which == ITIMER_PROF ? ENOTSUP : EINVAL;
+    if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF)
+        return EINVAL;
     ITimerVal fresh{};
     if (args.arg[1])
         TRY(copy_from_user(&fresh, args.arg[1], sizeof(fresh)));
     uint64_t value = TRY(timeval_ns(fresh.value));
     uint64_t interval = TRY(timeval_ns(fresh.interval));
-    task::ProcessExtra& extra = task::extra_of(task::current_process());
-    ITimerVal old = current_real(extra);
-    task::set_real_timer(extra, value ? monotonic_ns() + value : 0, interval);
+    ITimerVal old;
+    if (which == ITIMER_REAL) {
+        task::ProcessExtra& extra = task::extra_of(task::current_process());
+        old = current_real(extra);
+        task::set_real_timer(extra, value ? monotonic_ns() + value : 0, interval);
+    } else {
+        proc::TimerSetting setting{value, interval};
+        old = cpu_itimer(which, &setting);
+    }
     if (args.arg[2])
         TRY(copy_to_user(args.arg[2], &old, sizeof(old)));
     return 0;

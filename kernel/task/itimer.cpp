@@ -1,7 +1,8 @@
-// ITIMER_REAL: one kernel thread sleeps until the earliest armed deadline
-// and sends SIGALRM (kernel-generated, as Linux's it_real_fn). Sending from
-// a thread rather than the timer interrupt keeps the core's locks out of
-// interrupt context.
+// ITIMER_REAL and the POSIX timers on wall clocks: one kernel thread sleeps
+// until the earliest armed deadline and sends SIGALRM (kernel-generated, as
+// Linux's it_real_fn) or has the core fire the POSIX timers due. Sending
+// from a thread rather than the timer interrupt keeps the core's locks out
+// of interrupt context.
 #include "lib/log.h"
 #include "sched/scheduler.h"
 #include "sched/wait.h"
@@ -28,47 +29,58 @@ void unlink_locked(ProcessExtra& extra) {
     extra.armed = false;
 }
 
+// Fires the ITIMER_REAL alarms due at `now`.
+void fire_real_timers(uint64_t now) {
+    for (;;) {
+        proc::pid_t pid = 0;
+        {
+            sched::detail::InterruptsOff off;
+            for (ProcessExtra* e = g_armed; e; e = e->itimer_next) {
+                if (e->real_deadline <= now) {
+                    pid = e->pid;
+                    if (e->real_interval) {
+                        // Linux advances by whole intervals (overruns coalesce).
+                        while (e->real_deadline <= now)
+                            e->real_deadline += e->real_interval;
+                    } else {
+                        unlink_locked(*e);
+                        e->real_deadline = 0;
+                    }
+                    break;
+                }
+            }
+        }
+        if (!pid)
+            return;
+        // No preemption between the lookup and the send: the process
+        // cannot be reaped (and freed) in between.
+        sched::preempt_disable();
+        if (proc::Process* p = table().find_process(pid))
+            (void)table().send_kernel_signal(*p, proc::SIGALRM);
+        sched::preempt_enable();
+    }
+}
+
 void timer_main(void*) {
     for (;;) {
-        uint64_t earliest = ~0ull;
+        {
+            sched::detail::InterruptsOff off;
+            g_changed = false; // a change from here on is seen by the sleep below
+        }
+        uint64_t now = monotonic_ns();
+        fire_real_timers(now);
+        // The POSIX timers on wall clocks: the core fires what is due and
+        // says when the next one is.
+        uint64_t next = table().expire_timers(clock_readings());
+        uint64_t earliest = next == ~0ull ? ~0ull : now + next;
         {
             sched::detail::InterruptsOff off;
             for (ProcessExtra* e = g_armed; e; e = e->itimer_next)
                 if (e->real_deadline < earliest)
                     earliest = e->real_deadline;
-            g_changed = false;
         }
         (void)sched::sleep_until([] { return g_changed; }, sched::BlockMode::Uninterruptible,
                                  earliest == ~0ull ? sched::Deadline::never() : sched::Deadline::at(earliest));
-        uint64_t now = monotonic_ns();
-        for (;;) {
-            proc::pid_t pid = 0;
-            {
-                sched::detail::InterruptsOff off;
-                for (ProcessExtra* e = g_armed; e; e = e->itimer_next) {
-                    if (e->real_deadline <= now) {
-                        pid = e->pid;
-                        if (e->real_interval) {
-                            // Linux advances by whole intervals (overruns coalesce).
-                            while (e->real_deadline <= now)
-                                e->real_deadline += e->real_interval;
-                        } else {
-                            unlink_locked(*e);
-                            e->real_deadline = 0;
-                        }
-                        break;
-                    }
-                }
-            }
-            if (!pid)
-                break;
-            // No preemption between the lookup and the send: the process
-            // cannot be reaped (and freed) in between.
-            sched::preempt_disable();
-            if (proc::Process* p = table().find_process(pid))
-                (void)table().send_kernel_signal(*p, proc::SIGALRM);
-            sched::preempt_enable();
-        }
     }
 }
 
@@ -101,6 +113,21 @@ void set_real_timer(ProcessExtra& extra, uint64_t deadline, uint64_t interval) {
     g_changed = true;
     if (g_timer_thread)
         sched::wake(*g_timer_thread);
+}
+
+void posix_timers_changed() {
+    ensure_thread();
+    sched::detail::InterruptsOff off;
+    g_changed = true;
+    if (g_timer_thread)
+        sched::wake(*g_timer_thread);
+}
+
+proc::ClockReadings clock_readings() {
+    proc::ClockReadings r;
+    r.monotonic = r.boottime = monotonic_ns(); // no suspend: the two agree
+    r.realtime = realtime_ns();
+    return r;
 }
 
 void cancel_real_timer(ProcessExtra& extra) {

@@ -160,6 +160,11 @@ void default_limits(Rlimit* limits);
 // ITIMER_REAL (itimer.cpp): arm (deadline 0 disarms) and disarm at group death.
 void set_real_timer(ProcessExtra&, uint64_t deadline, uint64_t interval);
 void cancel_real_timer(ProcessExtra&);
+// A POSIX timer on a wall clock was armed: the timer thread recomputes its
+// next wake-up (itimer.cpp).
+void posix_timers_changed();
+// The wall clocks now, for the core's timer calls.
+proc::ClockReadings clock_readings();
 
 // The return-to-user signal path (signal.cpp).
 void return_to_user(arch::SyscallFrame& frame);

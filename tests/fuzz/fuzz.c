@@ -537,6 +537,11 @@ static const struct call g_calls[] = {
     C(202, 4, "futex", A_BUF, A_INT, A_INT, A_TIME, A_BUF, A_INT),
     C(217, 2, "getdents64", A_FD, A_BUF, A_LEN),
     C(218, 1, "set_tid_address", A_PTR),
+    C(222, 1, "timer_create", A_INT, A_STRUCT, A_BUF),
+    C(223, 1, "timer_settime", A_INT, A_FLAGS, A_STRUCT, A_BUF),
+    C(224, 1, "timer_gettime", A_INT, A_BUF),
+    C(225, 1, "timer_getoverrun", A_INT),
+    C(226, 1, "timer_delete", A_INT),
     C(228, 2, "clock_gettime", A_INT, A_BUF),
     C(229, 1, "clock_getres", A_INT, A_BUF),
     C(230, 1, "clock_nanosleep", A_INT, A_FLAGS, A_TIME, A_BUF),
@@ -1058,7 +1063,7 @@ struct stats {
     unsigned long long version, free_frames, usable_frames, live_kernel_stacks, live_kernel_threads, processes,
         zombies, threads, tasks, file_tables, open_files, pipes, inodes, address_spaces, mapped_user_pages,
         page_table_pages, heap_bytes, heap_slab_frames, kernel_page_table_pages, file_pages, shared_anonymous_pages,
-        file_store_bytes;
+        file_store_bytes, posix_timers;
 };
 
 /* 1 when *s was filled, 0 without charon_stats, -1 when the kernel's
@@ -1122,6 +1127,7 @@ static int compare(const struct stats *a, const struct stats *b, char *why, size
     SAME(address_spaces);
     SAME(mapped_user_pages);
     SAME(shared_anonymous_pages);
+    SAME(posix_timers);
 #undef SAME
     /* What a worker wrote into a file that outlives the epoch (an archive
      * file such as /etc/passwd, turned into a page store, grown, its index

@@ -586,7 +586,7 @@ struct t_charon_stats {
     unsigned long long version, free_frames, usable_frames, live_kernel_stacks, live_kernel_threads, processes,
         zombies, threads, tasks, file_tables, open_files, pipes, inodes, address_spaces, mapped_user_pages,
         page_table_pages, heap_bytes, heap_slab_frames, kernel_page_table_pages, file_pages,
-        shared_anonymous_pages, file_store_bytes, user_accounts, user_tasks;
+        shared_anonymous_pages, file_store_bytes, user_accounts, user_tasks, posix_timers;
 };
 static inline int t_charon_stats(struct t_charon_stats *s)
 {
@@ -656,6 +656,7 @@ static inline void t_charon_expect_baseline(const struct t_charon_stats *base)
     CHECK_EQ(now.file_store_bytes, base->file_store_bytes);
     CHECK_EQ(now.user_accounts, base->user_accounts);
     CHECK_EQ(now.user_tasks, base->user_tasks);
+    CHECK_EQ(now.posix_timers, base->posix_timers);
 }
 
 /* After a workload bigger than anything before the snapshot (a fork bomb,
@@ -692,6 +693,7 @@ static inline void t_charon_expect_baseline_after_peak(const struct t_charon_sta
     CHECK_EQ(now.page_table_pages - now.kernel_page_table_pages,
              base->page_table_pages - base->kernel_page_table_pages);
     CHECK_EQ(now.heap_bytes, base->heap_bytes);
+    CHECK_EQ(now.posix_timers, base->posix_timers);
     CHECK_EQ(frames, base_frames);
     CHECK_EQ(now.user_accounts, base->user_accounts);
     CHECK_EQ(now.user_tasks, base->user_tasks);
