@@ -277,7 +277,8 @@ public:
     uint64_t expire_timers(const ClockReadings& now);
     // setitimer/getitimer ITIMER_VIRTUAL (1) and ITIMER_PROF (2): returns
     // the old setting; `fresh` null only reads. They fire in account_cpu.
-    TimerSetting cpu_itimer(Thread& caller, int which, const TimerSetting* fresh);
+    // `tick_ns`: the accounting tick, which Linux adds to a new value.
+    TimerSetting cpu_itimer(Thread& caller, int which, const TimerSetting* fresh, uint64_t tick_ns);
 
     // --- process groups, sessions, terminal hook -----------------------------
     Result<void> setpgid(Thread& caller, pid_t pid, pid_t pgid);

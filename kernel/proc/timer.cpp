@@ -358,9 +358,10 @@ void ProcessTable::check_cpu_timers(Process& p) {
     }
 }
 
-// Linux get_cpu_itimer/set_cpu_itimer: an expired timer not yet fired reads
-// one tick's worth (here 1 us, the smallest a timeval shows).
-TimerSetting ProcessTable::cpu_itimer(Thread& caller, int which, const TimerSetting* fresh) {
+// Linux get_cpu_itimer/set_cpu_itimer: a new value gets one tick added (it
+// cannot fire before that much more CPU time was charged); an expired timer
+// not yet fired reads one tick.
+TimerSetting ProcessTable::cpu_itimer(Thread& caller, int which, const TimerSetting* fresh, uint64_t tick_ns) {
     VERIFY(which == 1 || which == 2);
     SpinlockGuard guard(m_lock);
     Process& p = caller.process();
@@ -369,10 +370,10 @@ TimerSetting ProcessTable::cpu_itimer(Thread& caller, int which, const TimerSett
     TimerSetting old;
     old.interval = p.m_itimer_interval[i];
     if (p.m_itimer_expires[i])
-        old.value = p.m_itimer_expires[i] > now ? p.m_itimer_expires[i] - now : 1000;
+        old.value = p.m_itimer_expires[i] > now ? p.m_itimer_expires[i] - now : tick_ns;
     if (fresh) {
         // Linux keeps the interval even when the value disarms.
-        p.m_itimer_expires[i] = fresh->value ? add_saturating(now, fresh->value) : 0;
+        p.m_itimer_expires[i] = fresh->value ? add_saturating(now, add_saturating(fresh->value, tick_ns)) : 0;
         p.m_itimer_interval[i] = fresh->interval;
     }
     return old;

@@ -265,7 +265,7 @@ Result<uint64_t> timeval_ns(const TimeVal& tv) {
 // clocks and fires them where CPU time is charged (account_cpu).
 ITimerVal cpu_itimer(int which, const proc::TimerSetting* fresh) {
     task::sync_accounting(); // the CPU time up to now
-    proc::TimerSetting old = task::table().cpu_itimer(task::current_thread(), which, fresh);
+    proc::TimerSetting old = task::table().cpu_itimer(task::current_thread(), which, fresh, timer_tick_ns());
     return ITimerVal{to_timeval(old.interval), to_timeval(old.value)};
 }
 

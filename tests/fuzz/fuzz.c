@@ -1063,7 +1063,7 @@ struct stats {
     unsigned long long version, free_frames, usable_frames, live_kernel_stacks, live_kernel_threads, processes,
         zombies, threads, tasks, file_tables, open_files, pipes, inodes, address_spaces, mapped_user_pages,
         page_table_pages, heap_bytes, heap_slab_frames, kernel_page_table_pages, file_pages, shared_anonymous_pages,
-        file_store_bytes, posix_timers;
+        file_store_bytes, user_accounts, user_tasks, posix_timers;
 };
 
 /* 1 when *s was filled, 0 without charon_stats, -1 when the kernel's

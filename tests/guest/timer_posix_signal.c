@@ -173,7 +173,7 @@ int main(void)
     memset(&sev, 0, sizeof sev);
     sev.sigev_notify = SIGEV_THREAD_ID;
     sev.sigev_signo = SIGUSR1;
-    sev._sigev_un._tid = th.tid_ret;
+    sev.sigev_notify_thread_id = th.tid_ret;
     int thid;
     CHECK_SYS(t_timer_create(CLOCK_MONOTONIC, &sev, &thid));
     g_count = 0;
