@@ -590,6 +590,14 @@ size_t TtyDevice::output_count() {
     return m_discipline.held_output();
 }
 
+bool TtyDevice::output_drained(IoContext& context) {
+    SpinlockGuard guard(m_lock);
+    if (m_discipline.held_output() == 0)
+        return true;
+    context.enqueue(m_writers, m_lock);
+    return false;
+}
+
 void TtyDevice::flow(int action) {
     SpinlockGuard guard(m_lock);
     switch (action) {

@@ -220,6 +220,11 @@ public:
     void flush_input();
     void flush_output();  // TCOFLUSH: what a stopped line held
     size_t output_count(); // TIOCOUTQ
+    // Linux tty_wait_until_sent (tcdrain, TCSETSW, TCSETSF): true once no
+    // output is held by a stop (sent at ^Q, or dropped by a flush or a
+    // hang-up); else queues `context.waiter` on the writers' queue, which
+    // each of those wakes.
+    bool output_drained(IoContext& context);
     // TCXONC: tty::kTCOOFF, kTCOON, kTCIOFF, kTCION.
     void flow(int action);
     // Linux's tty_check_change before a settings change (tcsetattr,

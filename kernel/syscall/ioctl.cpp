@@ -54,6 +54,22 @@ Result<long> put_int(uint64_t argument, int32_t value) {
     return 0;
 }
 
+// Sleeps until no output is held by a stop (^S); ERESTARTSYS on a signal.
+Result<void> wait_until_sent(TtyDevice& tty) {
+    Waiter waiter;
+    fsys::prepare_waiter(waiter);
+    for (;;) {
+        IoContext context;
+        context.waiter = &waiter;
+        if (tty.output_drained(context))
+            return {};
+        auto slept = fsys::sleep_on_waiter(waiter);
+        context.cancel_wait();
+        if (slept.is_error())
+            return slept.error();
+    }
+}
+
 Result<long> tty_ioctl(TtyDevice& tty, uint32_t request, uint64_t argument) {
     proc::Thread* thread = fsys::current_proc_thread();
     proc::ProcessTable* table = fsys::lifecycle();
@@ -67,13 +83,19 @@ Result<long> tty_ioctl(TtyDevice& tty, uint32_t request, uint64_t argument) {
         return 0;
     }
     case TCSETS:
-    case TCSETSW: // output held by ^S is not waited for (Linux drains it first)
+    case TCSETSW:
     case TCSETSF: {
-        // Linux set_termios: the background check comes first.
+        // Linux set_termios: the background check comes first; TCSETSF
+        // flushes input, then TCSETSW and TCSETSF wait for held output to
+        // go out (a signal: ERESTARTSYS, the settings unchanged).
         TRY(tty.check_change(tty::kSIGTTOU));
         KernelTermios termios;
         TRY(copy_from_user(&termios, argument, sizeof(termios)));
-        tty.set_termios(termios, request == TCSETSF);
+        if (request == TCSETSF)
+            tty.flush_input();
+        if (request != TCSETS)
+            TRY(wait_until_sent(tty));
+        tty.set_termios(termios, false);
         return 0;
     }
     case TCFLSH: // TCIFLUSH 0, TCOFLUSH 1, TCIOFLUSH 2
@@ -92,8 +114,14 @@ Result<long> tty_ioctl(TtyDevice& tty, uint32_t request, uint64_t argument) {
         tty.flow(static_cast<int>(argument));
         return 0;
     case TCSBRK:
-    case TCSBRKP: // tcdrain, tcsendbreak: return at once, also with output held by ^S (Linux waits)
+    case TCSBRKP:
+        // tcdrain (TCSBRK, argument != 0) and tcsendbreak: Linux's
+        // tty_ioctl waits for held output first, and a signal ends that
+        // wait with EINTR, never a restart. No break is sent (the serial
+        // console has no break control; Linux then returns at once too).
         TRY(tty.check_change(tty::kSIGTTOU));
+        if (wait_until_sent(tty).is_error())
+            return EINTR;
         return 0;
     case TIOCOUTQ:
         return put_int(argument, static_cast<int32_t>(tty.output_count()));

@@ -105,6 +105,28 @@ def ixon_stop_start(c):
 
 
 @scenario
+def ixon_drain_waits(c):
+    """Output held by ^S: write + tcdrain, and write + tcsetattr(TCSADRAIN),
+    complete only after ^Q; SIGALRM without SA_RESTART ends the wait with
+    EINTR, with SA_RESTART the wait goes on."""
+    c.expect("ready")
+    c.send(b"\x13go\r")
+    held = c.drain(1.0)
+    if "held A" in held or "go" in held:
+        raise ScenarioFailed(f"output while stopped: {held!r}")
+    c.send(b"\x11")
+    c.expect_exact("go\r\nheld A\r\ndrain A waited")
+    c.expect_exact("stop again")
+    c.send(b"\x13x\r")
+    held = c.drain(1.5)
+    if "held" in held or "ok" in held:
+        raise ScenarioFailed(f"output while stopped: {held!r}")
+    c.send(b"\x11")
+    c.expect_exact("drain B C ok")
+    finish(c)
+
+
+@scenario
 def canon_short_read(c):
     """A read shorter than the line leaves the rest for the next read."""
     c.expect("ready")
@@ -238,6 +260,7 @@ ARGV = {
     "raw_vmin1": ["ttytest", "raw"],
     "canon_editing": ["ttytest", "canon"],
     "ixon_stop_start": ["ttytest", "ixon"],
+    "ixon_drain_waits": ["ttytest", "drain"],
     "canon_short_read": ["ttytest", "short-read"],
     "poll_select_console": ["ttytest", "poll"],
     "noncanon_vmin_vtime": ["ttytest", "vmin-vtime"],

@@ -139,6 +139,77 @@ static int mode_ixon(void)
     return 0;
 }
 
+static volatile int g_drain_alarms;
+static void on_drain_alarm(int sig)
+{
+    (void)sig;
+    g_drain_alarms++;
+}
+
+static long ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+static void arm_alarm_ms(long ms, int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_drain_alarm;
+    sa.sa_flags = flags;
+    CHECK_SYS(sigaction(SIGALRM, &sa, NULL));
+    struct itimerval it = {{0, 0}, {0, ms * 1000}};
+    CHECK_SYS(setitimer(ITIMER_REAL, &it, NULL));
+}
+
+/* Output stopped by ^S: writing and then draining it (tcdrain, or
+ * tcsetattr TCSADRAIN) does not complete before ^Q. Where the wait happens
+ * differs: a pty stops the writer itself (Linux's pty_write takes nothing
+ * while stopped), a serial line holds the bytes and tcdrain/TCSETSW wait
+ * for them (Charon's console, as Linux's UART). Either way a signal without
+ * SA_RESTART ends the wait with EINTR and one with SA_RESTART resumes it. */
+static int mode_drain(void)
+{
+    char buf[64];
+    say("ready\n");
+    ssize_t n = read(0, buf, sizeof buf); /* "go\n", typed after ^S */
+    CHECK_EQ(n, 3);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    say("held A\n");
+    CHECK_SYS(tcdrain(1));
+    long waited = ms_since(&start);
+    CHECK(waited >= 700); /* the driver waits a second before ^Q */
+    say("drain A waited\n");
+
+    say("stop again\n");
+    n = read(0, buf, sizeof buf); /* "x\n", typed after ^S */
+    CHECK_EQ(n, 2);
+    arm_alarm_ms(300, 0);
+    static const char b[] = "held B\n";
+    long r = write(1, b, sizeof b - 1);
+    if (r > 0)
+        r = tcdrain(1);
+    CHECK_EQ(r, -1);
+    CHECK_EQ(errno, EINTR);
+    CHECK_EQ(g_drain_alarms, 1);
+
+    arm_alarm_ms(300, SA_RESTART);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    static const char c[] = "held C\n";
+    CHECK_EQ(write(1, c, sizeof c - 1), (long)sizeof c - 1);
+    struct termios t;
+    CHECK_SYS(tcgetattr(0, &t));
+    CHECK_SYS(tcsetattr(0, TCSADRAIN, &t));
+    waited = ms_since(&start);
+    CHECK_EQ(g_drain_alarms, 2);
+    CHECK(waited >= 700);
+    say("drain B C ok\n");
+    return 0;
+}
+
 /* A short read takes part of a line; the rest stays for the next one. */
 static int mode_short_read(void)
 {
@@ -669,6 +740,7 @@ static const struct mode modes[] = {
     {"raw", mode_raw},
     {"canon", mode_canon},
     {"ixon", mode_ixon},
+    {"drain", mode_drain},
     {"short-read", mode_short_read},
     {"poll", mode_poll},
     {"vmin-vtime", mode_vmin_vtime},

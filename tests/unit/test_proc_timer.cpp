@@ -1,0 +1,340 @@
+// POSIX timers and the CPU interval timers in the lifecycle core
+// (kernel/proc/timer.cpp): ids, sigevent checks, RLIMIT_SIGPENDING, expiry
+// on the wall clocks the kernel hands in, overruns while the one siginfo is
+// queued, stale signals after a re-arm or delete, CPU-clock timers and
+// ITIMER_VIRTUAL/PROF fired by account_cpu, and the timers' end at exec and
+// exit with every count back to zero.
+#include <gtest/gtest.h>
+
+#include "proc_fake_host.h"
+
+namespace charon::proc {
+using test::Harness;
+
+namespace {
+
+constexpr uint64_t ms = 1000000;
+
+ClockReadings at(uint64_t monotonic) {
+    ClockReadings r;
+    r.monotonic = r.boottime = monotonic;
+    r.realtime = 1000000 * ms + monotonic; // some epoch offset
+    return r;
+}
+
+TimerEvent signal_event(int signo, uint64_t value = 0) {
+    TimerEvent e;
+    e.notify = SIGEV_SIGNAL;
+    e.signo = signo;
+    e.value = value;
+    return e;
+}
+
+void block_all(Harness& h, Thread& t) {
+    SigSet all = ~SigSet();
+    ASSERT_FALSE(h.table.sigprocmask(t, SIG_SETMASK, &all).is_error());
+}
+
+// Takes the next signal of `set` as rt_sigtimedwait does.
+int take(Harness& h, Thread& t, SigSet set, SigInfo& info) { return h.table.dequeue_signal(t, set, info); }
+
+} // namespace
+
+TEST(PosixTimer, IdsCountUpPerProcessAndFailedChecksUseOneUp) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, nullptr).value(), 0);
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, nullptr).value(), 1);
+    ASSERT_FALSE(h.table.timer_delete(*c, 0).is_error());
+    EXPECT_EQ(h.table.timer_delete(*c, 0).error().code(), EINVAL);
+    TimerEvent bad = signal_event(0);
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, &bad).error().code(), EINVAL); // id 2
+    bad = signal_event(SIGUSR1);
+    bad.notify = 3;
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, &bad).error().code(), EINVAL); // id 3
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_REALTIME_ALARM, nullptr).error().code(), EOPNOTSUPP); // id 4
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, nullptr).value(), 5);
+    // Another process counts on its own.
+    Thread* d = h.fork(*h.init);
+    EXPECT_EQ(h.table.timer_create(*d, CLOCK_MONOTONIC, nullptr).value(), 0);
+    EXPECT_EQ(c->process().posix_timer_count(), 2);
+    EXPECT_EQ(h.table.stats().posix_timers, 3u);
+}
+
+TEST(PosixTimer, ThreadIdMustBeInTheCallersGroup) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    Thread* t = h.spawn_thread(*c);
+    Thread* other = h.fork(*h.init);
+    TimerEvent e = signal_event(SIGUSR1);
+    e.notify = SIGEV_THREAD_ID;
+    e.tid = t->tid();
+    EXPECT_FALSE(h.table.timer_create(*c, CLOCK_MONOTONIC, &e).is_error());
+    e.tid = other->tid();
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, &e).error().code(), EINVAL);
+    e.tid = 0;
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, &e).error().code(), EINVAL);
+    e.tid = 9999;
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, &e).error().code(), EINVAL);
+}
+
+TEST(PosixTimer, PreallocatedSiginfoCountsAgainstRlimitSigpending) {
+    Harness h({.sigpending_limit = 2});
+    Thread* c = h.fork(*h.init);
+    int before = c->process().user_queued_signals();
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, nullptr).value(), 0);
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, nullptr).value(), 1);
+    EXPECT_EQ(c->process().user_queued_signals(), before + 2);
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, nullptr).error().code(), EAGAIN);
+    block_all(h, *c);
+    SigInfo info;
+    info.si_code = SI_QUEUE;
+    EXPECT_EQ(h.table.sigqueue(*c, c->tid(), SIGRTMIN, info).error().code(), EAGAIN);
+    ASSERT_FALSE(h.table.timer_delete(*c, 1).is_error());
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, nullptr).value(), 2); // EAGAIN took no id
+}
+
+TEST(PosixTimer, ExpiryQueuesSiTimerWithIdAndValue) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    h.set_handler(*c, SIGUSR1, 0x1000);
+    TimerEvent e = signal_event(SIGUSR1, 0x123456789abcull);
+    int id = h.table.timer_create(*c, CLOCK_MONOTONIC, &e).value();
+    TimerSetting s{20 * ms, 0};
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, s, at(100 * ms)).is_error());
+    EXPECT_EQ(h.table.timer_gettime(*c, id, at(105 * ms)).value().value, 15 * ms);
+    EXPECT_EQ(h.table.expire_timers(at(110 * ms)), 10 * ms); // not due: the time until it is
+    EXPECT_TRUE(c->process().shared_pending().is_empty());
+    EXPECT_EQ(h.table.expire_timers(at(120 * ms)), ~0ull); // fired; nothing armed after
+    SignalDecision d = h.return_to_user(*c);
+    ASSERT_EQ(d.kind, SignalDecision::Kind::Handler);
+    EXPECT_EQ(d.signo, SIGUSR1);
+    EXPECT_EQ(d.info.si_code, SI_TIMER);
+    EXPECT_EQ(d.info.f.timer.tid, id);
+    EXPECT_EQ(d.info.f.timer.overrun, 0);
+    EXPECT_EQ(d.info.f.timer.value, 0x123456789abcull);
+    EXPECT_EQ(h.table.timer_gettime(*c, id, at(130 * ms)).value().value, 0u);
+}
+
+TEST(PosixTimer, DefaultEventIsSigalrmWithTheIdAsValue) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    block_all(h, *c);
+    (void)h.table.timer_create(*c, CLOCK_MONOTONIC, nullptr);
+    int id = h.table.timer_create(*c, CLOCK_REALTIME, nullptr).value();
+    ClockReadings now = at(50 * ms);
+    // Absolute, on the realtime clock, already past: fires within settime.
+    ASSERT_FALSE(h.table.timer_settime(*c, id, true, TimerSetting{now.realtime - 1, 0}, now).is_error());
+    SigInfo info;
+    EXPECT_EQ(take(h, *c, SigSet::of(SIGALRM), info), SIGALRM);
+    EXPECT_EQ(info.si_code, SI_TIMER);
+    EXPECT_EQ(info.f.timer.tid, 1);
+    EXPECT_EQ(info.f.timer.value, 1u);
+}
+
+TEST(PosixTimer, OverrunsCountWhileQueuedOnce) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    block_all(h, *c);
+    TimerEvent e = signal_event(SIGRTMIN);
+    int id = h.table.timer_create(*c, CLOCK_MONOTONIC, &e).value();
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{10 * ms, 10 * ms}, at(0)).is_error());
+    EXPECT_EQ(h.table.expire_timers(at(10 * ms)), 10 * ms); // queued
+    (void)h.table.expire_timers(at(20 * ms));                // +1
+    (void)h.table.expire_timers(at(55 * ms));                // 30, 40, 50: +3
+    EXPECT_EQ(h.table.timer_getoverrun(*c, id).value(), 0); // nothing delivered yet
+    SigInfo info;
+    EXPECT_EQ(take(h, *c, SigSet::of(SIGRTMIN), info), SIGRTMIN);
+    EXPECT_EQ(info.f.timer.overrun, 4);
+    EXPECT_EQ(take(h, *c, SigSet::of(SIGRTMIN), info), 0); // one entry, real-time or not
+    EXPECT_EQ(h.table.timer_getoverrun(*c, id).value(), 4);
+    // Next period: a fresh count.
+    (void)h.table.expire_timers(at(60 * ms));
+    EXPECT_EQ(take(h, *c, SigSet::of(SIGRTMIN), info), SIGRTMIN);
+    EXPECT_EQ(info.f.timer.overrun, 0);
+    EXPECT_EQ(h.table.timer_gettime(*c, id, at(61 * ms)).value().value, 9 * ms);
+}
+
+TEST(PosixTimer, OverrunSaturatesAtDelaytimerMax) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    block_all(h, *c);
+    TimerEvent e = signal_event(SIGUSR1);
+    int id = h.table.timer_create(*c, CLOCK_MONOTONIC, &e).value();
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{1, 1}, at(0)).is_error());
+    (void)h.table.expire_timers(at(1));
+    (void)h.table.expire_timers(at(5000000000ull)); // 5e9 one-ns periods
+    SigInfo info;
+    EXPECT_EQ(take(h, *c, SigSet::of(SIGUSR1), info), SIGUSR1);
+    EXPECT_EQ(info.f.timer.overrun, DELAYTIMER_MAX);
+}
+
+TEST(PosixTimer, SignalOfARearmedOrDeletedTimerIsDroppedAtDelivery) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    h.set_handler(*c, SIGUSR1, 0x1000);
+    SigSet usr1 = SigSet::of(SIGUSR1);
+    ASSERT_FALSE(h.table.sigprocmask(*c, SIG_BLOCK, &usr1).is_error());
+    TimerEvent e = signal_event(SIGUSR1);
+    int id = h.table.timer_create(*c, CLOCK_MONOTONIC, &e).value();
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{ms, 0}, at(0)).is_error());
+    (void)h.table.expire_timers(at(ms));
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{0, 0}, at(2 * ms)).is_error());
+    EXPECT_TRUE(h.table.sigpending(*c).contains(SIGUSR1)); // still shown
+    ASSERT_FALSE(h.table.sigprocmask(*c, SIG_UNBLOCK, &usr1).is_error());
+    EXPECT_EQ(h.return_to_user(*c).kind, SignalDecision::Kind::None);
+    EXPECT_FALSE(h.table.sigpending(*c).contains(SIGUSR1));
+
+    // Re-armed while pending: the queued entry stands for the new expiry.
+    ASSERT_FALSE(h.table.sigprocmask(*c, SIG_BLOCK, &usr1).is_error());
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{ms, 0}, at(10 * ms)).is_error());
+    (void)h.table.expire_timers(at(11 * ms));
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{ms, 0}, at(12 * ms)).is_error());
+    (void)h.table.expire_timers(at(13 * ms));
+    ASSERT_FALSE(h.table.sigprocmask(*c, SIG_UNBLOCK, &usr1).is_error());
+    EXPECT_EQ(h.return_to_user(*c).kind, SignalDecision::Kind::Handler);
+    EXPECT_EQ(h.return_to_user(*c).kind, SignalDecision::Kind::None);
+
+    // Deleted while pending: the entry outlives the timer, then is dropped.
+    SigSet all = ~SigSet();
+    ASSERT_FALSE(h.table.sigprocmask(*c, SIG_SETMASK, &all).is_error());
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{ms, 0}, at(20 * ms)).is_error());
+    (void)h.table.expire_timers(at(21 * ms));
+    ASSERT_FALSE(h.table.timer_delete(*c, id).is_error());
+    EXPECT_EQ(h.table.stats().posix_timers, 0u);
+    EXPECT_TRUE(h.table.sigpending(*c).contains(SIGUSR1));
+    SigInfo info;
+    EXPECT_EQ(take(h, *c, usr1, info), 0);
+    EXPECT_EQ(c->process().ledger().held(Resource::QueuedSignal), 0u);
+}
+
+TEST(PosixTimer, ThreadIdTargetsThatThreadsQueue) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    Thread* t = h.spawn_thread(*c);
+    block_all(h, *c);
+    block_all(h, *t);
+    TimerEvent e = signal_event(SIGUSR2);
+    e.notify = SIGEV_THREAD_ID;
+    e.tid = t->tid();
+    int id = h.table.timer_create(*c, CLOCK_MONOTONIC, &e).value();
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{ms, 0}, at(0)).is_error());
+    (void)h.table.expire_timers(at(ms));
+    EXPECT_TRUE(t->pending().contains(SIGUSR2));
+    EXPECT_FALSE(c->pending().contains(SIGUSR2));
+    EXPECT_FALSE(c->process().shared_pending().contains(SIGUSR2));
+    // The thread exits: its queue is flushed and the timer's entry kept;
+    // later expiries go nowhere.
+    h.table.exit(*t, 0);
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{ms, 0}, at(2 * ms)).is_error());
+    (void)h.table.expire_timers(at(3 * ms));
+    EXPECT_TRUE(c->process().shared_pending().is_empty());
+    EXPECT_TRUE(c->pending().is_empty());
+}
+
+TEST(PosixTimer, SigevNoneNeverSignalsButReads) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    TimerEvent e;
+    e.notify = SIGEV_NONE;
+    int id = h.table.timer_create(*c, CLOCK_MONOTONIC, &e).value();
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{5 * ms, 3 * ms}, at(0)).is_error());
+    EXPECT_EQ(h.table.expire_timers(at(100 * ms)), ~0ull); // never on the armed list
+    EXPECT_TRUE(c->process().shared_pending().is_empty());
+    EXPECT_EQ(h.table.timer_gettime(*c, id, at(6 * ms)).value().value, 2 * ms); // 5, 8: next at 8
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{5 * ms, 0}, at(10 * ms)).is_error());
+    EXPECT_EQ(h.table.timer_gettime(*c, id, at(20 * ms)).value().value, 0u);
+}
+
+TEST(PosixTimer, CpuClockTimersFireWhereCpuTimeIsCharged) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    Thread* t = h.spawn_thread(*c);
+    block_all(h, *c);
+    block_all(h, *t);
+    TimerEvent e = signal_event(SIGUSR1);
+    int process_timer = h.table.timer_create(*c, CLOCK_PROCESS_CPUTIME_ID, &e).value();
+    e.signo = SIGUSR2;
+    int thread_timer = h.table.timer_create(*c, CLOCK_THREAD_CPUTIME_ID, &e).value();
+    ASSERT_FALSE(h.table.timer_settime(*c, process_timer, false, TimerSetting{10 * ms, 0}, at(0)).is_error());
+    ASSERT_FALSE(h.table.timer_settime(*c, thread_timer, false, TimerSetting{10 * ms, 0}, at(0)).is_error());
+    // Wall time alone does nothing.
+    EXPECT_EQ(h.table.expire_timers(at(1000 * ms)), ~0ull);
+    h.table.account_cpu(*t, 6 * ms, 0);
+    EXPECT_TRUE(c->process().shared_pending().is_empty());
+    h.table.account_cpu(*t, 0, 4 * ms); // system time counts too: 10 ms of process CPU
+    EXPECT_TRUE(c->process().shared_pending().contains(SIGUSR1));
+    EXPECT_FALSE(c->process().shared_pending().contains(SIGUSR2)); // the other thread's CPU
+    h.table.account_cpu(*c, 9 * ms, 0);
+    EXPECT_FALSE(c->process().shared_pending().contains(SIGUSR2));
+    EXPECT_EQ(h.table.timer_gettime(*c, thread_timer, at(0)).value().value, ms);
+    h.table.account_cpu(*c, ms, 0);
+    EXPECT_TRUE(c->process().shared_pending().contains(SIGUSR2));
+}
+
+TEST(CpuItimer, VirtualCountsUserTimeProfBoth) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    block_all(h, *c);
+    TimerSetting v{10 * ms, 5 * ms};
+    EXPECT_EQ(h.table.cpu_itimer(*c, 1, &v, ms).value, 0u);
+    TimerSetting p{10 * ms, 0};
+    (void)h.table.cpu_itimer(*c, 2, &p, ms);
+    EXPECT_EQ(h.table.cpu_itimer(*c, 1, nullptr, ms).value, 11 * ms); // one tick added, as Linux
+    h.table.account_cpu(*c, 0, 11 * ms); // system time only
+    EXPECT_FALSE(c->process().shared_pending().contains(SIGVTALRM));
+    EXPECT_TRUE(c->process().shared_pending().contains(SIGPROF));
+    SigInfo info;
+    EXPECT_EQ(take(h, *c, SigSet::of(SIGPROF), info), SIGPROF);
+    EXPECT_EQ(info.si_code, SI_KERNEL);
+    EXPECT_EQ(h.table.cpu_itimer(*c, 2, nullptr, ms).value, 0u); // one-shot: disarmed
+    h.table.account_cpu(*c, 11 * ms, 0);
+    EXPECT_EQ(take(h, *c, SigSet::of(SIGVTALRM), info), SIGVTALRM);
+    EXPECT_EQ(h.table.cpu_itimer(*c, 1, nullptr, ms).value, 5 * ms); // reloaded
+    h.table.account_cpu(*c, 5 * ms, 0);
+    EXPECT_EQ(take(h, *c, SigSet::of(SIGVTALRM), info), SIGVTALRM);
+    // Not inherited by fork.
+    Thread* child = h.fork(*c);
+    EXPECT_EQ(h.table.cpu_itimer(*child, 1, nullptr, ms).value, 0u);
+    // A disarming value keeps the interval (Linux).
+    TimerSetting interval_only{0, 7 * ms};
+    (void)h.table.cpu_itimer(*c, 1, &interval_only, ms);
+    TimerSetting now = h.table.cpu_itimer(*c, 1, nullptr, ms);
+    EXPECT_EQ(now.value, 0u);
+    EXPECT_EQ(now.interval, 7 * ms);
+}
+
+TEST(PosixTimer, ExecAndExitDeleteTimersEveryCountBackToZero) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    block_all(h, *c);
+    int queued_before = c->process().user_queued_signals();
+    TimerEvent e = signal_event(SIGRTMIN);
+    for (int i = 0; i < 4; i++) {
+        int id = h.table.timer_create(*c, CLOCK_MONOTONIC, &e).value();
+        ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{ms, ms}, at(0)).is_error());
+    }
+    (void)h.table.expire_timers(at(ms)); // four queued entries
+    ASSERT_TRUE(h.table.exec_prepare(*c).value().done);
+    h.host.cr3[c->tid()] = 0x7777;
+    ASSERT_FALSE(h.table.exec_commit(*c, 0x7777).is_error());
+    EXPECT_EQ(c->process().posix_timer_count(), 0);
+    EXPECT_EQ(h.table.stats().posix_timers, 0u);
+    // The ids go on after exec.
+    EXPECT_EQ(h.table.timer_create(*c, CLOCK_MONOTONIC, &e).value(), 4);
+    // Their queued signals are dropped at delivery.
+    SigInfo info;
+    EXPECT_EQ(take(h, *c, SigSet::of(SIGRTMIN), info), 0);
+    EXPECT_EQ(c->process().user_queued_signals(), queued_before + 1);
+    int id = 4;
+    ASSERT_FALSE(h.table.timer_settime(*c, id, false, TimerSetting{ms, ms}, at(0)).is_error());
+    (void)h.table.expire_timers(at(ms));
+    pid_t pid = c->tid();
+    h.table.exit_group(*c, 0);
+    EXPECT_EQ(h.table.stats().posix_timers, 0u);
+    EXPECT_EQ(h.table.expire_timers(at(10 * ms)), ~0ull);
+    EXPECT_EQ(h.wait4(*h.init, pid, 0).ret, pid);
+    EXPECT_EQ(h.init->process().user_queued_signals(), queued_before);
+}
+
+} // namespace charon::proc
