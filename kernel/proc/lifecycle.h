@@ -314,6 +314,12 @@ public:
     // the caller lets go of it; a session leader takes it from its whole
     // session, its foreground group getting SIGHUP and SIGCONT.
     Result<void> release_controlling_tty(Thread& caller, Terminal& tty);
+    // vhangup(2) (Linux tty_vhangup_self, __tty_hangup(tty, 0)), after the
+    // caller's CAP_SYS_ADMIN check: the caller's controlling terminal, if
+    // it has one, is hung up (Terminal::set_hang_up), the session leader
+    // gets SIGHUP and SIGCONT if it still has the terminal, and the
+    // terminal controls no session any more.
+    void vhangup(Thread& caller);
     // Linux's __tty_check_change: may the caller read (SIGTTIN) or write and
     // change settings (SIGTTOU) on `tty` now? Yes (ok) unless `tty` is its
     // controlling terminal and its group is not the foreground group. Then:

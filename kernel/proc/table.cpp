@@ -824,6 +824,26 @@ Result<void> ProcessTable::release_controlling_tty(Thread& caller, Terminal& tty
     return {};
 }
 
+void ProcessTable::vhangup(Thread& caller) {
+    SpinlockGuard guard(m_lock);
+    Process& p = caller.process();
+    Terminal* tty = controlling_tty_of(p);
+    if (!tty)
+        return;
+    Session& s = p.m_group->session();
+    if (tty->m_hang_up)
+        tty->m_hang_up(tty->m_device);
+    // tty_signal_session_leader: only the leader is signalled (the shell
+    // passes the hang-up on to its jobs).
+    PidSlot* ls = slot(s.m_sid);
+    Process* leader = ls && ls->thread ? &ls->thread->process() : nullptr;
+    if (leader && leader->m_pid == s.m_sid && leader->m_session_leader && controlling_tty_of(*leader) == tty) {
+        (void)group_send(nullptr, SIGHUP, user_siginfo(SIGHUP, SI_KERNEL, nullptr), *leader);
+        (void)group_send(nullptr, SIGCONT, user_siginfo(SIGCONT, SI_KERNEL, nullptr), *leader);
+    }
+    detach_session_tty(s);
+}
+
 Result<void> ProcessTable::tty_check_change(Thread& caller, Terminal& tty, int sig) {
     SpinlockGuard guard(m_lock);
     Process& p = caller.process();

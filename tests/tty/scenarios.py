@@ -254,6 +254,15 @@ def session_leader_exit_hangs_up_the_line(c):
     finish(c)
 
 
+@scenario
+def vhangup_controlling_tty(c):
+    """vhangup(2) by the session leader: EPERM without CAP_SYS_ADMIN, then
+    /dev/tty files hung up, SIGHUP and SIGCONT to the leader, no controlling
+    terminal left (the program checks; its exit status is the report)."""
+    c.expect_exact("vhangup now")
+    finish(c)
+
+
 # --- the runner -----------------------------------------------------------------
 
 ARGV = {
@@ -272,6 +281,7 @@ ARGV = {
     "tcsetpgrp_errors": ["ttytest", "tcsetpgrp"],
     "session_leader_exit_hangs_up": ["ttytest", "sighup"],
     "session_leader_exit_hangs_up_the_line": ["ttytest", "hangup"],
+    "vhangup_controlling_tty": ["ttytest", "vhangup"],
 }
 
 

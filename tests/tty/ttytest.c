@@ -655,6 +655,55 @@ struct hangup_report {
     long write_result, write_errno, read_result, read_errno, ioctl_result, ioctl_errno, revents;
 };
 
+static volatile int g_vhup, g_vcont;
+static void on_vhup(int sig)
+{
+    if (sig == SIGHUP)
+        g_vhup++;
+    else
+        g_vcont++;
+}
+
+/* vhangup(2) by the session leader: EPERM without CAP_SYS_ADMIN; then the
+ * files open on the controlling terminal through /dev/tty are hung up
+ * (read 0, write and tcgetattr EIO), the leader gets SIGHUP and SIGCONT,
+ * the session has no controlling terminal any more (/dev/tty: ENXIO), and
+ * a second vhangup has nothing to do. Natively the pty's every file is
+ * hung up, our stdout too: the exit status is the report. */
+static int mode_vhangup(void)
+{
+    signal(SIGHUP, on_vhup);
+    signal(SIGCONT, on_vhup);
+    int fd = open("/dev/tty", O_RDWR | O_NONBLOCK);
+    CHECK(fd >= 0);
+    if (t_is_root()) {
+        uid_t uid = t_private_uid(0);
+        pid_t child = fork();
+        CHECK(child >= 0);
+        if (child == 0) {
+            CHECK_SYS(setresuid(uid, uid, uid));
+            CHECK_ERR(syscall(SYS_vhangup), EPERM);
+            _exit(0);
+        }
+        int status;
+        CHECK_EQ(waitpid(child, &status, 0), child);
+        CHECK_EXITED(status, 0);
+    }
+    say("vhangup now\n");
+    CHECK_SYS(syscall(SYS_vhangup));
+    CHECK_EQ(g_vhup, 1);
+    CHECK_EQ(g_vcont, 1);
+    char c;
+    CHECK_EQ(read(fd, &c, 1), 0);
+    CHECK_ERR(write(fd, "x", 1), EIO);
+    struct termios t;
+    CHECK_ERR(tcgetattr(fd, &t), EIO);
+    CHECK_ERR(open("/dev/tty", O_RDWR), ENXIO);
+    CHECK_SYS(syscall(SYS_vhangup));
+    CHECK_EQ(g_vhup, 1);
+    return 0;
+}
+
 static int mode_hangup(void)
 {
     struct stat st;
@@ -737,6 +786,7 @@ struct mode {
 static const struct mode modes[] = {
     {"sighup", mode_sighup},
     {"hangup", mode_hangup},
+    {"vhangup", mode_vhangup},
     {"raw", mode_raw},
     {"canon", mode_canon},
     {"ixon", mode_ixon},
