@@ -258,4 +258,33 @@ TEST(Tty, NottyFromAMemberDropsOnlyItsOwn) {
     EXPECT_FALSE(h.table.has_controlling_tty(*child));
 }
 
+TEST(Tty, VhangupHangsUpSignalsTheLeaderAndFreesTheTerminal) {
+    Harness h;
+    Terminal tty;
+    int hang_ups = 0;
+    tty.set_hang_up([](void* count) { ++*static_cast<int*>(count); }, &hang_ups);
+    auto [leader, job] = session_with_job(h, tty);
+    ASSERT_FALSE(h.table.set_foreground_group(*leader, tty, job->tid()).is_error());
+    h.set_handler(*leader, SIGHUP, 0x5000);
+    h.set_handler(*leader, SIGCONT, 0x5000);
+    h.set_handler(*job, SIGHUP, 0x5000);
+    // A member's vhangup: the line hung up, only the leader signalled
+    // (tty_signal_session_leader), nobody has the terminal any more.
+    h.table.vhangup(*job);
+    EXPECT_EQ(hang_ups, 1);
+    EXPECT_TRUE(pending(*leader, SIGHUP));
+    EXPECT_TRUE(pending(*leader, SIGCONT));
+    EXPECT_FALSE(pending(*job, SIGHUP));
+    EXPECT_FALSE(h.table.has_controlling_tty(*leader));
+    EXPECT_FALSE(h.table.has_controlling_tty(*job));
+    EXPECT_FALSE(tty.controls_a_session());
+    // No controlling terminal: nothing happens.
+    h.table.vhangup(*leader);
+    EXPECT_EQ(hang_ups, 1);
+    // The terminal is free for a session leader again.
+    Thread* other = h.fork(*h.init);
+    ASSERT_FALSE(h.table.setsid(*other).is_error());
+    EXPECT_FALSE(h.table.set_controlling_tty(*other, tty, false).is_error());
+}
+
 } // namespace charon::proc
