@@ -504,6 +504,47 @@ TEST(TtyDevice, HangUpEndsTheFilesOpenNow) {
     unregister_char_device(kConsoleMajor, kConsoleMinor);
 }
 
+TEST(TtyDevice, DrainWaitsForHeldOutput) {
+    Device d;
+    RefPtr<Inode> serial = d.node(kSerialMajor, kSerialMinor);
+    ASSERT_FALSE(register_char_device(kSerialMajor, kSerialMinor, d.tty).is_error());
+    auto file = DeviceFile::try_create(serial, O_RDWR).value();
+    Waiter waiter;
+    IoContext idle;
+    idle.waiter = &waiter;
+    EXPECT_TRUE(d.tty.output_drained(idle)); // nothing held: no wait
+    EXPECT_EQ(idle.queued_on, nullptr);
+    d.tty.push_input("\x13", 1);
+    KernelIoBuffer out("held", 4);
+    IoContext write_context;
+    EXPECT_EQ(file->write(out, 4, write_context).value(), 4u);
+    // Held: tcdrain waits, until ^Q sends it ...
+    IoContext drain;
+    drain.waiter = &waiter;
+    EXPECT_FALSE(d.tty.output_drained(drain));
+    EXPECT_NE(drain.queued_on, nullptr);
+    EXPECT_FALSE(waiter.woken);
+    d.tty.push_input("\x11", 1);
+    EXPECT_TRUE(waiter.woken);
+    drain.cancel_wait();
+    IoContext again;
+    again.waiter = &waiter;
+    EXPECT_TRUE(d.tty.output_drained(again));
+    EXPECT_EQ(d.output, "held");
+    // ... or a flush drops it.
+    d.tty.flow(kTCOOFF);
+    EXPECT_EQ(file->write(out, 4, write_context).value(), 4u);
+    IoContext flushed;
+    flushed.waiter = &waiter;
+    EXPECT_FALSE(d.tty.output_drained(flushed));
+    d.tty.flush_output();
+    EXPECT_TRUE(waiter.woken);
+    flushed.cancel_wait();
+    IoContext last;
+    EXPECT_TRUE(d.tty.output_drained(last));
+    unregister_char_device(kSerialMajor, kSerialMinor);
+}
+
 TEST(TtyDevice, WriterWaitsWhileOutputIsStopped) {
     Device d;
     RefPtr<Inode> serial = d.node(kSerialMajor, kSerialMinor);
