@@ -145,6 +145,7 @@ void start_userland() {
 
 Result<void> launch_init(Vfs& vfs, InitCommand& command) {
     task::init_processes();
+    task::start_timer_thread();
     // What execve does before its point of no return, as pid 1 would see it:
     // root credentials, the root as cwd, no descriptors yet (init opens
     // /dev/console itself).

@@ -115,6 +115,8 @@ void set_real_timer(ProcessExtra& extra, uint64_t deadline, uint64_t interval) {
         sched::wake(*g_timer_thread);
 }
 
+void start_timer_thread() { ensure_thread(); }
+
 void posix_timers_changed() {
     ensure_thread();
     sched::detail::InterruptsOff off;

@@ -160,6 +160,9 @@ void default_limits(Rlimit* limits);
 // ITIMER_REAL (itimer.cpp): arm (deadline 0 disarms) and disarm at group death.
 void set_real_timer(ProcessExtra&, uint64_t deadline, uint64_t interval);
 void cancel_real_timer(ProcessExtra&);
+// The timer thread, started at boot before init (not at the first timer,
+// which would show up as a new kernel thread in a leak check).
+void start_timer_thread();
 // A POSIX timer on a wall clock was armed: the timer thread recomputes its
 // next wake-up (itimer.cpp).
 void posix_timers_changed();
