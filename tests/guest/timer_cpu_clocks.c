@@ -93,8 +93,9 @@ int main(void)
     sev.sigev_signo = SIGUSR2;
     int thread_timer;
     CHECK_SYS(syscall(SYS_timer_create, CLOCK_THREAD_CPUTIME_ID, &sev, &thread_timer));
+    struct itimerspec hundred = {{0, 0}, {0, 100000000}};
     struct itimerspec thirty = {{0, 0}, {0, 30000000}};
-    CHECK_SYS(syscall(SYS_timer_settime, thread_timer, 0, &thirty, NULL));
+    CHECK_SYS(syscall(SYS_timer_settime, thread_timer, 0, &hundred, NULL));
     g_usr1 = 0;
     CHECK_SYS(syscall(SYS_timer_settime, pid_timer, 0, &thirty, NULL));
     struct t_thread th;
