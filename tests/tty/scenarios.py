@@ -260,6 +260,7 @@ def vhangup_controlling_tty(c):
     /dev/tty files hung up, SIGHUP and SIGCONT to the leader, no controlling
     terminal left (the program checks; its exit status is the report)."""
     c.expect_exact("vhangup now")
+    c.send(b"\r")
     finish(c)
 
 
