@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
@@ -58,6 +59,13 @@ class Shell:
         self.c.send(line + "\r")
         match = self.c.expect(expect, timeout) if expect else None
         return match
+
+    def status(self, line, tag, timeout=30):
+        """Types `line`, which ends with `echo TAG=$?`, and returns the
+        number. Matched up to its line end: on the serial line output comes
+        a few bytes at a time, and `TAG=(\\d+)` alone matches `TAG=1` of a
+        `TAG=130` still on its way (harness_reads_whole_numbers)."""
+        return self.run(line, rf"{tag}=(\d+)\r?\n", timeout).group(1)
 
     def value(self, expression, timeout=30):
         """The output of `echo "V=<expression>"` as a string."""
@@ -104,7 +112,7 @@ def background_jobs(sh):
     sh.run("jobs", r"\[1\]\+? +Running +sleep 100")
     sh.sync()
     sh.run("kill %1")
-    status = sh.run("wait %1; echo W1=$?", r"W1=(\d+)\r?\n").group(1)
+    status = sh.status("wait %1; echo W1=$?", "W1")
     want(status == "143", f"wait %1 gave {status}, not 128 + SIGTERM")
     sh.run("wait; echo W=$?", r"W=0")
     sh.sync()
@@ -136,7 +144,7 @@ def interrupt_foreground(sh, tag):
     for attempt in range(5):
         sh.c.send(b"\x03")
         try:
-            return sh.run(f"echo {tag}=$?", rf"{tag}=(\d+)\r?\n", timeout=10).group(1)
+            return sh.status(f"echo {tag}=$?", tag, timeout=10)
         except ConsoleTimeout:
             if attempt == 4:
                 raise
@@ -160,20 +168,59 @@ def ctrl_z_bg_fg_ctrl_c(sh):
     sh.run("jobs", r"Running +.*sleep 100")
     sh.sync()
     want(sh.value(state) == "S", "the resumed job is not S in ps")
-    sh.run("fg", r"sleep 100")
-    status = interrupt_foreground(sh, "R")
+    # fg prints the job's command before it gives the job the terminal: a
+    # ^C typed in between goes to the shell, which then leaves the job
+    # running in the background (as it would on Linux under that timing;
+    # Charon under host load makes the window wide). The job is still in
+    # `jobs` then: fg it again and press ^C again.
+    for attempt in range(5):
+        sh.run("fg", r"sleep 100")
+        status = interrupt_foreground(sh, "R")
+        # Only a bare $(jobs) sees the shell's job table (a pipeline in the
+        # substitution runs in a child that has none).
+        if "sleep 100" not in sh.value("$(jobs)"):
+            break
+        print(f"info: ctrl_z_bg_fg_ctrl_c: ^C reached the shell before fg gave the job the terminal (try {attempt + 1})")
     want(status == "130", f"status after Ctrl-C is {status}, not 128 + SIGINT")
     want(sh.value("$(pidof sleep | wc -w)") == "0", "the interrupted job still runs")
+
+
+def interrupt_pipeline(sh, line, programs):
+    """^C to a foreground pipeline that printed READY: $? is the last
+    member's, 128 + SIGINT, and no member survives."""
+    start_foreground(sh, line)
+    status = interrupt_foreground(sh, "P")
+    want(status == "130", f"status after Ctrl-C on a pipeline is {status}")
+    want(sh.value(f"$(pidof {programs} | wc -w)") == "0", "part of the pipeline survived ^C")
+    want(sh.value("alive") == "alive", "the shell answers")
 
 
 @scenario
 def ctrl_c_pipeline(sh):
     """Ctrl-C stops a whole foreground pipeline and leaves the shell alive."""
-    start_foreground(sh, READY_SLEEP + " | cat | cat")
-    status = interrupt_foreground(sh, "P")
-    want(status == "130", f"status after Ctrl-C on a pipeline is {status}")
-    want(sh.value("$(pidof sleep cat | wc -w)") == "0", "part of the pipeline survived ^C")
-    want(sh.value("alive") == "alive", "the shell answers")
+    interrupt_pipeline(sh, READY_SLEEP + " | cat | cat", "sleep cat")
+
+
+@scenario
+def ctrl_c_long_pipeline(sh):
+    """Six members, five of them blocked reading an empty pipe."""
+    interrupt_pipeline(sh, READY_SLEEP + " | cat | cat | cat | cat | cat", "sleep cat")
+
+
+@scenario
+def ctrl_c_busy_pipeline(sh):
+    """^C while the pipes and the terminal are busy: `yes` floods two cats
+    that write to the terminal, so members are mid-write (a full pipe, the
+    console) or mid-read when the signal comes."""
+    interrupt_pipeline(sh, "sh -c 'echo READY; exec yes' | cat | cat", "yes cat")
+
+
+@scenario
+def ctrl_c_blocked_writer(sh):
+    """^C while the first member sleeps writing to a full pipe nobody reads
+    (READY from the last member: by then every member is in the job's
+    group; the second it waits lets `yes` fill the pipe)."""
+    interrupt_pipeline(sh, "yes | sh -c 'sleep 1; echo READY; exec sleep 100'", "yes sleep")
 
 
 @scenario
@@ -348,6 +395,36 @@ def start(native, build):
     return sh
 
 
+def harness_reads_whole_numbers():
+    """The harness on its own: a status whose digits arrive in two pieces,
+    as they do on Charon's serial line under load (`P=1`, then `30`), is
+    read whole. Matched without its line end it read 1: the "wrong $? after
+    ^C" once listed in KNOWN_BUGS (docs/testing.md)."""
+    out_r, out_w = os.pipe()
+    in_r, in_w = os.pipe()
+
+    def arrive():
+        os.write(out_w, b"P=1")
+        time.sleep(0.5)
+        os.write(out_w, b"30\r\n")
+
+    writer = threading.Thread(target=arrive)
+    writer.start()
+    try:
+        status = Shell(Console(out_r, in_w, "split status"), native=True).status("echo P=$?", "P", timeout=10)
+    except ConsoleTimeout as error:
+        status = f"nothing ({error})"
+    finally:
+        writer.join()
+        for fd in (out_r, out_w, in_r, in_w):
+            os.close(fd)
+    if status == "130":
+        print("PASS harness_reads_whole_numbers")
+        return 1, 0
+    print(f"FAIL harness_reads_whole_numbers: P=130 in two pieces read as {status}")
+    return 0, 1
+
+
 def boot_to_prompt(build):
     """Charon only: `make run`'s boot (init with no arguments: /bin/sh on
     the console) reaches the shell's prompt within 1 s of guest time under
@@ -388,12 +465,7 @@ def boot_to_prompt(build):
 # (they pass natively, and in Charon on most runs): not run on the Charon
 # side unless a filter names them, so that `make test` stays reliable; each
 # is printed as KNOWN-BUG. Remove an entry with its fix.
-KNOWN_BUGS = {
-    # Seen once in 17 runs with two busy loops on the host: $? is 1 (the last
-    # cat exited 1?) instead of 130 after ^C of `sh -c ... | cat | cat`.
-    # Not yet explained; not seen with a single process (ctrl_z_bg_fg_ctrl_c).
-    "ctrl_c_pipeline": "$? after ^C of a pipeline is sometimes 1, not 130",
-}
+KNOWN_BUGS = {}
 
 
 def run_side(native, build, filters):
@@ -444,6 +516,8 @@ def main():
     parser.add_argument("filters", nargs="*")
     args = parser.parse_args()
     passed = failed = 0
+    if not args.filters or any(f in "harness_reads_whole_numbers" for f in args.filters):
+        passed, failed = harness_reads_whole_numbers()
     for native in (True, False):
         if (native and args.charon_only) or (not native and args.native_only):
             continue
