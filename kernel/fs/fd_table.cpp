@@ -219,6 +219,11 @@ size_t FdTable::open_count() const {
     return m_open_count;
 }
 
+size_t FdTable::slot_count() const {
+    SpinlockGuard guard(m_lock);
+    return m_slots.size();
+}
+
 size_t FdTable::high_water() const {
     SpinlockGuard guard(m_lock);
     for (size_t i = m_slots.size(); i > 0; --i) {

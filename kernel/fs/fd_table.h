@@ -65,6 +65,8 @@ public:
     size_t open_count() const;
     // One past the highest open descriptor (0 if none).
     size_t high_water() const;
+    // The slots the table has grown to (it never shrinks): /proc's FDSize.
+    size_t slot_count() const;
 
 private:
     FdTable();

@@ -438,6 +438,8 @@ Result<AddressSpace*> AddressSpace::clone_for_fork() {
 // Mapping changes
 
 void AddressSpace::unmap_pages_locked(uint64_t start, uint64_t end) {
+    if (m_resident_pages > m_peak_resident_pages)
+        m_peak_resident_pages = m_resident_pages;
     for (VirtAddr page = arch::next_mapped_page(m_root, start, end); page < end;
          page = arch::next_mapped_page(m_root, page + page_size, end)) {
         free_frame(arch::unmap_page(m_root, page).release_value());
@@ -499,6 +501,9 @@ void AddressSpace::unmap_object_everywhere(const void* object, uint64_t offset) 
 }
 
 Result<void> AddressSpace::remove_range_locked(uint64_t start, uint64_t end) {
+    uint64_t mapped = mapped_bytes_locked();
+    if (mapped > m_peak_mapped)
+        m_peak_mapped = mapped;
     TRY(m_vmas.split_at(start, end));
     for (Vma* vma = m_vmas.first_ending_after(start); vma && vma->start < end;) {
         Vma* next = vma->next;
@@ -914,7 +919,8 @@ uint64_t AddressSpace::brk(uint64_t requested) {
 // ---------------------------------------------------------------------------
 // Image building and kernel access
 
-Result<void> AddressSpace::map_anonymous_fixed(uint64_t start, uint64_t end, int prot, unsigned flags) {
+Result<void> AddressSpace::map_anonymous_fixed(uint64_t start, uint64_t end, int prot, unsigned flags,
+                                               uint64_t offset) {
     if ((start & page_mask) || (end & page_mask) || start >= end || start < user_mmap_min || end > user_address_end)
         return EINVAL;
     SpinlockGuard guard(m_lock);
@@ -927,6 +933,7 @@ Result<void> AddressSpace::map_anonymous_fixed(uint64_t start, uint64_t end, int
     vma->end = end;
     vma->prot = prot;
     vma->flags = flags | VmaAnonymous;
+    vma->offset = offset;
     m_vmas.insert(vma);
     m_vmas.merge_around(*vma);
     return {};
@@ -1002,6 +1009,14 @@ Vma AddressSpace::vma_at(uint64_t address) {
 // ---------------------------------------------------------------------------
 // Introspection (/proc)
 
+uint64_t AddressSpace::mapped_bytes_locked() const {
+    uint64_t mapped = 0;
+    for (Vma* vma = m_vmas.first(); vma; vma = vma->next)
+        mapped += vma->length();
+    return mapped;
+}
+
+// Linux's total_vm, data_vm, stack_vm, exec_vm and hiwater marks.
 MemoryUsage AddressSpace::usage() {
     SpinlockGuard guard(m_lock);
     MemoryUsage usage;
@@ -1011,8 +1026,21 @@ MemoryUsage AddressSpace::usage() {
             usage.stack += vma->length();
         else if ((vma->prot & VmProtWrite) && !vma->is_shared())
             usage.data += vma->length();
+        else if ((vma->prot & (VmProtExec | VmProtWrite)) == VmProtExec)
+            usage.exec += vma->length();
+        // A shared mapping maps the object's own frames, which live in
+        // memory only (tmpfs-like files, shared anonymous memory): Linux
+        // counts such pages as shmem.
+        if (vma->is_shared()) {
+            for (VirtAddr page = arch::next_mapped_page(m_root, vma->start, vma->end); page < vma->end;
+                 page = arch::next_mapped_page(m_root, page + page_size, vma->end))
+                usage.shared_resident += page_size;
+        }
     }
     usage.resident = m_resident_pages * page_size;
+    usage.page_tables = arch::user_table_page_count(m_root) * page_size;
+    usage.peak_resident = (m_peak_resident_pages > m_resident_pages ? m_peak_resident_pages : m_resident_pages) * page_size;
+    usage.peak_mapped = m_peak_mapped > usage.mapped ? m_peak_mapped : usage.mapped;
     return usage;
 }
 

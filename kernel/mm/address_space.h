@@ -94,6 +94,11 @@ struct ImageInfo {
 // Sizes for /proc/PID/status and statm, in bytes.
 struct MemoryUsage {
     uint64_t mapped = 0;   // VmSize
+    uint64_t peak_mapped = 0;   // VmPeak: the most ever mapped
+    uint64_t peak_resident = 0; // VmHWM: the most ever resident
+    uint64_t exec = 0;     // executable, not writable, not stack (Linux's exec_vm)
+    uint64_t page_tables = 0; // VmPTE: the user half's table pages
+    uint64_t shared_resident = 0; // resident pages of shared mappings (RssShmem)
     uint64_t data = 0;     // VmData: private writable, not stack
     uint64_t stack = 0;    // VmStk
     uint64_t resident = 0; // VmRSS
@@ -167,8 +172,9 @@ public:
 
     // --- building an image (exec) and kernel access -----------------------
     // Adds a private anonymous VMA at a fixed, free range (exec's image and
-    // stack); `flags` are VmaFlags.
-    Result<void> map_anonymous_fixed(uint64_t start, uint64_t end, int prot, unsigned flags);
+    // stack); `flags` are VmaFlags; `offset`: the file offset of `start` for
+    // a VmaImage area (what /proc/PID/maps shows).
+    Result<void> map_anonymous_fixed(uint64_t start, uint64_t end, int prot, unsigned flags, uint64_t offset = 0);
     // Copies into / out of this address space through its page tables,
     // faulting pages in as needed; works whether or not it is current.
     // `force` writes even where the VMA is read-only (exec filling its text,
@@ -226,6 +232,12 @@ private:
     PhysAddr m_root = 0;
     VmaSet m_vmas;
     uint64_t m_resident_pages = 0;
+    // The high-water marks of the resident pages and the mapped bytes,
+    // brought up to date before either shrinks (Linux's update_hiwater_rss
+    // and update_hiwater_vm): the peak is max(mark, current).
+    uint64_t m_peak_resident_pages = 0;
+    uint64_t m_peak_mapped = 0;
+    uint64_t mapped_bytes_locked() const;
     uint64_t m_brk_start = 0; // the initial break: brk never goes below it
     uint64_t m_brk = 0;
     uint64_t m_stack_limit = default_stack_limit;
@@ -249,6 +261,11 @@ AddressSpace* current_address_space();
 // Installs the user page-fault handler in the arch trap path
 // (mm/page_fault.cpp; AddressSpace::create() calls it too). Idempotent.
 void address_space_init();
+// Told of every user page fault resolved (Linux's mm_account_fault counts
+// it as the faulting thread's min_flt). Every fault Charon resolves is
+// minor: no page needs I/O. The task layer installs it.
+using FaultCounter = void (*)();
+void set_fault_counter(FaultCounter counter);
 // For the fault signal of an unresolved user fault in the current address
 // space (`access`: arch::FaultAccess bits): SEGV_MAPERR (1) when no VMA
 // covers the address, SEGV_ACCERR (2) when one forbids the access.

@@ -10,6 +10,36 @@ namespace {
 // argument pages; the rest comes from stack growth on demand.
 constexpr uint64_t initial_stack_expand = 128 * 1024;
 
+// Maps one region as Linux's load_elf_binary would show it in
+// /proc/PID/maps: the pages holding file bytes (up to the end of each
+// segment's last file page) as the binary at its file offset (VmaImage),
+// the bss pages past them as plain anonymous memory. A page two segments
+// share belongs to the later one, which Linux maps over the earlier.
+Result<void> map_region(AddressSpace& space, const LoadPlan& plan, const LoadRegion& region) {
+    for (uint64_t at = region.start; at < region.end;) {
+        const LoadSegment* owner = nullptr;
+        uint64_t limit = region.end;
+        for (size_t k = 0; k < plan.segment_count; ++k) {
+            const LoadSegment& segment = plan.segments[k];
+            if (segment.map_start <= at && at < segment.map_end)
+                owner = &segment;
+            else if (segment.map_start > at && segment.map_start < limit)
+                limit = segment.map_start;
+        }
+        if (!owner)
+            return EINVAL; // regions() only covers segments' pages
+        uint64_t file_end = owner->file_size ? align_up(owner->zero_start, page_size) : owner->map_start;
+        bool from_file = at < file_end;
+        uint64_t end = from_file ? file_end : owner->map_end;
+        if (end > limit)
+            end = limit;
+        uint64_t offset = from_file ? owner->file_page_offset + (at - owner->map_start) : 0;
+        TRY(space.map_anonymous_fixed(at, end, region.prot, from_file ? unsigned{VmaImage} : 0u, offset));
+        at = end;
+    }
+    return {};
+}
+
 Result<void> fill(AddressSpace& space, const ElfSource& file, const LoadPlan& plan, const InitialStack& stack,
                   const ExecLayout& layout) {
     if ((layout.stack_top & (page_size - 1)) || layout.stack_top > user_address_end || stack.rsp > layout.stack_top ||
@@ -23,7 +53,7 @@ Result<void> fill(AddressSpace& space, const ElfSource& file, const LoadPlan& pl
     LoadRegion regions[kMaxLoadRegions];
     size_t count = plan.regions(regions, kMaxLoadRegions);
     for (size_t i = 0; i < count; ++i)
-        TRY(space.map_anonymous_fixed(regions[i].start, regions[i].end, regions[i].prot, VmaImage));
+        TRY(map_region(space, plan, regions[i]));
 
     // The file bytes; the rest of each region stays zero (the bss, and the
     // tail of the last file page).

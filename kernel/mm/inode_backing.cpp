@@ -9,14 +9,16 @@
 
 namespace charon::mm {
 
-InodeBacking::InodeBacking(Inode& inode) : m_inode(&inode) { m_inode->note_mapping(+1); }
+InodeBacking::InodeBacking(Inode& inode, RefPtr<PathName> path) : m_inode(&inode), m_path(std::move(path)) {
+    m_inode->note_mapping(+1);
+}
 
 InodeBacking::~InodeBacking() { m_inode->note_mapping(-1); }
 
-Result<RefPtr<VmBacking>> InodeBacking::create(Inode& inode) {
+Result<RefPtr<VmBacking>> InodeBacking::create(Inode& inode, RefPtr<PathName> path) {
     if (!inode.is_regular())
         return ENODEV;
-    auto* backing = new (std::nothrow) InodeBacking(inode);
+    auto* backing = new (std::nothrow) InodeBacking(inode, std::move(path));
     if (!backing)
         return ENOMEM;
     return RefPtr<VmBacking>(adopt_ref<VmBacking>(backing));

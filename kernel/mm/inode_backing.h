@@ -17,7 +17,8 @@ namespace charon::mm {
 class InodeBacking final : public VmBacking {
 public:
     // ENODEV for what is not a regular file (Linux: devices without mmap).
-    static Result<RefPtr<VmBacking>> create(Inode& inode);
+    // `path`: the name the file was opened by (OpenFile::path), or null.
+    static Result<RefPtr<VmBacking>> create(Inode& inode, RefPtr<PathName> path = {});
     ~InodeBacking() override;
 
     // The page at `offset`: file bytes, zero past the end of the file
@@ -30,10 +31,13 @@ public:
     // page-table entry; EIO past the end of the file (SIGBUS).
     Result<uint64_t> shared_frame(uint64_t offset) override;
     const void* mapped_object() const override { return m_inode.ptr(); }
+    const Inode* file_inode() const override { return m_inode.ptr(); }
+    const PathName* file_path() const override { return m_path.ptr(); }
 
 private:
-    explicit InodeBacking(Inode& inode);
+    InodeBacking(Inode& inode, RefPtr<PathName> path);
     RefPtr<Inode> m_inode;
+    RefPtr<PathName> m_path;
 };
 
 } // namespace charon::mm

@@ -9,6 +9,7 @@ namespace charon::mm {
 namespace {
 
 bool g_installed;
+FaultCounter g_fault_counter;
 
 bool user_page_fault(uint64_t address, unsigned access) {
     AddressSpace* space = current_address_space();
@@ -17,7 +18,11 @@ bool user_page_fault(uint64_t address, unsigned access) {
     FaultAccess fault{.write = (access & arch::FaultWrite) != 0,
                       .exec = (access & arch::FaultExecute) != 0,
                       .user = (access & arch::FaultUser) != 0};
-    return !space->handle_page_fault(address, fault).is_error();
+    if (space->handle_page_fault(address, fault).is_error())
+        return false;
+    if (g_fault_counter)
+        g_fault_counter();
+    return true;
 }
 
 } // namespace
@@ -28,6 +33,8 @@ void address_space_init() {
     g_installed = true;
     arch::set_user_page_fault_handler(user_page_fault);
 }
+
+void set_fault_counter(FaultCounter counter) { g_fault_counter = counter; }
 
 int user_fault_signal_code(uint64_t address, unsigned access) {
     AddressSpace* space = current_address_space();

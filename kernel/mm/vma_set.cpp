@@ -180,8 +180,11 @@ bool VmaSet::can_merge(const Vma& low, const Vma& high) {
         return false;
     if (!(low.backing == high.backing))
         return false;
-    // The same object: only if the offsets continue.
-    return !low.backing || low.offset + low.length() == high.offset;
+    // The same object, or exec's copy of the same binary (whose offsets
+    // /proc/PID/maps shows): only if the offsets continue.
+    if (!low.backing && !(low.flags & VmaImage))
+        return true;
+    return low.offset + low.length() == high.offset;
 }
 
 Vma& VmaSet::merge_around(Vma& vma) {

@@ -17,6 +17,11 @@
 #include "lib/ref_ptr.h"
 #include "lib/result.h"
 
+namespace charon {
+class Inode;
+struct PathName;
+} // namespace charon
+
 namespace charon::mm {
 
 // Protection bits: the Linux PROT_* values.
@@ -38,7 +43,7 @@ enum VmaFlags : unsigned {
     VmaHeap = 1u << 3,      // the brk area (never merges with an mmap)
     VmaMayWrite = 1u << 4,  // a shared file mapping whose file was opened for writing
     VmaStack = 1u << 5,     // the exec stack (for /proc/pid/maps "[stack]")
-    VmaImage = 1u << 6,     // exec's copy of the binary's segments (maps names the binary)
+    VmaImage = 1u << 6,     // exec's copy of the binary's file pages (maps names the binary; offset is the file's)
 };
 
 // What a file-backed (or shared anonymous) mapping maps. The file system's
@@ -73,6 +78,10 @@ public:
         (void)offset;
         return false;
     }
+    // The mapped file and the name it was opened by, for /proc/PID/maps
+    // (null for what is not a file).
+    virtual const Inode* file_inode() const { return nullptr; }
+    virtual const PathName* file_path() const { return nullptr; }
     // Writes dirty shared pages in [offset, offset + length) back (msync).
     virtual Result<void> write_back(uint64_t offset, uint64_t length) {
         (void)offset;

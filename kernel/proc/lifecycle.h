@@ -345,7 +345,7 @@ public:
     void set_thread_run_state(Thread& thread, ThreadState state); // Running/Runnable/Sleeping
     void account_cpu(Thread& thread, uint64_t user_ns, uint64_t system_ns);
     void account_context_switch(Thread& thread, bool voluntary);
-    void account_page_fault(Thread& thread, bool major);
+    void account_page_fault(Thread& thread, bool major, uint64_t count = 1);
     void note_rss(Process& process, int64_t rss_kb);
     // setuid and friends (the credential syscalls live elsewhere). A new real
     // uid moves the process's tasks to that user's count; if that user is

@@ -344,6 +344,7 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
         change_process_state_count(pp, +1);
         m_thread_states[static_cast<unsigned>(ThreadState::Runnable)]++;
         ++m_nr_threads;
+        ++m_forks; // Linux's total_forks counts threads too (/proc/stat "processes")
         emit(ProcEvent::Kind::Fork, pp, 0, 0, 0, tid);
         return t;
     }
@@ -1123,9 +1124,9 @@ void ProcessTable::account_context_switch(Thread& thread, bool voluntary) {
     (voluntary ? thread.m_nvcsw : thread.m_nivcsw)++;
 }
 
-void ProcessTable::account_page_fault(Thread& thread, bool major) {
+void ProcessTable::account_page_fault(Thread& thread, bool major, uint64_t count) {
     SpinlockGuard guard(m_lock);
-    (major ? thread.m_majflt : thread.m_minflt)++;
+    (major ? thread.m_majflt : thread.m_minflt) += static_cast<int64_t>(count);
 }
 
 void ProcessTable::note_rss(Process& p, int64_t rss_kb) {

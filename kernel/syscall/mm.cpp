@@ -69,7 +69,7 @@ static Result<long> sys_mmap(SyscallArgs const& args) {
                 return EACCES;
             request.flags |= mm::MAP_ANONYMOUS;
         } else {
-            request.backing = TRY(mm::InodeBacking::create(inode));
+            request.backing = TRY(mm::InodeBacking::create(inode, file->path()));
             request.backing_writable = mode == O_RDWR;
         }
     }

@@ -111,6 +111,14 @@ bool signal_pending_hook(sched::Thread& kthread, bool fatal_only) {
 
 void on_return_to_user(arch::SyscallFrame& frame) { return_to_user(frame); }
 
+// mm's fault counter: the faulting thread's own count, lock-free (only the
+// thread itself writes it); sync_accounting tells the core.
+void count_fault() {
+    proc::Thread* thread = sched::current().proc_thread();
+    if (thread)
+        ++task_of(*thread).minor_faults;
+}
+
 // Fault injection fails only what an armed process asked for
 // (mm/fault_inject.h). A process past its group exit has no ProcessExtra.
 bool in_armed_context() {
@@ -150,6 +158,7 @@ void init_processes() {
     sched::set_signal_pending_hook(signal_pending_hook);
     mm::set_fault_injection_filter(in_armed_context);
     sched::set_return_to_user_hook(on_return_to_user);
+    mm::set_fault_counter(count_fault);
     arch::set_user_fault_handler(on_user_fault);
 }
 
@@ -181,6 +190,10 @@ void sync_accounting() {
         g_table->account_context_switch(*thread, true);
     for (; task.reported_involuntary < kthread.involuntary_switches(); ++task.reported_involuntary)
         g_table->account_context_switch(*thread, false);
+    if (task.minor_faults != task.reported_minor_faults) {
+        g_table->account_page_fault(*thread, false, task.minor_faults - task.reported_minor_faults);
+        task.reported_minor_faults = task.minor_faults;
+    }
 }
 
 void set_comm(proc::Thread& thread, const char* path) {
@@ -249,18 +262,24 @@ Result<LoadedImage> load_image(Vfs& vfs, FsProcess& process, const ExecRequest& 
     image.space = TRY(mm::build_exec_address_space(source, target.plan, stack, layout));
     image.entry = target.plan.entry;
     image.rsp = stack.rsp;
-    // Linux's mm fields for /proc/PID/{stat,cmdline,environ,exe}.
+    // Linux's mm fields for /proc/PID/{stat,status,cmdline,environ,exe},
+    // as load_elf_binary computes them: the code from the lowest executable
+    // segment to the end of the file bytes of the highest; start_data the
+    // highest segment's start, end_data the end of its file bytes.
     mm::ImageInfo info;
     for (size_t i = 0; i < target.plan.segment_count; ++i) {
         const LoadSegment& segment = target.plan.segments[i];
-        uint64_t end = segment.vaddr + segment.memory_size;
-        bool exec = segment.prot & mm::VmProtExec;
-        uint64_t& start_field = exec ? info.start_code : info.start_data;
-        uint64_t& end_field = exec ? info.end_code : info.end_data;
-        if (!start_field || segment.vaddr < start_field)
-            start_field = segment.vaddr;
-        if (end > end_field)
-            end_field = end;
+        uint64_t file_end = segment.vaddr + segment.file_size;
+        if (segment.prot & mm::VmProtExec) {
+            if (!info.start_code || segment.vaddr < info.start_code)
+                info.start_code = segment.vaddr;
+            if (file_end > info.end_code)
+                info.end_code = file_end;
+        }
+        if (segment.vaddr > info.start_data)
+            info.start_data = segment.vaddr;
+        if (file_end > info.end_data)
+            info.end_data = file_end;
     }
     info.start_stack = stack.rsp;
     info.arg_start = stack.arg_start;

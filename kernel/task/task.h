@@ -100,6 +100,9 @@ struct Task {
     // What the core has been told of this thread's CPU time and switches.
     uint64_t reported_user_ns = 0, reported_system_ns = 0;
     uint64_t reported_voluntary = 0, reported_involuntary = 0;
+    // Page faults resolved for this thread (counted lock-free by the fault
+    // path), and how many of them the core has been told.
+    uint64_t minor_faults = 0, reported_minor_faults = 0;
     // rt_sigsuspend: the mask to restore once a handler frame is built.
     uint64_t saved_mask = 0;
     bool has_saved_mask = false;

@@ -97,6 +97,33 @@ void exec_image_scenario(ktest::Context& ktest_context) {
         KEXPECT_EQ(error_of(space->handle_page_fault(entry, FaultAccess{.exec = true, .user = true})), 0);
         KEXPECT_EQ(error_of(space->handle_page_fault(data_vaddr, FaultAccess{.exec = true, .user = true})), EACCES);
         KEXPECT_EQ(error_of(space->handle_page_fault(data_vaddr, FaultAccess{.write = true, .user = true})), 0);
+        // The areas as /proc/PID/maps shows them (Linux's load_elf_binary):
+        // text at file offset 0, the data's file page at 0x2000, the bss
+        // past that page anonymous, with no file offset.
+        Vma text_area = space->vma_at(text_vaddr);
+        KEXPECT_EQ(text_area.end, text_vaddr + 2 * P);
+        KEXPECT(text_area.flags & VmaImage);
+        KEXPECT_EQ(text_area.offset, 0u);
+        Vma data_area = space->vma_at(data_vaddr);
+        KEXPECT_EQ(data_area.end, data_vaddr + P);
+        KEXPECT(data_area.flags & VmaImage);
+        KEXPECT_EQ(data_area.offset, 0x2000u);
+        Vma bss_area = space->vma_at(data_vaddr + P);
+        KEXPECT_EQ(bss_area.start, data_vaddr + P);
+        KEXPECT_EQ(bss_area.end, data_vaddr + 3 * P);
+        KEXPECT(!(bss_area.flags & VmaImage));
+        KEXPECT_EQ(bss_area.offset, 0u);
+        KEXPECT_EQ(bss_area.prot, VmProtRead | VmProtWrite);
+        // Two image areas with offsets that do not continue stay apart.
+        KEXPECT(!VmaSet::can_merge(text_area, Vma{.start = text_vaddr + 2 * P, .end = text_vaddr + 3 * P,
+                                                  .prot = text_area.prot, .flags = text_area.flags,
+                                                  .offset = 0x5000}));
+        // The high-water marks: VmHWM survives an munmap of touched pages.
+        MemoryUsage before = space->usage();
+        KEXPECT_EQ(before.peak_resident, before.resident);
+        KEXPECT_EQ(before.peak_mapped, before.mapped);
+        KEXPECT(before.exec >= 2 * P);
+        KEXPECT(before.page_tables >= 3 * P); // a PDPT, a PD and a PT at least
         // The stack: the image at rsp (argc first), grows down, not executable.
         uint64_t argc = 0;
         KASSERT_OK(space->read(stack.rsp, &argc, sizeof argc));
@@ -114,6 +141,18 @@ void exec_image_scenario(ktest::Context& ktest_context) {
         // brk starts at the end of the image.
         KEXPECT_EQ(space->brk(0), plan.brk_start);
         KEXPECT_EQ(plan.brk_start, data_vaddr + 0x3000);
+        // Grow the break, touch it, give it back: the peaks stay.
+        KEXPECT_EQ(space->brk(plan.brk_start + 4 * P), plan.brk_start + 4 * P);
+        for (uint64_t page = 0; page < 4; ++page)
+            KASSERT_OK(space->write(plan.brk_start + page * P, &word, sizeof word));
+        MemoryUsage grown = space->usage();
+        KEXPECT_EQ(grown.resident, before.resident + 4 * P);
+        KEXPECT_EQ(space->brk(plan.brk_start), plan.brk_start);
+        MemoryUsage after = space->usage();
+        KEXPECT_EQ(after.resident, before.resident);
+        KEXPECT_EQ(after.peak_resident, grown.resident);
+        KEXPECT_EQ(after.peak_mapped, grown.mapped);
+        KEXPECT_EQ(after.mapped, before.mapped);
         space->unref();
 
         // A stack image for another stack top is refused, and nothing leaks.

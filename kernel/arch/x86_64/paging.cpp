@@ -251,6 +251,30 @@ PhysAddr kernel_root() { return g_kernel_root; }
 PhysAddr current_root() { return read_cr3() & pte_address_mask; }
 void switch_root(PhysAddr root) { write_cr3(root); }
 uint64_t page_table_page_count() { return g_table_pages; }
+
+namespace {
+uint64_t count_tables_below(PhysAddr table, int level) {
+    const uint64_t* entries = table_at(table);
+    uint64_t count = 1;
+    if (level == 1)
+        return count;
+    for (size_t i = 0; i < 512; ++i) {
+        if ((entries[i] & pte_present) && !(entries[i] & pte_huge))
+            count += count_tables_below(entries[i] & pte_address_mask, level - 1);
+    }
+    return count;
+}
+} // namespace
+
+uint64_t user_table_page_count(PhysAddr root) {
+    const uint64_t* entries = table_at(root);
+    uint64_t count = 0;
+    for (size_t i = 0; i < kernel_half_first_slot; ++i) {
+        if (entries[i] & pte_present)
+            count += count_tables_below(entries[i] & pte_address_mask, 3);
+    }
+    return count;
+}
 uint64_t kernel_page_table_page_count() { return g_kernel_table_pages; }
 
 void paging_init(uint64_t highest_phys) {

@@ -64,6 +64,9 @@ PhysAddr current_root();
 
 // Page-table pages currently allocated (for leak tests).
 uint64_t page_table_page_count();
+// The table pages below the user half of `root` (Linux's mm_pgtables_bytes
+// counts these: the PDPT, PD and PT pages, not the root itself).
+uint64_t user_table_page_count(PhysAddr root);
 // The kernel half's share of them: kept once made, bounded by the peak.
 uint64_t kernel_page_table_page_count();
 

@@ -51,6 +51,7 @@ constexpr uint8_t vector_general_protection = 13;
 constexpr uint8_t vector_double_fault = 8;
 
 IrqHandler g_irq_handlers[16];
+uint64_t g_irq_counts[16];
 uint64_t g_fixed_up_faults;
 bool g_in_fatal_report;
 
@@ -169,6 +170,8 @@ void register_irq_handler(uint8_t irq, IrqHandler handler) {
         sti();
 }
 
+uint64_t irq_count(uint8_t irq) { return irq < 16 ? g_irq_counts[irq] : 0; }
+
 void fatal_exception(const TrapFrame& frame) {
     cli();
     if (g_in_fatal_report) {
@@ -226,6 +229,7 @@ extern "C" void handle_interrupt(TrapFrame* frame) {
         // EOI first: a handler may switch away (the scheduler's tick) and
         // must not leave the line blocked meanwhile.
         pic_end_of_interrupt(irq);
+        ++g_irq_counts[irq];
         if (g_irq_handlers[irq])
             g_irq_handlers[irq](*frame);
         if (frame->from_user())

@@ -24,6 +24,9 @@ constexpr uint8_t irq_base_vector = 32; // legacy PIC IRQs 0..15 -> 32..47
 using IrqHandler = void (*)(TrapFrame&);
 // Installs the handler for a legacy IRQ line and unmasks it.
 void register_irq_handler(uint8_t irq, IrqHandler handler);
+// Interrupts taken on each legacy IRQ line since boot (spurious ones
+// excluded), for /proc/stat's intr line.
+uint64_t irq_count(uint8_t irq);
 
 void idt_init();
 void pic_init(); // remaps both 8259s to 32..47, all lines masked
