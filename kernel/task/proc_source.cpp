@@ -13,6 +13,7 @@
 
 #include <new>
 
+#include "arch/x86_64/trap.h"
 #include "drivers/root_fs.h"
 #include "fs/fd_table.h"
 #include "fs/mount.h"
@@ -78,10 +79,26 @@ void visit_task(proc::Thread& thread, void* context) {
     info.session = process.sid();
     const proc::Session& session = process.group().session();
     if (session.has_controlling_tty()) {
-        info.tty_nr = encode_tty(kConsoleMajor, kConsoleMinor);
+        // The one terminal is the serial line. Linux's /dev/console is a
+        // redirect to the console's tty, so a session that took it as its
+        // controlling terminal shows that tty's number: ttyS0, 4:64.
+        info.tty_nr = encode_tty(kSerialMajor, kSerialMinor);
         info.tpgid = session.foreground_pgid();
     }
     info.state = state_letter(shown);
+    info.whole = visit.whole_process;
+    // Every task clone makes has PF_FORKNOEXEC until it execs: a thread
+    // other than the leader never has (exec makes its caller the leader).
+    if (!process.did_exec() || shown.tid() != process.pid())
+        info.flags |= procfs::kPfForkNoExec;
+    if (info.state == 'Z') {
+        // What do_exit leaves in task->flags, and a zombie's exit_code: the
+        // wait status.
+        info.flags |= procfs::kPfExiting | procfs::kPfPostCoredump | procfs::kPfNoFreeze;
+        info.exit_code = process.is_zombie() ? process.group_exit_status() : 0;
+        if ((info.exit_code & 0x7f) != 0)
+            info.flags |= procfs::kPfSignaled;
+    }
     for (size_t i = 0; i < sizeof(info.comm); ++i)
         info.comm[i] = shown.comm()[i];
     const proc::Credentials& c = process.credentials();
@@ -108,12 +125,28 @@ void visit_task(proc::Thread& thread, void* context) {
         const ProcessExtra& extra = extra_of(process);
         info.sigqueue_limit = extra.limits[RLIMIT_SIGPENDING].cur;
     }
+    info.has_fs = false;
     if (shown.kernel_thread()) {
         // The Task lives while the thread has a kernel thread.
         Task& task = task_of(shown);
         info.start_ns = task.start_ns;
-        if (task.fs)
+        if (task.fs && !process.is_zombie()) {
             info.umask = task.fs->umask;
+            info.has_fs = true;
+        }
+    }
+    if (process.file_table() && !process.is_zombie()) {
+        // Linux's fdtable max_fds: 64 (NR_OPEN_DEFAULT) until a descriptor
+        // above it, then whole KiB of pointers in powers of two.
+        size_t slots = file_table_of(process).slot_count();
+        size_t size = 64;
+        if (slots > 64) {
+            size_t blocks = 1;
+            while (blocks < (slots - 1) / 128 + 1)
+                blocks *= 2;
+            size = blocks * 128;
+        }
+        info.fd_size = static_cast<int>(size);
     }
     uint64_t handle = shown.address_space() ? shown.address_space() : process.leader().address_space();
     if (handle && !process.is_zombie()) {
@@ -128,12 +161,18 @@ void usage_into(procfs::TaskInfo& info, mm::AddressSpace& space) {
     const mm::ImageInfo& image = space.image_info();
     info.has_mm = true;
     info.vsize = usage.mapped;
+    info.peak_vsize = usage.peak_mapped;
     info.rss_pages = usage.resident / 4096;
+    info.peak_rss_pages = usage.peak_resident / 4096;
     info.data_bytes = usage.data;
     info.stack_bytes = usage.stack;
-    info.exe_bytes = image.end_code > image.start_code ? image.end_code - image.start_code : 0;
+    info.exec_bytes = usage.exec;
+    info.page_table_bytes = usage.page_tables;
+    info.rss_shmem_pages = usage.shared_resident / 4096;
     info.start_code = image.start_code;
     info.end_code = image.end_code;
+    info.start_data = image.start_data;
+    info.end_data = image.end_data;
     info.start_stack = image.start_stack;
     info.start_brk = space.initial_brk();
     info.brk = space.current_brk();
@@ -310,29 +349,29 @@ public:
             usage_into(info, *visit.space);
             visit.space->unref();
         }
-        if (visit.whole_process) {
-            // The group's CPU time and faults, exited threads included, and
-            // the reaped children's (the core sums them under its lock).
-            proc::Thread* leader = table().find_thread(tgid);
-            if (leader) {
-                auto self = table().getrusage(*leader, proc::RUSAGE_SELF);
-                auto children = table().getrusage(*leader, proc::RUSAGE_CHILDREN);
-                if (!self.is_error()) {
-                    const proc::RUsage& u = self.value();
-                    info.utime_ns = u.ru_utime.tv_sec * 1000000000ull + u.ru_utime.tv_usec * 1000ull;
-                    info.stime_ns = u.ru_stime.tv_sec * 1000000000ull + u.ru_stime.tv_usec * 1000ull;
-                    info.minflt = static_cast<uint64_t>(u.ru_minflt);
-                    info.majflt = static_cast<uint64_t>(u.ru_majflt);
-                    info.nvcsw = static_cast<uint64_t>(u.ru_nvcsw);
-                    info.nivcsw = static_cast<uint64_t>(u.ru_nivcsw);
-                }
-                if (!children.is_error()) {
-                    const proc::RUsage& u = children.value();
-                    info.cutime_ns = u.ru_utime.tv_sec * 1000000000ull + u.ru_utime.tv_usec * 1000ull;
-                    info.cstime_ns = u.ru_stime.tv_sec * 1000000000ull + u.ru_stime.tv_usec * 1000ull;
-                    info.cminflt = static_cast<uint64_t>(u.ru_minflt);
-                    info.cmajflt = static_cast<uint64_t>(u.ru_majflt);
-                }
+        // The group's CPU time and faults (exited threads included) for a
+        // process, the thread's own for a thread; the reaped children's in
+        // both, as Linux's do_task_stat reads them from the signal struct.
+        proc::Thread* leader = table().find_thread(tgid);
+        proc::Thread* shown = visit.whole_process ? leader : table().find_thread(tid);
+        if (leader && shown) {
+            auto self = table().getrusage(*shown, visit.whole_process ? proc::RUSAGE_SELF : proc::RUSAGE_THREAD);
+            auto children = table().getrusage(*leader, proc::RUSAGE_CHILDREN);
+            if (!self.is_error()) {
+                const proc::RUsage& u = self.value();
+                info.utime_ns = u.ru_utime.tv_sec * 1000000000ull + u.ru_utime.tv_usec * 1000ull;
+                info.stime_ns = u.ru_stime.tv_sec * 1000000000ull + u.ru_stime.tv_usec * 1000ull;
+                info.minflt = static_cast<uint64_t>(u.ru_minflt);
+                info.majflt = static_cast<uint64_t>(u.ru_majflt);
+                info.nvcsw = static_cast<uint64_t>(u.ru_nvcsw);
+                info.nivcsw = static_cast<uint64_t>(u.ru_nivcsw);
+            }
+            if (!children.is_error()) {
+                const proc::RUsage& u = children.value();
+                info.cutime_ns = u.ru_utime.tv_sec * 1000000000ull + u.ru_utime.tv_usec * 1000ull;
+                info.cstime_ns = u.ru_stime.tv_sec * 1000000000ull + u.ru_stime.tv_usec * 1000ull;
+                info.cminflt = static_cast<uint64_t>(u.ru_minflt);
+                info.cmajflt = static_cast<uint64_t>(u.ru_majflt);
             }
         }
         return info;
@@ -368,30 +407,18 @@ public:
         mm::AddressSpace* space = TRY(pin_space(tgid));
         if (!space)
             return {};
+        // Under the address space's lock the visitor only copies: the
+        // names of mapped files are resolved afterwards, under the
+        // namespace lock (path_of), which must not nest inside it.
         struct Collect {
             Vector<procfs::MapInfo>* out;
-            uint64_t brk_start, stack_top;
+            Vector<RefPtr<PathName>>* paths; // one per line, null if none
+            uint64_t start_brk, brk, start_stack;
             bool failed = false;
-            // The binary exec copied in: Linux maps it from the file, so
-            // its lines carry the file's device, inode and path.
-            StringView exe_path;
-            uint64_t exe_device = 0, exe_ino = 0;
-        } collect{&maps, space->initial_brk(), mm::user_stack_top, false, {}, 0, 0};
-        KString exe_path;
-        if (RefPtr<PathName> exe = space->image_info().exe) {
-            Vfs& vfs = drivers::root_vfs();
-            auto path = vfs.path_of(*exe->directory, exe->name.view());
-            if (!path.is_error()) {
-                exe_path = path.release_value();
-                collect.exe_path = exe_path.view();
-            }
-            SpinlockGuard guard(vfs.namespace_lock());
-            auto inode = exe->directory->lookup(exe->name.view());
-            if (!inode.is_error()) {
-                collect.exe_device = inode.value()->fs().device_id();
-                collect.exe_ino = inode.value()->ino();
-            }
-        }
+        };
+        Vector<RefPtr<PathName>> paths;
+        Collect collect{&maps, &paths, space->initial_brk(), space->current_brk(), space->image_info().start_stack};
+        RefPtr<PathName> exe = space->image_info().exe;
         space->for_each_vma(
             [](const mm::Vma& vma, void* context) {
                 auto& c = *static_cast<Collect*>(context);
@@ -400,30 +427,68 @@ public:
                 info.end = vma.end;
                 info.prot = vma.prot;
                 info.shared = vma.is_shared();
-                info.offset = vma.backing ? vma.offset : 0;
-                StringView name;
-                if (vma.flags & mm::VmaHeap) {
-                    name = "[heap]";
-                } else if (vma.flags & (mm::VmaStack | mm::VmaGrowsDown)) {
-                    name = "[stack]";
-                } else if ((vma.flags & mm::VmaImage) && !c.exe_path.is_empty()) {
-                    name = c.exe_path;
-                    info.device = c.exe_device;
-                    info.ino = c.exe_ino;
+                RefPtr<PathName> path;
+                const Inode* file = vma.backing ? vma.backing->file_inode() : nullptr;
+                StringView label;
+                if (file) {
+                    // A mapped file: its offset, device, inode and name.
+                    info.offset = vma.offset;
+                    info.device = file->fs().device_id();
+                    info.ino = file->ino();
+                    path = const_cast<PathName*>(vma.backing->file_path());
+                } else if (vma.flags & mm::VmaImage) {
+                    // exec's copy of the binary's file pages: Linux maps
+                    // them from the file, so they show it (filled in below).
+                    info.offset = vma.offset;
+                    info.ino = ~0ull;
+                } else if (vma.start < c.brk && vma.end > c.start_brk) {
+                    label = "[heap]"; // Linux's vma_is_initial_heap
+                } else if (vma.start <= c.start_stack && vma.end >= c.start_stack) {
+                    label = "[stack]"; // vma_is_initial_stack
                 }
-                if (!name.is_empty()) {
-                    auto text = KString::try_create(name);
+                if (!label.is_empty()) {
+                    auto text = KString::try_create(label);
                     if (text.is_error())
                         c.failed = true;
                     else
                         info.name = text.release_value();
                 }
-                c.failed = c.failed || c.out->try_append(std::move(info)).is_error();
+                c.failed = c.failed || c.out->try_append(std::move(info)).is_error() ||
+                           c.paths->try_append(std::move(path)).is_error();
             },
             &collect);
         space->unref();
         if (collect.failed)
             return ENOMEM;
+        Vfs& vfs = drivers::root_vfs();
+        KString exe_path;
+        uint64_t exe_device = 0, exe_ino = 0;
+        if (exe) {
+            auto path = vfs.path_of(*exe->directory, exe->name.view());
+            if (!path.is_error())
+                exe_path = path.release_value();
+            SpinlockGuard guard(vfs.namespace_lock());
+            auto inode = exe->directory->lookup(exe->name.view());
+            if (!inode.is_error()) {
+                exe_device = inode.value()->fs().device_id();
+                exe_ino = inode.value()->ino();
+            }
+        }
+        for (size_t i = 0; i < maps.size(); ++i) {
+            procfs::MapInfo& info = maps[i];
+            if (info.ino == ~0ull) {
+                info.device = exe_device;
+                info.ino = exe_ino;
+                if (exe_path.length())
+                    info.name = TRY(KString::try_create(exe_path.view()));
+            } else if (paths[i]) {
+                // A file unlinked since still shows the name it was
+                // opened by (Linux appends " (deleted)").
+                auto path = vfs.path_of(*paths[i]->directory, paths[i]->name.view());
+                if (!path.is_error())
+                    info.name = path.release_value();
+            }
+        }
         return {};
     }
 
@@ -486,6 +551,8 @@ public:
         s.user_ns = times.user_ns;
         s.system_ns = times.system_ns;
         s.context_switches = times.context_switches;
+        for (uint8_t irq = 0; irq < 16; ++irq)
+            s.irqs[irq] = arch::irq_count(irq);
         s.boot_time = (realtime_ns() - s.uptime_ns) / 1000000000ull;
         s.forks = stats.forks;
         s.running = static_cast<int>(sched::runnable_thread_count());

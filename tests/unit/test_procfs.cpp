@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "fixtures/fs_fixture.h"
 #include "fs/procfs/procfs.h"
@@ -252,6 +253,172 @@ TEST(ProcfsFormat, MapsUptimeLoadavgMeminfo) {
     std::string mem(meminfo.data(), meminfo.size());
     EXPECT_EQ(mem.rfind("MemTotal:         131072 kB\nMemFree:          102400 kB\n", 0), 0u) << mem;
     EXPECT_NE(mem.find("\nShmem:                12 kB\n"), std::string::npos) << mem;
+}
+
+// The fields after "(comm)", numbered as proc(5): [3] is the state.
+std::vector<std::string> stat_fields(const std::string& text) {
+    std::vector<std::string> fields = {"", text.substr(0, text.find(' ')), "comm"};
+    size_t at = text.rfind(')') + 2;
+    while (at < text.size()) {
+        size_t end = text.find_first_of(" \n", at);
+        fields.push_back(text.substr(at, end - at));
+        at = end + 1;
+    }
+    return fields;
+}
+
+TEST(ProcfsFormat, StatSignalsWchanAndMemoryFields) {
+    procfs::TaskInfo t = make_task(5, 5, "p", 'S');
+    t.whole = true;
+    t.sig_pending = 1ull << 9;                  // SIGUSR1
+    t.shared_pending = 1ull << 14;              // SIGTERM, process-wide: not shown
+    t.blocked = (1ull << 9) | (1ull << 35);     // and SIGRTMIN+2: beyond the 31 shown
+    t.ignored = 1ull << 1;
+    t.caught = (1ull << 14) | (1ull << 33);
+    t.start_code = 0x401000, t.end_code = 0x402347, t.start_stack = 0x7ffff000;
+    t.start_data = 0x404fc0, t.end_data = 0x405110, t.start_brk = 0x406000;
+    t.arg_start = 1, t.arg_end = 2, t.env_start = 3, t.env_end = 4;
+    t.flags = procfs::kPfForkNoExec;
+    t.minflt = 7, t.cminflt = 8;
+    TextBuffer out;
+    procfs::format_stat(t, out);
+    auto f = stat_fields(std::string(out.data(), out.size()));
+    ASSERT_EQ(f.size(), 53u);
+    EXPECT_EQ(f[9], "64");
+    EXPECT_EQ(f[10], "7");
+    EXPECT_EQ(f[11], "8");
+    EXPECT_EQ(f[25], "18446744073709551615");
+    EXPECT_EQ(f[26], std::to_string(0x401000));
+    EXPECT_EQ(f[27], std::to_string(0x402347));
+    EXPECT_EQ(f[31], "512");
+    EXPECT_EQ(f[32], "512");
+    EXPECT_EQ(f[33], "2");
+    EXPECT_EQ(f[34], "16384");
+    EXPECT_EQ(f[35], "1"); // wchan: sleeping
+    EXPECT_EQ(f[38], "17");
+    EXPECT_EQ(f[39], "0"); // the one CPU
+    EXPECT_EQ(f[45], std::to_string(0x404fc0));
+    EXPECT_EQ(f[46], std::to_string(0x405110));
+    EXPECT_EQ(f[47], std::to_string(0x406000));
+    EXPECT_EQ(f[51], "4");
+    EXPECT_EQ(f[52], "0");
+
+    t.state = 'R';
+    TextBuffer running;
+    procfs::format_stat(t, running);
+    EXPECT_EQ(stat_fields(std::string(running.data(), running.size()))[35], "0");
+    t.state = 'S';
+    t.num_threads = 2; // a process of two threads: no wchan
+    TextBuffer group;
+    procfs::format_stat(t, group);
+    EXPECT_EQ(stat_fields(std::string(group.data(), group.size()))[35], "0");
+}
+
+TEST(ProcfsFormat, StatOfAZombie) {
+    procfs::TaskInfo t = make_task(9, 9, "z", 'Z');
+    t.whole = true;
+    t.flags = procfs::kPfExiting | procfs::kPfPostCoredump | procfs::kPfNoFreeze | procfs::kPfSignaled;
+    t.exit_code = 9; // killed by SIGKILL
+    t.start_code = 0x401000; // what a stale copy might hold: not shown without an mm
+    TextBuffer out;
+    procfs::format_stat(t, out);
+    auto f = stat_fields(std::string(out.data(), out.size()));
+    ASSERT_EQ(f.size(), 53u);
+    EXPECT_EQ(f[3], "Z");
+    EXPECT_EQ(f[9], std::to_string(0x840c));
+    EXPECT_EQ(f[23], "0");
+    EXPECT_EQ(f[24], "0");
+    for (int i : {26, 27, 28, 45, 46, 47, 48, 49, 50, 51})
+        EXPECT_EQ(f[i], "0") << i;
+    EXPECT_EQ(f[52], "9");
+}
+
+TEST(ProcfsFormat, StatusFieldOrderAndMemory) {
+    procfs::TaskInfo t = make_task(5, 5, "p", 'S');
+    t.fd_size = 64;
+    t.vsize = 300 << 10, t.peak_vsize = 500 << 10;
+    t.rss_pages = 10, t.peak_rss_pages = 40;
+    t.start_code = 0x401000, t.end_code = 0x402347;
+    t.exec_bytes = 3 * 4096; // two pages of code, one more executable page
+    t.page_table_bytes = 3 * 4096;
+    TextBuffer out;
+    procfs::format_status(t, out);
+    std::string text(out.data(), out.size());
+    std::vector<std::string> names;
+    for (size_t at = 0; at < text.size();) {
+        size_t end = text.find('\n', at);
+        names.push_back(text.substr(at, text.find(':', at) - at));
+        at = end + 1;
+    }
+    std::vector<std::string> want = {"Name", "Umask", "State", "Tgid", "Ngid", "Pid", "PPid", "TracerPid", "Uid", "Gid",
+                                     "FDSize", "Groups", "NStgid", "NSpid", "NSpgid", "NSsid", "Kthread", "VmPeak",
+                                     "VmSize", "VmLck", "VmPin", "VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem",
+                                     "VmData", "VmStk", "VmExe", "VmLib", "VmPTE", "VmSwap", "CoreDumping", "Threads",
+                                     "SigQ", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt", "CapInh", "CapPrm",
+                                     "CapEff", "CapBnd", "CapAmb", "NoNewPrivs", "Seccomp", "Cpus_allowed",
+                                     "Cpus_allowed_list", "voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"};
+    EXPECT_EQ(names, want);
+    EXPECT_NE(text.find("\nFDSize:\t64\nGroups:\t \n"), std::string::npos) << text; // Linux's trailing space
+    EXPECT_NE(text.find("\nVmPeak:\t     500 kB\nVmSize:\t     300 kB\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\nVmHWM:\t     160 kB\nVmRSS:\t      40 kB\nRssAnon:\t      40 kB\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\nVmExe:\t       8 kB\nVmLib:\t       4 kB\nVmPTE:\t      12 kB\n"), std::string::npos) << text;
+
+    procfs::TaskInfo z = make_task(9, 9, "z", 'Z');
+    z.has_fs = false;
+    TextBuffer zombie;
+    procfs::format_status(z, zombie);
+    std::string ztext(zombie.data(), zombie.size());
+    EXPECT_EQ(ztext.rfind("Name:\tz\nState:\tZ (zombie)\n", 0), 0u) << ztext; // no Umask without an fs
+    EXPECT_NE(ztext.find("\nFDSize:\t0\n"), std::string::npos);
+    EXPECT_EQ(ztext.find("CoreDumping"), std::string::npos);
+}
+
+TEST(ProcfsFormat, MapsOffsetDeviceAndPadding) {
+    Vector<procfs::MapInfo> maps;
+    procfs::MapInfo file;
+    file.start = 0x7ffa6e0de000;
+    file.end = 0x7ffa6e0df000;
+    file.prot = 1;
+    file.offset = 0x2000;
+    // makedev(259, 300): the major and minor split over the glibc bits.
+    file.device = (300ull & 0xff) | ((259ull & 0xfff) << 8) | ((300ull & ~0xffull) << 12);
+    file.ino = 937;
+    file.name = KString::try_create("/etc/services").release_value();
+    ASSERT_FALSE(maps.try_append(std::move(file)).is_error());
+    procfs::MapInfo bss;
+    bss.start = 0x406000;
+    bss.end = 0x41e000;
+    bss.prot = 3;
+    ASSERT_FALSE(maps.try_append(std::move(bss)).is_error());
+    TextBuffer out;
+    procfs::format_maps(maps, out);
+    std::string first = "7ffa6e0de000-7ffa6e0df000 r--p 00002000 103:12c 937 ";
+    EXPECT_EQ(std::string(out.data(), out.size()),
+              first + std::string(73 - first.size(), ' ') + "/etc/services\n" +
+                  "00406000-0041e000 rw-p 00000000 00:00 0 \n");
+}
+
+TEST(ProcfsFormat, SystemStatLines) {
+    procfs::SystemInfo s;
+    s.user_ns = 150 * procfs::kNsPerTick;
+    s.system_ns = 20 * procfs::kNsPerTick;
+    s.idle_ns = 830 * procfs::kNsPerTick;
+    s.irqs[0] = 1000;
+    s.irqs[4] = 5;
+    s.context_switches = 77;
+    s.boot_time = 1700000000;
+    s.forks = 12;
+    s.running = 1;
+    TextBuffer out;
+    procfs::format_system_stat(s, out);
+    std::string text(out.data(), out.size());
+    EXPECT_EQ(text.rfind("cpu  150 0 20 830 0 0 0 0 0 0\ncpu0 150 0 20 830 0 0 0 0 0 0\n"
+                         "intr 1005 1000 0 0 0 5 0 0 0 0 0 0 0 0 0 0 0\nctxt 77\nbtime 1700000000\n"
+                         "processes 12\nprocs_running 1\nprocs_blocked 0\n",
+                         0),
+              0u)
+        << text;
 }
 
 TEST_F(ProcfsTest, RootListsFilesAndProcessesOnly) {

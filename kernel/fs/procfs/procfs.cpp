@@ -342,6 +342,10 @@ private:
     KString m_name;
 };
 
+uint64_t align_up_page(uint64_t value) {
+    return (value + 4095) & ~4095ull;
+}
+
 // Clock ticks (USER_HZ) from nanoseconds.
 uint64_t ticks(uint64_t ns) {
     return ns / kNsPerTick;
@@ -462,76 +466,113 @@ Result<void> format_mounts(Vfs& vfs, TextBuffer& out) {
     });
 }
 
-// man 5 proc, /proc/pid/stat: 52 fields.
+// man 5 proc, /proc/pid/stat: the 52 fields of Linux 6.x's do_task_stat,
+// for a task Charon's reader may inspect (ptrace_may_access: permitted).
 void format_stat(const TaskInfo& t, TextBuffer& out) {
-    out.appendf("%d (%s) %c %d %d %d %u %d %u %lu %lu %lu %lu %lu %lu %ld %ld "
-                "%ld %ld %d 0 %lu %lu %ld %lu ",
-                t.tid, t.comm, t.state, t.ppid, t.pgrp, t.session, t.tty_nr, t.tpgid, 0u, t.minflt, t.cminflt, t.majflt,
+    // wchan is now 1 for a task not running, 0 otherwise (and 0 for a
+    // process of several threads).
+    int wchan = t.state != 'R' && (!t.whole || t.num_threads < 2) ? 1 : 0;
+    // 1 pid 2 comm 3 state 4 ppid 5 pgrp 6 session 7 tty_nr 8 tpgid 9 flags
+    // 10 minflt 11 cminflt 12 majflt 13 cmajflt 14 utime 15 stime 16 cutime
+    // 17 cstime 18 priority (prio - 100: 20 for nice 0) 19 nice
+    // 20 num_threads 21 itrealvalue (always 0) 22 starttime 23 vsize 24 rss
+    // 25 rsslim (RLIMIT_RSS, unlimited)
+    out.appendf("%d (%s) %c %d %d %d %u %d %u %lu %lu %lu %lu %lu %lu %ld %ld 20 0 %d 0 %lu %lu %lu %lu", t.tid,
+                t.comm, t.state, t.ppid, t.pgrp, t.session, t.tty_nr, t.tpgid, t.flags, t.minflt, t.cminflt, t.majflt,
                 t.cmajflt, ticks(t.utime_ns), ticks(t.stime_ns), static_cast<long>(ticks(t.cutime_ns)),
-                static_cast<long>(ticks(t.cstime_ns)), 20L, 0L, t.num_threads, ticks(t.start_ns), t.vsize,
-                static_cast<long>(t.rss_pages), ~0ul);
-    // startcode endcode startstack kstkesp kstkeip signal blocked sigignore
-    // sigcatch wchan nswap cnswap exit_signal processor rt_priority policy
-    // delayacct_blkio_ticks guest_time cguest_time start_data end_data
-    // start_brk arg_start arg_end env_start env_end exit_code
-    out.appendf("%lu %lu %lu 0 0 %lu %lu %lu %lu 0 0 0 %d 0 0 0 0 0 0 %lu %lu "
-                "%lu %lu %lu %lu %lu %d\n",
-                t.start_code, t.end_code, t.start_stack, t.sig_pending | t.shared_pending, t.blocked, t.ignored,
-                t.caught, t.exit_signal, t.has_mm ? t.end_code : 0, t.has_mm ? t.start_brk : 0, t.start_brk,
-                t.arg_start, t.arg_end, t.env_start, t.env_end, t.exit_code);
+                static_cast<long>(ticks(t.cstime_ns)), t.num_threads, ticks(t.start_ns), t.has_mm ? t.vsize : 0,
+                t.has_mm ? t.rss_pages : 0, ~0ul);
+    // 26 startcode 27 endcode 28 startstack 29 kstkesp 30 kstkeip (0 but
+    // for a task dumping core) 31 signal 32 blocked 33 sigignore
+    // 34 sigcatch (the thread's own pending set; the first 31 signals only,
+    // in decimal: "obsolete", says Linux) 35 wchan 36 nswap 37 cnswap
+    // 38 exit_signal 39 processor 40 rt_priority 41 policy (SCHED_OTHER)
+    // 42 delayacct_blkio_ticks 43 guest_time 44 cguest_time
+    out.appendf(" %lu %lu %lu 0 0 %lu %lu %lu %lu %d 0 0 %d 0 0 0 0 0 0", t.has_mm ? t.start_code : 0,
+                t.has_mm ? t.end_code : 0, t.has_mm ? t.start_stack : 0, t.sig_pending & 0x7ffffffful,
+                t.blocked & 0x7ffffffful, t.ignored & 0x7ffffffful, t.caught & 0x7ffffffful, wchan, t.exit_signal);
+    // 45 start_data 46 end_data 47 start_brk 48 arg_start 49 arg_end
+    // 50 env_start 51 env_end (all 0 without an mm) 52 exit_code
+    if (t.has_mm)
+        out.appendf(" %lu %lu %lu %lu %lu %lu %lu", t.start_data, t.end_data, t.start_brk, t.arg_start, t.arg_end,
+                    t.env_start, t.env_end);
+    else
+        out.append(" 0 0 0 0 0 0 0");
+    out.appendf(" %d\n", t.exit_code);
 }
 
+// /proc/PID/status in Linux 6.x's order (proc_pid_status), the lines of
+// the features Charon has: no Seccomp_filters, Speculation_*, Mems_*,
+// HugetlbPages, THP_enabled or untag_mask, as a kernel built without them.
 void format_status(const TaskInfo& t, TextBuffer& out) {
-    out.appendf("Name:\t%s\nUmask:\t%04o\nState:\t%c "
-                "(%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-                t.comm, t.umask, t.state, state_word(t.state), t.tgid, t.tid, t.ppid);
-    out.appendf("Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t64\nGroups:\t\n", t.uid[0], t.uid[1], t.uid[2],
-                t.uid[3], t.gid[0], t.gid[1], t.gid[2], t.gid[3]);
+    out.appendf("Name:\t%s\n", t.comm);
+    if (t.has_fs)
+        out.appendf("Umask:\t%04o\n", t.umask);
+    out.appendf("State:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", t.state,
+                state_word(t.state), t.tgid, t.tid, t.ppid);
+    // No supplementary groups: Linux still puts its trailing space.
+    out.appendf("Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t \n", t.uid[0], t.uid[1], t.uid[2],
+                t.uid[3], t.gid[0], t.gid[1], t.gid[2], t.gid[3], t.fd_size);
     out.appendf("NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n", t.tgid, t.tid, t.pgrp, t.session);
     if (t.has_mm) {
-        vm_line(out, "VmPeak:", t.vsize);
+        // task_mem: text is the code pages, capped by the executable
+        // mappings; the rest of those is "libraries".
+        uint64_t text = align_up_page(t.end_code) - (t.start_code & ~4095ull);
+        if (t.end_code < t.start_code)
+            text = 0;
+        if (text > t.exec_bytes)
+            text = t.exec_bytes;
+        uint64_t rss = t.rss_pages * 4096;
+        uint64_t file = t.rss_file_pages * 4096, shmem = t.rss_shmem_pages * 4096;
+        vm_line(out, "VmPeak:", t.peak_vsize > t.vsize ? t.peak_vsize : t.vsize);
         vm_line(out, "VmSize:", t.vsize);
         vm_line(out, "VmLck:", 0);
         vm_line(out, "VmPin:", 0);
-        vm_line(out, "VmHWM:", t.rss_pages * 4096);
-        vm_line(out, "VmRSS:", t.rss_pages * 4096);
-        vm_line(out, "RssAnon:", t.rss_pages * 4096);
-        vm_line(out, "RssFile:", 0);
-        vm_line(out, "RssShmem:", 0);
+        vm_line(out, "VmHWM:", t.peak_rss_pages > t.rss_pages ? t.peak_rss_pages * 4096 : rss);
+        vm_line(out, "VmRSS:", rss);
+        vm_line(out, "RssAnon:", rss - file - shmem);
+        vm_line(out, "RssFile:", file);
+        vm_line(out, "RssShmem:", shmem);
         vm_line(out, "VmData:", t.data_bytes);
         vm_line(out, "VmStk:", t.stack_bytes);
-        vm_line(out, "VmExe:", t.exe_bytes);
-        vm_line(out, "VmLib:", 0);
-        vm_line(out, "VmPTE:", 0);
+        vm_line(out, "VmExe:", text);
+        vm_line(out, "VmLib:", t.exec_bytes - text);
+        vm_line(out, "VmPTE:", t.page_table_bytes);
         vm_line(out, "VmSwap:", 0);
+        out.append("CoreDumping:\t0\n");
     }
     bool root = t.uid[1] == 0;
     out.appendf("Threads:\t%d\nSigQ:\t%d/%lu\n", t.num_threads, t.queued_signals, t.sigqueue_limit);
-    out.appendf("SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%"
-                "016lx\nSigCgt:\t%016lx\n",
-                t.sig_pending, t.shared_pending, t.blocked, t.ignored, t.caught);
+    out.appendf("SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n", t.sig_pending,
+                t.shared_pending, t.blocked, t.ignored, t.caught);
     uint64_t caps = root ? 0x1fffffffffful : 0; // CAP_LAST_CAP 40
-    out.appendf("CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%"
-                "016lx\nCapAmb:\t%016lx\n",
-                0ul, caps, caps, 0x1fffffffffful, 0ul);
+    out.appendf("CapInh:\t%016lx\nCapPrm:\t%016lx\nCapEff:\t%016lx\nCapBnd:\t%016lx\nCapAmb:\t%016lx\n", 0ul, caps,
+                caps, 0x1fffffffffful, 0ul);
     out.appendf("NoNewPrivs:\t0\nSeccomp:\t0\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n");
     out.appendf("voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n", t.nvcsw, t.nivcsw);
 }
 
-// size resident shared text lib data dt, in pages.
+// size resident shared text lib data dt, in pages (Linux's task_statm:
+// shared is the file and shmem pages, text the code pages, data the
+// private writable and stack mappings; lib and dt are always 0).
 void format_statm(const TaskInfo& t, TextBuffer& out) {
-    out.appendf("%lu %lu 0 %lu 0 %lu 0\n", t.vsize / 4096, t.rss_pages, t.exe_bytes / 4096,
-                (t.data_bytes + t.stack_bytes) / 4096);
+    uint64_t text = t.end_code >= t.start_code ? align_up_page(t.end_code) - (t.start_code & ~4095ull) : 0;
+    out.appendf("%lu %lu %lu %lu 0 %lu 0\n", t.vsize / 4096, t.rss_pages, t.rss_file_pages + t.rss_shmem_pages,
+                text / 4096, (t.data_bytes + t.stack_bytes) / 4096);
 }
 
+// show_map_vma: the fixed columns, then the name from column 74 (the line
+// is padded to 72 characters after the inode's space, then one space).
+// Devices print as MAJOR:MINOR in hex, at least two digits each.
 void format_maps(const Vector<MapInfo>& maps, TextBuffer& out) {
     for (auto& map : maps) {
         size_t before = out.size();
+        unsigned major = static_cast<unsigned>(((map.device >> 8) & 0xfff) | ((map.device >> 32) & ~0xfffull));
+        unsigned minor = static_cast<unsigned>((map.device & 0xff) | ((map.device >> 12) & ~0xffull));
         out.appendf("%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ", map.start, map.end, (map.prot & 1) ? 'r' : '-',
-                    (map.prot & 2) ? 'w' : '-', (map.prot & 4) ? 'x' : '-', map.shared ? 's' : 'p', map.offset,
-                    static_cast<unsigned>(map.device >> 8) & 0xfff, static_cast<unsigned>(map.device & 0xff), map.ino);
+                    (map.prot & 2) ? 'w' : '-', (map.prot & 4) ? 'x' : '-', map.shared ? 's' : 'p', map.offset, major,
+                    minor, map.ino);
         if (map.name.length()) {
-            // Linux pads the line to 72 columns, then one space (seq_pad).
             size_t written = out.size() - before;
             for (; written < 72; ++written)
                 out.append_char(' ');
@@ -575,13 +616,23 @@ void format_meminfo(const SystemInfo& s, TextBuffer& out) {
     kb_line(out, "Committed_AS:", s.user_bytes + used_by_kernel);
 }
 
+// show_stat: every tick of the one CPU is user, system or idle (sampled
+// as Linux without VIRT_CPU_ACCOUNTING), so the columns add up to the
+// time since the scheduler's first tick. Nothing waits for I/O (iowait,
+// procs_blocked 0), no nice, no guests, no softirqs.
 void format_system_stat(const SystemInfo& s, TextBuffer& out) {
     // user nice system idle iowait irq softirq steal guest guest_nice
     for (int line = 0; line < 2; ++line)
         out.appendf("%s %lu 0 %lu %lu 0 0 0 0 0 0\n", line == 0 ? "cpu " : "cpu0", ticks(s.user_ns), ticks(s.system_ns),
                     ticks(s.idle_ns));
-    out.appendf("intr 0\nctxt %lu\nbtime %lu\nprocesses %lu\nprocs_running "
-                "%d\nprocs_blocked %d\n"
+    // intr: the total, then each IRQ number's count.
+    uint64_t total = 0;
+    for (uint64_t count : s.irqs)
+        total += count;
+    out.appendf("intr %lu", total);
+    for (uint64_t count : s.irqs)
+        out.appendf(" %lu", count);
+    out.appendf("\nctxt %lu\nbtime %lu\nprocesses %lu\nprocs_running %d\nprocs_blocked %d\n"
                 "softirq 0 0 0 0 0 0 0 0 0 0 0\n",
                 s.context_switches, s.boot_time, s.forks, s.running, s.blocked);
 }

@@ -40,9 +40,16 @@ struct TaskInfo {
     uint32_t tty_nr = 0; // controlling terminal's device (Linux's encoding), 0: none
     pid_t tpgid = -1;    // its foreground group, -1 without a terminal
     char state = 'R';    // R S T Z
+    // A whole process (/proc/PID/stat) rather than one thread
+    // (/proc/PID/task/TID/stat): Linux reports wchan only for a thread or a
+    // single-threaded process.
+    bool whole = false;
+    uint32_t flags = 0; // Linux's PF_* bits (see the kPf constants)
     char comm[16] = {};
     uint32_t uid[4] = {}, gid[4] = {}; // real, effective, saved, filesystem
     uint32_t umask = 022;
+    bool has_fs = true; // a zombie has no fs: no Umask line
+    int fd_size = 0;    // FDSize: the descriptor table's slots, 0 without one
     uint64_t utime_ns = 0, stime_ns = 0;   // own (whole group for a process)
     uint64_t cutime_ns = 0, cstime_ns = 0; // reaped children's
     uint64_t minflt = 0, majflt = 0, cminflt = 0, cmajflt = 0;
@@ -58,12 +65,25 @@ struct TaskInfo {
     uint64_t sigqueue_limit = 0;
     // Memory (has_mm false for a zombie: the address space is gone).
     bool has_mm = false;
-    uint64_t vsize = 0;     // bytes mapped
-    uint64_t rss_pages = 0; // resident pages
-    uint64_t data_bytes = 0, stack_bytes = 0, exe_bytes = 0;
-    uint64_t start_code = 0, end_code = 0, start_stack = 0, start_brk = 0, brk = 0;
+    uint64_t vsize = 0;      // bytes mapped
+    uint64_t peak_vsize = 0; // VmPeak: the most ever mapped
+    uint64_t rss_pages = 0;  // resident pages
+    uint64_t peak_rss_pages = 0; // VmHWM: the most ever resident
+    // Of the resident pages: file pages and shared memory (RssFile,
+    // RssShmem); the rest is RssAnon.
+    uint64_t rss_file_pages = 0, rss_shmem_pages = 0;
+    uint64_t page_table_bytes = 0; // VmPTE
+    uint64_t data_bytes = 0, stack_bytes = 0, exec_bytes = 0; // exec_bytes: executable mappings (exec_vm)
+    uint64_t start_code = 0, end_code = 0, start_data = 0, end_data = 0, start_stack = 0, start_brk = 0, brk = 0;
     uint64_t arg_start = 0, arg_end = 0, env_start = 0, env_end = 0;
 };
+
+// task_struct flags shown in /proc/PID/stat's flags field (Linux's PF_*).
+inline constexpr uint32_t kPfExiting = 0x4;       // the task has exited (a zombie)
+inline constexpr uint32_t kPfPostCoredump = 0x8;  // set by every exit (coredump_task_exit)
+inline constexpr uint32_t kPfForkNoExec = 0x40;   // forked, has not exec'd since
+inline constexpr uint32_t kPfSignaled = 0x400;    // killed by a signal
+inline constexpr uint32_t kPfNoFreeze = 0x8000;   // set at do_task_dead
 
 // One line of /proc/PID/maps.
 struct MapInfo {
@@ -88,6 +108,7 @@ struct SystemInfo {
     uint64_t user_ns = 0, system_ns = 0; // CPU time of all threads, ever
     uint64_t boot_time = 0;              // seconds since the epoch
     uint64_t context_switches = 0;
+    uint64_t irqs[16] = {}; // interrupts per legacy IRQ line since boot
     uint64_t forks = 0;
     int running = 0; // runnable threads (the load)
     int blocked = 0; // in uninterruptible sleep
