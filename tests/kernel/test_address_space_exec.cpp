@@ -115,9 +115,15 @@ void exec_image_scenario(ktest::Context& ktest_context) {
         KEXPECT_EQ(bss_area.offset, 0u);
         KEXPECT_EQ(bss_area.prot, VmProtRead | VmProtWrite);
         // Two image areas with offsets that do not continue stay apart.
-        KEXPECT(!VmaSet::can_merge(text_area, Vma{.start = text_vaddr + 2 * P, .end = text_vaddr + 3 * P,
-                                                  .prot = text_area.prot, .flags = text_area.flags,
-                                                  .offset = 0x5000}));
+        Vma after_text;
+        after_text.start = text_vaddr + 2 * P;
+        after_text.end = text_vaddr + 3 * P;
+        after_text.prot = text_area.prot;
+        after_text.flags = text_area.flags;
+        after_text.offset = 0x5000;
+        KEXPECT(!VmaSet::can_merge(text_area, after_text));
+        after_text.offset = 0x2000;
+        KEXPECT(VmaSet::can_merge(text_area, after_text));
         // The high-water marks: VmHWM survives an munmap of touched pages.
         MemoryUsage before = space->usage();
         KEXPECT_EQ(before.peak_resident, before.resident);
