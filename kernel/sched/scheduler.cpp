@@ -60,6 +60,7 @@ public:
     static inline Thread* idle_thread;
     // Whole-CPU time by mode, and the load average (/proc/stat, loadavg).
     static inline uint64_t cpu_user_ns, cpu_system_ns, cpu_idle_ns;
+    static inline uint64_t last_tick_ns; // monotonic time of the previous tick (0: none yet)
     static inline uint64_t load_average[3];
     static inline uint32_t load_ticks;
     static constexpr uint32_t load_frequency_ticks = 5 * timer_hz + 1; // LOAD_FREQ
@@ -211,24 +212,30 @@ public:
     static void on_tick_locked(bool from_user) {
         SpinlockGuard guard(lock);
         // CPU time by sampling, as Linux without VIRT_CPU_ACCOUNTING: the
-        // whole tick goes to whoever it interrupted, in the mode it found.
+        // whole period since the previous tick goes to whoever this one
+        // interrupted, in the mode it found. The period, not a nominal
+        // tick: a host that delays the guest (QEMU under load) merges
+        // ticks, and the time must still add up to the time elapsed, as
+        // /proc/stat's CPU lines do on Linux.
+        uint64_t now = monotonic_ns();
+        uint64_t period = last_tick_ns && now > last_tick_ns ? now - last_tick_ns : timer_tick_ns();
+        last_tick_ns = now;
         if (current_thread != idle_thread) {
             if (from_user) {
-                current_thread->m_user_ns += timer_tick_ns();
-                cpu_user_ns += timer_tick_ns();
+                current_thread->m_user_ns += period;
+                cpu_user_ns += period;
             } else {
-                current_thread->m_system_ns += timer_tick_ns();
-                cpu_system_ns += timer_tick_ns();
+                current_thread->m_system_ns += period;
+                cpu_system_ns += period;
             }
         } else {
-            cpu_idle_ns += timer_tick_ns();
+            cpu_idle_ns += period;
         }
         if (++load_ticks >= load_frequency_ticks) {
             load_ticks = 0;
             update_load_locked();
         }
         if (timer_head) {
-            uint64_t now = monotonic_ns();
             while (timer_head && timer_head->m_deadline <= now)
                 wake_locked(*timer_head, WakeReason::Timeout);
         }
