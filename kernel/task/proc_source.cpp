@@ -89,7 +89,9 @@ void visit_task(proc::Thread& thread, void* context) {
     info.whole = visit.whole_process;
     // Every task clone makes has PF_FORKNOEXEC until it execs: a thread
     // other than the leader never has (exec makes its caller the leader).
-    if (!process.did_exec() || shown.tid() != process.pid())
+    // Init was exec'd by the kernel (Linux's kernel_execve clears it too).
+    bool execed = process.did_exec() || process.pid() == 1;
+    if (!execed || shown.tid() != process.pid())
         info.flags |= procfs::kPfForkNoExec;
     if (info.state == 'Z') {
         // What do_exit leaves in task->flags, and a zombie's exit_code: the

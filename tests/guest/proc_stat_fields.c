@@ -106,6 +106,8 @@ int main(void)
     CHECK_EQ(f[5], (unsigned long long)getpgrp());
     CHECK_EQ(f[6], (unsigned long long)getsid(0));
     CHECK_EQ(f[9] & PF_FORKNOEXEC, 0ull); /* the runner exec'd us */
+    CHECK_EQ(read_stat(1, g, &state), 52);
+    CHECK_EQ(g[9] & PF_FORKNOEXEC, 0ull); /* init was exec'd too */
     CHECK_EQ(f[18], 20ull);               /* priority: nice 0 */
     CHECK_EQ(f[19], 0ull);
     CHECK_EQ(f[20], 1ull); /* num_threads */
