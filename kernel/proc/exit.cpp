@@ -384,6 +384,7 @@ void ProcessTable::exit_notify(Thread& t, bool group_dead) {
         if (update_link(p))
             check_orphaned_group(*p.m_group);
         autoreap = notify_parent_of_death(p);
+        wake_pid_ref(p.m_pid); // pidfds of the process are readable now
     }
     if (p.m_exec_thread)
         p.m_stop_wait.wake_all(); // de_thread waits for us
@@ -415,8 +416,10 @@ void ProcessTable::free_thread(Thread& t) {
     Thread::GroupList::remove(t);
     p.m_thread_count--;
     p.m_account->tasks--; // release_task's dec_rlimit_ucounts
-    if (m_slots[t.m_tid].thread == &t)
+    if (m_slots[t.m_tid].thread == &t) {
         m_slots[t.m_tid].thread = nullptr;
+        pid_slot_changed(t.m_tid); // pidfds of the thread: POLLHUP, ESRCH
+    }
     p.m_ledger.release(Resource::Pid);
     proc_delete(&t);
 }

@@ -53,6 +53,10 @@ struct CloneArgs {
     // The caller's RLIMIT_NPROC (the kernel keeps the rlimits); ~0 = none.
     uint64_t nproc_limit = ~uint64_t(0);
     void* kernel_thread = nullptr;
+    // CLONE_PIDFD: where to put a reference to the new thread's (or, without
+    // CLONE_THREAD, process's) identity; allocated with everything else, so
+    // that ENOMEM leaves no child behind.
+    PidRef** pid_ref = nullptr;
 };
 
 struct InitArgs {
@@ -68,8 +72,12 @@ struct InitArgs {
 // wait4 and waitid both become a WaitRequest (one wait implementation).
 struct WaitRequest {
     IdType idtype = P_ALL;
-    pid_t id = 0; // P_PGID 0 = the caller's group at the time of the call
+    pid_t id = 0; // P_PGID 0 = the caller's group at the time of the call; P_PIDFD: the fd
     int options = 0;
+    // P_PIDFD: the identity the descriptor refers to (the kernel resolves
+    // the fd and holds a reference for the duration of the wait). A child
+    // matches by identity, never by number.
+    PidRef* pid_ref = nullptr;
 };
 
 struct WaitReport {
@@ -127,6 +135,7 @@ struct ProcessStats {
     uint64_t forks = 0, exits = 0, reaps = 0;
     int user_accounts = 0; // real uids with a process or a queued signal
     uint64_t posix_timers = 0; // timer_create timers alive
+    int pid_refs = 0; // live PidRef objects (pidfd identities)
 };
 
 // timer_create's sigevent, as the syscall layer copied it (Linux's default
@@ -148,6 +157,16 @@ struct TimerSetting {
     uint64_t value = 0;
     uint64_t interval = 0;
 };
+
+// What poll(2) sees on a pidfd (Linux pidfd_poll).
+struct PidRefPoll {
+    bool exited = false;   // POLLIN: the process (or a non-leader thread) has exited
+    bool released = false; // POLLHUP too: the thread is gone (reaped)
+    WaitQueue* queued_on = nullptr; // where the waiter was queued (under the table lock)
+};
+
+// pidfd_send_signal's scope (the PIDFD_SIGNAL_* flags, or the pidfd's kind).
+enum class PidfdScope : uint8_t { Thread, ThreadGroup, ProcessGroup };
 
 class ProcessTable {
 public:
@@ -279,6 +298,39 @@ public:
     // the old setting; `fresh` null only reads. They fire in account_cpu.
     // `tick_ns`: the accounting tick, which Linux adds to a new value.
     TimerSetting cpu_itimer(Thread& caller, int which, const TimerSetting* fresh, uint64_t tick_ns);
+    // --- pidfds (docs/lifecycle.md "Pidfds") -----------------------------------
+    // pidfd_open: a new reference to the identity of `pid`: a process (its
+    // leader's pid) or, with `thread` (PIDFD_THREAD), any thread. ESRCH when
+    // no thread has the number (never used, or reaped), ENOENT when it is a
+    // thread but not a leader and `thread` is false, ENOMEM. A zombie is
+    // fine (Linux 6.x pidfd_prepare).
+    Result<PidRef*> open_pid_ref(pid_t pid, bool thread);
+    void get_pid_ref(PidRef& ref); // one more reference (dup of the holder)
+    void put_pid_ref(PidRef& ref); // the last one frees it
+    // poll(2): queues `waiter` (if any) on the identity's queue under the
+    // table lock; the caller removes it with that lock held.
+    PidRefPoll poll_pid_ref(PidRef& ref, Waiter* waiter);
+    // The pid the identity still has (its thread exists), else 0
+    // (fdinfo's "Pid:" shows -1 then).
+    pid_t pid_ref_pid(PidRef& ref);
+    // pidfd_send_signal: `info` null = kill()'s siginfo (SI_USER, or
+    // SI_TKILL for the Thread scope); else rt_sigqueueinfo's rules: EINVAL
+    // if si_signo != sig, EPERM for si_code >= 0 or SI_TKILL unless the
+    // identity is the calling thread's own and the scope is not a process
+    // group. ESRCH when nothing has the identity any more in that scope
+    // (the thread is released; a non-leader's identity with ThreadGroup; a
+    // number that names no process group). A zombie accepts and ignores the
+    // signal. Permission as kill(2).
+    Result<void> pidfd_send_signal(Thread& sender, PidRef& ref, int sig, const SigInfo* info, PidfdScope scope);
+    // pidfd_getfd's target: the descriptor table handle of the process the
+    // identity names. ESRCH when it is released or exiting (its files are
+    // gone or going: Linux's PF_EXITING case), EPERM unless the caller may
+    // "ptrace-attach" to it, here: same real, effective and saved ids as the
+    // caller (both uid and gid), or the caller's euid is 0. (Charon has no
+    // ptrace, dumpability or capabilities beyond euid 0.) `pin` gets the
+    // table's handle under the table lock, to take a reference to it.
+    using FileTableVisitor = void (*)(uint64_t file_table, void* context);
+    Result<void> pidfd_file_table(Thread& caller, PidRef& ref, FileTableVisitor pin, void* context);
 
     // --- process groups, sessions, terminal hook -----------------------------
     Result<void> setpgid(Thread& caller, pid_t pid, pid_t pgid);
@@ -379,6 +431,7 @@ private:
         Thread* thread = nullptr;
         ProcessGroup* group = nullptr;
         Session* session = nullptr;
+        PidRef* ref = nullptr; // the number's pidfd identity, once someone asked for one
         bool reserved = false;
         bool in_use() const { return thread || group || session || reserved; }
     };
@@ -387,6 +440,13 @@ private:
     Result<pid_t> alloc_pid();
     void release_pid_if_unused(pid_t pid);
     PidSlot* slot(pid_t pid);
+    // The slot of `pid` lost a holder: once nothing uses the number, its
+    // PidRef (if any) is detached and its pollers woken.
+    void pid_slot_changed(pid_t pid);
+    // Pollers of `pid`'s identity: its thread or process changed state.
+    void wake_pid_ref(pid_t pid);
+    Result<PidRef*> new_pid_ref(pid_t pid);
+    Process* pid_ref_process(PidRef& ref); // the process whose leader has the identity
 
     // tree
     Thread* new_thread(Process& process, pid_t tid, uint64_t kernel_stack, uint64_t tls, void* kernel_thread);
@@ -501,6 +561,7 @@ private:
     uint64_t m_forks = 0, m_exits = 0, m_reaps = 0;
     IntrusiveList<PosixTimer, &PosixTimer::armed_node> m_armed_timers;
     uint64_t m_posix_timers = 0;
+    int m_pid_refs = 0;
 };
 
 } // namespace charon::proc

@@ -373,6 +373,31 @@ private:
     int m_state_counts[static_cast<unsigned>(ThreadState::Count)] = {}; // threads per state
 };
 
+// What a pidfd refers to (Linux's struct pid as pidfds see it): one
+// allocation of a pid number, not the number itself. It is attached to its
+// number's slot while the number is in use (a thread, or a group or session
+// id), so the thread, process or group it reaches is whatever holds that
+// slot now; once the number is released it is detached for good, and a
+// later reuse of the number gets a new PidRef. So a pidfd never reaches a
+// process that merely reuses the number. References are counted (the
+// kernel's pidfd files, a clone's CLONE_PIDFD); the slot's pointer is not
+// one. Guarded by the ProcessTable lock.
+class PidRef {
+public:
+    pid_t pid() const { return m_pid; }
+    bool attached() const { return m_attached; }
+    int references() const { return m_references; }
+
+private:
+    friend class ProcessTable;
+    pid_t m_pid = 0;
+    bool m_attached = false;
+    int m_references = 0;
+    // Pollers: woken when the thread or process exits, and when the thread
+    // is released (reap).
+    WaitQueue m_wait;
+};
+
 // A process group. Orphaned-group detection by bookkeeping (gVisor,
 // BSD's jobc): m_links counts members that connect the group to the rest of
 // its session, i.e. live members whose parent is not init and sits in a

@@ -312,11 +312,33 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
     if (cred.uid != 0 && cred.euid != 0 && static_cast<uint64_t>(pp.m_account->tasks) >= args.nproc_limit)
         return EAGAIN;
 
-    pid_t tid = TRY(alloc_pid());
+    // CLONE_PIDFD: the identity is allocated with everything else, so that
+    // failure leaves no trace; it is attached once the child exists.
+    PidRef* ref = nullptr;
+    if (args.pid_ref && !(ref = proc_new<PidRef>()))
+        return ENOMEM;
+    auto allocated = alloc_pid();
+    if (allocated.is_error()) {
+        proc_delete(ref);
+        return allocated.error();
+    }
+    pid_t tid = allocated.value();
+    auto attach_ref = [&] {
+        if (!ref)
+            return;
+        VERIFY(!m_slots[tid].ref);
+        ref->m_pid = tid;
+        ref->m_attached = true;
+        ref->m_references = 1;
+        m_slots[tid].ref = ref;
+        ++m_pid_refs;
+        *args.pid_ref = ref;
+    };
 
     if (flags & CLONE_THREAD) {
         Thread* t = new_thread(pp, tid, args.kernel_stack, args.tls, args.kernel_thread);
         if (!t) {
+            proc_delete(ref);
             release_pid_if_unused(tid);
             return ENOMEM;
         }
@@ -345,6 +367,7 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
         m_thread_states[static_cast<unsigned>(ThreadState::Runnable)]++;
         ++m_nr_threads;
         ++m_forks; // Linux's total_forks counts threads too (/proc/stat "processes")
+        attach_ref();
         emit(ProcEvent::Kind::Fork, pp, 0, 0, 0, tid);
         return t;
     }
@@ -366,6 +389,7 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
             proc_delete(mm);
         if (!(flags & CLONE_FILES))
             proc_delete(files);
+        proc_delete(ref);
         release_pid_if_unused(tid);
         return ENOMEM;
     }
@@ -428,6 +452,7 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
     join_group(*c, *pp.m_group);
     update_link(*c);
     ++m_forks;
+    attach_ref();
     emit(ProcEvent::Kind::Fork, *c, 0, 0, 0, tid);
     return t;
 }
@@ -551,10 +576,12 @@ void ProcessTable::leave_group(Process& p) {
     // of a session the session's sid too.
     Session* s = g->m_session;
     m_slots[g->m_pgid].group = nullptr;
+    pid_slot_changed(g->m_pgid);
     proc_delete(g);
     if (--s->m_group_count == 0) {
         detach_session_tty(*s); // normally done when its leader exited
         m_slots[s->m_sid].session = nullptr;
+        pid_slot_changed(s->m_sid);
         proc_delete(s);
     }
 }
@@ -1012,7 +1039,11 @@ Result<void> ProcessTable::exec_commit(Thread& thread, uint64_t new_address_spac
             // (already dead) is released with the thread's old tid.
             Thread& old = *p.m_leader;
             pid_t old_tid = thread.m_tid;
+            // Linux exchange_tids: the identities follow the numbers, so a
+            // pidfd of the process keeps reaching it, and one of the thread's
+            // old tid now names the released old leader (POLLHUP, ESRCH).
             m_slots[old_tid].thread = nullptr;
+            pid_slot_changed(old_tid);
             thread.m_tid = p.m_pid;
             m_slots[p.m_pid].thread = &thread;
             p.m_leader = &thread;
@@ -1255,6 +1286,7 @@ ProcessStats ProcessTable::stats() {
     s.exits = m_exits;
     s.reaps = m_reaps;
     s.posix_timers = m_posix_timers;
+    s.pid_refs = m_pid_refs;
     return s;
 }
 

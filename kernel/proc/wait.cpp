@@ -67,8 +67,9 @@ Result<WaitRequest> ProcessTable::waitid_request(int idtype, pid_t id, int optio
         r.id = id;
         break;
     case P_PIDFD:
-        // The kernel resolved the descriptor to the pid it refers to.
-        if (id <= 0)
+        // `id` is a descriptor (0 is one); the kernel resolves it to the
+        // identity it refers to (request.pid_ref).
+        if (id < 0)
             return EINVAL;
         r.idtype = P_PIDFD;
         r.id = id;
@@ -86,8 +87,13 @@ bool ProcessTable::child_matches(Thread& caller, Process& child, const WaitReque
         return false;
     switch (request.idtype) {
     case P_PID:
-    case P_PIDFD:
         if (child.m_pid != request.id)
+            return false;
+        break;
+    case P_PIDFD:
+        // By identity: a detached PidRef (the number was freed, maybe reused)
+        // matches nobody.
+        if (!request.pid_ref || pid_ref_process(*request.pid_ref) != &child)
             return false;
         break;
     case P_PGID:
@@ -114,13 +120,17 @@ bool ProcessTable::has_eligible_child(Thread& caller, const WaitRequest& request
         return child_matches(caller, c, request, own_pgid) && (!c.is_zombie() || want_zombies);
     };
     switch (request.idtype) {
-    case P_PID:
-    case P_PIDFD: {
+    case P_PID: {
         PidSlot* s = slot(request.id);
         if (!s || !s->thread || !s->thread->is_leader())
             return false;
         Process& c = s->thread->process();
         return c.parent() == &me && counts(c);
+    }
+    case P_PIDFD: {
+        // A thread's identity (PIDFD_THREAD of a non-leader) names no child.
+        Process* c = request.pid_ref ? pid_ref_process(*request.pid_ref) : nullptr;
+        return c && c->parent() == &me && counts(*c);
     }
     case P_PGID: {
         PidSlot* s = slot(request.id ? request.id : own_pgid);

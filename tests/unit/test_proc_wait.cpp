@@ -404,16 +404,6 @@ TEST(Wait, ChildThatCalledExecveIsStillWaitable) {
     EXPECT_EQ(h.wait4(*h.init, cpid, 0).status, 2 << 8);
 }
 
-TEST(Wait, PidfdSelectorWaitsForThatChild) {
-    Harness h;
-    Thread* a = h.fork(*h.init);
-    Thread* b = h.fork(*h.init);
-    pid_t pb = b->tid();
-    h.table.exit(*a, 0);
-    h.table.exit(*b, 0);
-    EXPECT_EQ(h.waitid(*h.init, P_PIDFD, pb, WEXITED).ret, pb);
-}
-
 TEST(Getrusage, SelfThreadAndBadWho) {
     Harness h;
     Thread* p = h.fork(*h.init);
