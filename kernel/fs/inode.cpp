@@ -16,6 +16,7 @@ uint32_t mode_type_bits(InodeType type) {
     case InodeType::BlockDevice: return S_IFBLK;
     case InodeType::Fifo: return S_IFIFO;
     case InodeType::Socket: return S_IFSOCK;
+    case InodeType::Anonymous: return 0;
     }
     VERIFY_NOT_REACHED();
 }
@@ -29,6 +30,7 @@ uint8_t dirent_type(InodeType type) {
     case InodeType::BlockDevice: return DT_BLK;
     case InodeType::Fifo: return DT_FIFO;
     case InodeType::Socket: return DT_SOCK;
+    case InodeType::Anonymous: return DT_UNKNOWN;
     }
     VERIFY_NOT_REACHED();
 }

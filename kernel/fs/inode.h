@@ -30,7 +30,9 @@ class Inode;
 struct Mount;
 struct FileSystemType;
 
-enum class InodeType : uint8_t { Regular, Directory, Symlink, CharDevice, BlockDevice, Fifo, Socket };
+// Anonymous: an inode of no file system's tree and no S_IFMT type (Linux's
+// anon_inode and pidfs inodes: pidfds).
+enum class InodeType : uint8_t { Regular, Directory, Symlink, CharDevice, BlockDevice, Fifo, Socket, Anonymous };
 
 uint32_t mode_type_bits(InodeType type);
 uint8_t dirent_type(InodeType type);

@@ -9,6 +9,7 @@ namespace {
 // Linux puts pipefs on an anonymous device; any fixed number unused by the
 // root will do.
 FileSystem g_pipe_fs(encode_device(0, 12), false);
+FileSystem g_anonymous_fs(encode_device(0, 13), false);
 
 constexpr int64_t kMaxFileOffset = INT64_MAX;
 
@@ -22,6 +23,7 @@ size_t transfer_length(const IoBuffer& buffer, size_t length) {
 } // namespace
 
 FileSystem& pipe_file_system() { return g_pipe_fs; }
+FileSystem& anonymous_file_system() { return g_anonymous_fs; }
 
 OpenFile::OpenFile(RefPtr<Inode> inode, int flags) : m_inode(std::move(inode)), m_flags(flags) {
     fs_stats::note_open_file(+1);

@@ -60,6 +60,12 @@ public:
     // (CharDevice::generation; a terminal that was hung up since treats
     // the file as hung up). 0 for everything else.
     virtual uint64_t device_generation() const { return 0; }
+    // An anonymous file (Linux anon_inode): /proc/PID/fd shows it as
+    // "anon_inode:[NAME]"; null for every other file.
+    virtual const char* anonymous_name() const { return nullptr; }
+    // A file that answers poll(2) itself (pidfds): sets `events` and queues
+    // context.waiter where they can change. Others are polled by inode type.
+    virtual bool poll_events(IoContext&, uint32_t&) { return false; }
     // getdents64: fills `buffer` with linux_dirent64 records, returns bytes.
     Result<size_t> read_directory(IoBuffer& buffer, size_t length);
     void fill_stat(LinuxStat& stat) const { m_inode->fill_stat(stat); }
@@ -193,5 +199,7 @@ private:
 
 // Inodes of anonymous pipes live here (Linux's pipefs).
 FileSystem& pipe_file_system();
+// Inodes of other anonymous files (pidfds; Linux's anon_inodefs and pidfs).
+FileSystem& anonymous_file_system();
 
 } // namespace charon

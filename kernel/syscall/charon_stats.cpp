@@ -44,6 +44,7 @@ struct CharonStats {
     uint64_t user_accounts;       // per-uid accounts of the lifecycle core (real uids in use)
     uint64_t user_tasks;          // RLIMIT_NPROC's count for the caller's real uid
     uint64_t posix_timers;        // timer_create timers alive
+    uint64_t pid_refs;            // pidfd identities (proc::PidRef) alive
 };
 } // namespace
 
@@ -77,6 +78,7 @@ static Result<long> sys_charon_stats(SyscallArgs const& args) {
     s.user_accounts = static_cast<uint64_t>(ps.user_accounts);
     s.user_tasks = static_cast<uint64_t>(task::current_thread().process().user_tasks());
     s.posix_timers = ps.posix_timers;
+    s.pid_refs = static_cast<uint64_t>(ps.pid_refs);
     size_t size = args.arg[1] < sizeof(s) ? args.arg[1] : sizeof(s);
     TRY(copy_to_user(args.arg[0], &s, size));
     return static_cast<long>(sizeof(s));

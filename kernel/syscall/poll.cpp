@@ -39,6 +39,9 @@ static_assert(sizeof(LinuxPollFd) == 8);
 // Linux's f_op->poll for the files Charon has; queues context.waiter where
 // the events can change.
 uint32_t poll_file(OpenFile& file, IoContext& context) {
+    uint32_t own = 0;
+    if (file.poll_events(context, own))
+        return own;
     Inode& inode = file.inode();
     if (inode.type() == InodeType::Fifo)
         return static_cast<PipeFile&>(file).pipe().poll(file.can_read(), file.can_write(), context);

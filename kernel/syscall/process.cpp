@@ -15,6 +15,7 @@
 #include "sched/scheduler.h"
 #include "sched/thread.h"
 #include "sched/wait.h"
+#include "syscall/pidfd.h"
 #include "syscall/syscall.h"
 #include "syscall/user_ptr.h"
 #include "task/current.h"
@@ -30,8 +31,10 @@ using namespace task;
 constexpr uint64_t kPieBase = 0x555555554000;
 constexpr size_t kPathMax = 4096;
 
-Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp, uint64_t parent_tid,
-                      uint64_t child_tid, uint64_t tls) {
+// `pidfd_file`/`pidfd`: CLONE_PIDFD's file, already installed at that
+// descriptor (do_clone), to be attached to the child's identity.
+Result<long> clone_child(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp, uint64_t parent_tid,
+                         uint64_t child_tid, uint64_t tls, OpenFile* pidfd_file, int pidfd) {
     proc::Thread& parent = current_thread();
     proc::Process& process = parent.process();
     Task& parent_task = task_of(parent);
@@ -66,6 +69,10 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
             return copy.error();
         }
         files = copy.value().leak_ref();
+        // Linux installs the pidfd only after copying the table: the child
+        // does not inherit its own pidfd.
+        if (pidfd_file)
+            (void)files->close(pidfd);
     }
     ProcessExtra* extra = nullptr;
     Task* child_task = new (std::nothrow) Task;
@@ -133,6 +140,9 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
     // The core checks RLIMIT_NPROC against its per-user count.
     args.nproc_limit = extra_of(process).limits[RLIMIT_NPROC].cur;
     args.kernel_thread = &child_kthread;
+    proc::PidRef* pid_ref = nullptr;
+    if (pidfd_file)
+        args.pid_ref = &pid_ref;
     auto cloned = table().clone(parent, args);
     if (cloned.is_error()) {
         delete extra;
@@ -155,6 +165,8 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
         note_file_table_created();
     proc::pid_t tid = child.tid();
     child_kthread.set_proc_thread(&child);
+    if (pidfd_file)
+        pidfd::attach(*pidfd_file, pid_ref);
 
     if (flags & proc::CLONE_PARENT_SETTID)
         (void)copy_to_user(parent_tid, &tid, sizeof(tid)); // Linux ignores this fault too
@@ -177,6 +189,31 @@ Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp,
     return tid;
 }
 
+// CLONE_PIDFD (Linux copy_process): the descriptor is reserved and its
+// number written to `pidfd_address` before the child exists, so EFAULT (or
+// EMFILE) leaves no child behind; a failed clone takes the descriptor back.
+Result<long> do_clone(arch::SyscallFrame& frame, uint64_t flags, uint64_t newsp, uint64_t parent_tid,
+                      uint64_t child_tid, uint64_t tls, uint64_t pidfd_address = 0) {
+    if (!(flags & proc::CLONE_PIDFD))
+        return clone_child(frame, flags, newsp, parent_tid, child_tid, tls, nullptr, -1);
+    // CLONE_DETACHED is kept for a future CLONE_PIDFD meaning; the pidfd and
+    // the parent tid cannot share one slot.
+    if (flags & proc::CLONE_DETACHED)
+        return EINVAL;
+    if ((flags & proc::CLONE_PARENT_SETTID) && pidfd_address == parent_tid)
+        return EINVAL;
+    FsProcess fs = current_fs_process();
+    // A thread's pidfd is a PIDFD_THREAD one (Linux 6.9+).
+    RefPtr<OpenFile> file = TRY(pidfd::create_file(nullptr, (flags & proc::CLONE_THREAD) ? pidfd::kThread : 0));
+    int pidfd = TRY(fs.fds.allocate(file, true, fs.nofile_limit));
+    auto result = copy_to_user(pidfd_address, &pidfd, sizeof(pidfd)).is_error()
+        ? Result<long>(EFAULT)
+        : clone_child(frame, flags, newsp, parent_tid, child_tid, tls, file.ptr(), pidfd);
+    if (result.is_error())
+        (void)current_fs_process().fds.close(pidfd);
+    return result;
+}
+
 } // namespace
 
 CHARON_SYSCALL(57, fork, sys_fork);
@@ -190,7 +227,8 @@ static Result<long> sys_vfork(SyscallArgs const& args) {
 // clone(flags, newsp, parent_tid, child_tid, tls): the x86_64 argument order.
 CHARON_SYSCALL(56, clone, sys_clone);
 static Result<long> sys_clone(SyscallArgs const& args) {
-    return do_clone(*args.frame, args.arg[0], args.arg[1], args.arg[2], args.arg[3], args.arg[4]);
+    // CLONE_PIDFD puts the pidfd where the parent tid would go.
+    return do_clone(*args.frame, args.arg[0], args.arg[1], args.arg[2], args.arg[3], args.arg[4], args.arg[2]);
 }
 
 // clone3(args, size): struct clone_args (Linux 5.3+; 64 bytes for version
@@ -216,12 +254,12 @@ static Result<long> sys_clone3(SyscallArgs const& args) {
     TRY(copy_from_user(&ca, args.arg[0], size < sizeof(ca) ? size : sizeof(ca)));
     if ((ca.flags & proc::CSIGNAL) || ca.exit_signal > 64 || (ca.flags >> 32))
         return EINVAL;
-    if (ca.set_tid || ca.set_tid_size || (ca.flags & (proc::CLONE_PIDFD | 0x200000000ull /* CLONE_INTO_CGROUP */)))
-        return EINVAL; // no pid namespaces, pidfds or cgroups yet
+    if (ca.set_tid || ca.set_tid_size || (ca.flags & 0x200000000ull /* CLONE_INTO_CGROUP */))
+        return EINVAL; // no pid namespaces or cgroups yet
     if ((ca.stack == 0) != (ca.stack_size == 0))
         return EINVAL;
     uint64_t sp = ca.stack ? ca.stack + ca.stack_size : 0;
-    return do_clone(*args.frame, ca.flags | ca.exit_signal, sp, ca.parent_tid, ca.child_tid, ca.tls);
+    return do_clone(*args.frame, ca.flags | ca.exit_signal, sp, ca.parent_tid, ca.child_tid, ca.tls, ca.pidfd);
 }
 
 namespace {
@@ -416,10 +454,25 @@ static Result<long> sys_wait4(SyscallArgs const& args) {
 CHARON_SYSCALL(247, waitid, sys_waitid);
 static Result<long> sys_waitid(SyscallArgs const& args) {
     int idtype = static_cast<int>(args.arg[0]);
-    if (idtype == proc::P_PIDFD)
-        return EINVAL; // no pidfds yet
-    auto request = TRY(proc::ProcessTable::waitid_request(idtype, static_cast<proc::pid_t>(args.arg[1]),
-                                                          static_cast<int>(args.arg[3])));
+    int options = static_cast<int>(args.arg[3]);
+    auto request = TRY(proc::ProcessTable::waitid_request(idtype, static_cast<proc::pid_t>(args.arg[1]), options));
+    // P_PIDFD: the identity behind the descriptor (EBADF if it is none),
+    // pinned by the file for the whole wait. A PIDFD_NONBLOCK pidfd makes
+    // the wait WNOHANG, and "nothing yet" EAGAIN unless the caller asked for
+    // WNOHANG itself (Linux 5.10+).
+    RefPtr<OpenFile> pidfd_file;
+    bool nonblocking_pidfd = false;
+    if (idtype == proc::P_PIDFD) {
+        FsProcess fs = current_fs_process();
+        pidfd_file = TRY(fs.fds.get(static_cast<int>(args.arg[1])));
+        request.pid_ref = pidfd::ref_of(*pidfd_file);
+        if (!request.pid_ref)
+            return EBADF;
+        if (pidfd_file->is_nonblocking() && !(options & proc::WNOHANG)) {
+            nonblocking_pidfd = true;
+            request.options |= proc::WNOHANG;
+        }
+    }
     proc::WaitDecision d = TRY(wait_loop(request));
     switch (d.kind) {
     case proc::WaitDecision::Kind::Reported:
@@ -433,7 +486,7 @@ static Result<long> sys_waitid(SyscallArgs const& args) {
         // reported child.
         if (args.arg[2])
             TRY(clear_user(args.arg[2], sizeof(proc::SigInfo)));
-        return 0;
+        return nonblocking_pidfd ? Result<long>(EAGAIN) : Result<long>(0);
     default:
         return d.error;
     }

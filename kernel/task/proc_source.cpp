@@ -261,10 +261,13 @@ Result<KString> describe_file(const OpenFile& file) {
     auto path = drivers::root_vfs().path_of_locked(file);
     if (!path.is_error())
         return path;
-    // Linux names anonymous inodes by their file system and number.
+    // Linux names anonymous inodes by their file system and number, or
+    // (anon_inode files such as pidfds) by their kind.
     char text[48];
-    size_t length = format(text, sizeof text, "%s:[%lu]",
-                           file.inode().type() == InodeType::Fifo ? "pipe" : "anon_inode", file.inode().ino());
+    size_t length = file.anonymous_name()
+        ? format(text, sizeof text, "anon_inode:[%s]", file.anonymous_name())
+        : format(text, sizeof text, "%s:[%lu]", file.inode().type() == InodeType::Fifo ? "pipe" : "anon_inode",
+                 file.inode().ino());
     return KString::try_create({text, length});
 }
 

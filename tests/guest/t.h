@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -578,6 +579,42 @@ static inline void t_require_own_proc(void)
     }
 }
 
+/* Pidfds (Linux 5.3+; PIDFD_THREAD and the signal scopes 6.9+). musl has
+ * neither the numbers nor P_PIDFD. */
+#define T_SYS_pidfd_send_signal 424
+#define T_SYS_pidfd_open 434
+#define T_SYS_clone3 435
+#define T_SYS_pidfd_getfd 438
+#define T_P_PIDFD 3
+#define T_PIDFD_NONBLOCK O_NONBLOCK
+#define T_PIDFD_THREAD O_EXCL
+#define T_PIDFD_SIGNAL_THREAD 1
+#define T_PIDFD_SIGNAL_THREAD_GROUP 2
+#define T_PIDFD_SIGNAL_PROCESS_GROUP 4
+#define T_CLONE_PIDFD 0x1000
+#define T_CLONE_DETACHED 0x400000
+static inline long t_pidfd_open(pid_t pid, unsigned flags) { return syscall(T_SYS_pidfd_open, pid, flags); }
+static inline long t_pidfd_send_signal(long fd, int sig, siginfo_t *info, unsigned flags)
+{
+    return syscall(T_SYS_pidfd_send_signal, fd, sig, info, flags);
+}
+static inline long t_pidfd_getfd(long fd, int target, unsigned flags)
+{
+    return syscall(T_SYS_pidfd_getfd, fd, target, flags);
+}
+/* poll(2) of one descriptor for POLLIN, waiting up to timeout_ms: revents. */
+static inline int t_poll_in(long fd, int timeout_ms)
+{
+    struct pollfd p = {.fd = (int)fd, .events = POLLIN};
+    long r;
+    do {
+        r = poll(&p, 1, timeout_ms);
+    } while (r == -1 && errno == EINTR);
+    if (r < 0)
+        FAIL("poll: %s", t_errname(errno));
+    return r == 0 ? 0 : p.revents;
+}
+
 /* Charon's live-object counters (syscall 511, docs/syscalls/charon_stats.md)
  * for the Charon-only leak checks. Returns 0 where the call does not exist
  * (Linux: ENOSYS), 1 when *s was filled. */
@@ -586,7 +623,7 @@ struct t_charon_stats {
     unsigned long long version, free_frames, usable_frames, live_kernel_stacks, live_kernel_threads, processes,
         zombies, threads, tasks, file_tables, open_files, pipes, inodes, address_spaces, mapped_user_pages,
         page_table_pages, heap_bytes, heap_slab_frames, kernel_page_table_pages, file_pages,
-        shared_anonymous_pages, file_store_bytes, user_accounts, user_tasks, posix_timers;
+        shared_anonymous_pages, file_store_bytes, user_accounts, user_tasks, posix_timers, pid_refs;
 };
 static inline int t_charon_stats(struct t_charon_stats *s)
 {
@@ -657,6 +694,7 @@ static inline void t_charon_expect_baseline(const struct t_charon_stats *base)
     CHECK_EQ(now.user_accounts, base->user_accounts);
     CHECK_EQ(now.user_tasks, base->user_tasks);
     CHECK_EQ(now.posix_timers, base->posix_timers);
+    CHECK_EQ(now.pid_refs, base->pid_refs);
 }
 
 /* After a workload bigger than anything before the snapshot (a fork bomb,
@@ -688,6 +726,7 @@ static inline void t_charon_expect_baseline_after_peak(const struct t_charon_sta
     CHECK_EQ(now.open_files, base->open_files);
     CHECK_EQ(now.pipes, base->pipes);
     CHECK_EQ(now.inodes, base->inodes);
+    CHECK_EQ(now.pid_refs, base->pid_refs);
     CHECK_EQ(now.address_spaces, base->address_spaces);
     CHECK_EQ(now.mapped_user_pages, base->mapped_user_pages);
     CHECK_EQ(now.page_table_pages - now.kernel_page_table_pages,
