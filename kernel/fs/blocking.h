@@ -47,7 +47,8 @@ Result<size_t> read_blocking(OpenFile& file, IoBuffer& buffer, size_t length, Wa
 
 // write(2): a blocking write continues until everything is written (a pipe
 // write larger than PIPE_BUF goes in piece by piece). Interrupted or failed
-// after progress, it returns the count written, as Linux does. Sets
+// after progress, or cut short by the device for a signal (a terminal's
+// chunk boundary), it returns the count written, as Linux does. Sets
 // `raise_sigpipe` when the caller must get SIGPIPE. A regular file never
 // blocks: its one answer (maybe short, at RLIMIT_FSIZE `file_size_limit` or
 // a fault) is final; `raise_sigxfsz`, if given, is set when the write failed
@@ -72,7 +73,8 @@ Result<size_t> write_blocking(OpenFile& file, const IoBuffer& buffer, size_t len
             *raise_sigxfsz = context.raise_sigxfsz;
         if (!result.is_error()) {
             done += result.value();
-            if (done >= length || result.value() == 0 || file.is_nonblocking() || file.inode().is_regular())
+            if (done >= length || result.value() == 0 || context.ended_by_signal || file.is_nonblocking() ||
+                file.inode().is_regular())
                 return done;
             continue;
         }

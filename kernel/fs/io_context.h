@@ -36,6 +36,10 @@ struct IoContext {
     // the calling thread (Linux does so even when part of the data was
     // written and the syscall returns a count).
     bool raise_sigpipe = false;
+    // Out: a device ended a write early because the caller has a signal to
+    // take (a terminal, between its 2 KiB chunks): the count written so far
+    // is the syscall's answer, and a blocking write does not go on.
+    bool ended_by_signal = false;
     // In: RLIMIT_FSIZE of the writer (a regular-file write may not grow the
     // file past it). Out: it did try to, and got EFBIG; the caller sends
     // SIGXFSZ to the calling thread (Linux's generic_write_check_limits).

@@ -482,8 +482,17 @@ Result<size_t> TtyDevice::write(OpenFile& file, const IoBuffer& buffer, size_t l
     if (tostop)
         TRY(job_control(file, kSIGTTOU));
     char chunk[256];
+    static_assert(kWriteChunk % sizeof chunk == 0);
     size_t done = 0;
     while (done < length) {
+        // Linux's iterate_tty_write: a signal ends a long write after the
+        // 2 KiB chunk in progress, with the count written so far, so ^C
+        // stops a writer's output there and a handler runs without waiting
+        // for the rest of the buffer.
+        if (done && done % kWriteChunk == 0 && m_host && m_host->signal_pending()) {
+            context.ended_by_signal = true;
+            return done;
+        }
         size_t count = length - done < sizeof chunk ? length - done : sizeof chunk;
         auto copied = buffer.copy_from(done, chunk, count);
         if (copied.is_error())

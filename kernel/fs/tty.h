@@ -176,6 +176,9 @@ public:
     // ENXIO unless this is the caller's controlling terminal.
     virtual Result<void> open(TtyDevice& tty, bool make_controlling, bool current_tty) = 0;
     virtual uint64_t now_ns() = 0;
+    // Whether the calling thread has a signal to take now (Linux's
+    // signal_pending(current)): a long write stops at a chunk boundary.
+    virtual bool signal_pending() = 0;
 
 protected:
     ~TtyHost() = default;
@@ -239,6 +242,10 @@ private:
     // Reads and writes: check_change, except through /dev/console, which
     // Linux exempts from job control (job_control(), n_tty_write).
     Result<void> job_control(OpenFile& file, int sig);
+
+    // Linux's tty write chunk (iterate_tty_write): a pending signal is
+    // looked for between chunks.
+    static constexpr size_t kWriteChunk = 2048;
 
     // Rank Tty: taken with no fs lock held; echo takes the serial console's
     // lock (rank Console) and wakes take the scheduler's, both above it.

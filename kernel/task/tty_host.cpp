@@ -34,6 +34,11 @@ public:
     }
 
     uint64_t now_ns() override { return monotonic_ns(); }
+
+    bool signal_pending() override {
+        proc::Thread* thread = sched::current().proc_thread();
+        return thread && table().signal_pending(*thread);
+    }
 };
 
 KernelTtyHost g_host;

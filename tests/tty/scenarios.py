@@ -150,6 +150,19 @@ def poll_select_console(c):
 
 
 @scenario
+def signal_ends_long_write(c):
+    """^C (caught) during an 8 MiB write to the terminal: the write returns
+    early with the count written, and the handler runs then."""
+    c.expect("ready")
+    c.send(b"\x03")
+    match = c.expect(r"wrote (-?\d+) of (\d+) ", 120)
+    written, total = int(match.group(1)), int(match.group(2))
+    if not 0 < written < total:
+        raise ScenarioFailed(f"write returned {written} of {total}")
+    finish(c)
+
+
+@scenario
 def noncanon_vmin_vtime(c):
     """VMIN/VTIME: a poll, a read timer, VMIN bytes, the inter-byte timer;
     FIONREAD and TCFLSH."""
@@ -280,6 +293,7 @@ ARGV = {
     "background_read_sigttin": ["ttytest", "sigttin"],
     "background_write_tostop": ["ttytest", "tostop"],
     "tcsetpgrp_errors": ["ttytest", "tcsetpgrp"],
+    "signal_ends_long_write": ["ttytest", "signal-write"],
     "session_leader_exit_hangs_up": ["ttytest", "sighup"],
     "session_leader_exit_hangs_up_the_line": ["ttytest", "hangup"],
     "vhangup_controlling_tty": ["ttytest", "vhangup"],

@@ -781,6 +781,26 @@ static int mode_hangup(void)
     return 0;
 }
 
+/* ^C typed during a long write to the terminal ends the write early, with
+ * the count written (Linux looks for a signal between 2 KiB chunks): the
+ * handler runs without waiting for the rest of the 8 MiB. "ready" is the
+ * write's own first line, so the ^C cannot come before the write began. */
+static void on_interrupt(int sig) { (void)sig; }
+
+static int mode_signal_write(void)
+{
+    static char buf[8 << 20];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = i % 64 == 63 ? '\n' : 'y';
+    memcpy(buf, "ready\n", 6);
+    struct sigaction sa = {.sa_handler = on_interrupt}; /* no SA_RESTART */
+    CHECK_SYS(sigaction(SIGINT, &sa, NULL));
+    ssize_t n = write(1, buf, sizeof buf);
+    int error = errno;
+    say("\nwrote %zd of %zu %s\n", n, sizeof buf, n < 0 ? t_errname(error) : "");
+    return 0;
+}
+
 struct mode {
     const char *name;
     int (*run)(void);
@@ -803,6 +823,7 @@ static const struct mode modes[] = {
     {"sigttin", mode_sigttin},
     {"tostop", mode_tostop},
     {"tcsetpgrp", mode_tcsetpgrp},
+    {"signal-write", mode_signal_write},
 };
 
 int main(int argc, char **argv)

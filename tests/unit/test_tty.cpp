@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "fs/blocking.h"
 #include "fs/inode.h"
 #include "fs/open_file.h"
 #include "fs/tty.h"
@@ -363,7 +364,13 @@ struct FakeTtyHost final : TtyHost {
         return current_tty && !has_ctty ? Result<void>(ENXIO) : Result<void>();
     }
     uint64_t now_ns() override { return 0; }
+    bool signal_pending() override {
+        ++signal_queries;
+        return signal;
+    }
     std::string checks, signals, opens;
+    bool signal = false;
+    int signal_queries = 0;
     Result<void> check_result;
     bool has_ctty = false;
 };
@@ -430,6 +437,41 @@ TEST(TtyDevice, JobControlOnReadAndWriteButNotThroughTheConsole) {
     EXPECT_EQ(console_file->write(out, 3, context).value(), 3u);
     unregister_char_device(kSerialMajor, kSerialMinor);
     unregister_char_device(kConsoleMajor, kConsoleMinor);
+}
+
+TEST(TtyDevice, ASignalEndsALongWriteAfterTheChunkInProgress) {
+    Device d;
+    RefPtr<Inode> serial = d.node(kSerialMajor, kSerialMinor);
+    ASSERT_FALSE(register_char_device(kSerialMajor, kSerialMinor, d.tty).is_error());
+    auto file = DeviceFile::try_create(serial, O_RDWR).value();
+    std::string data(5000, 'x');
+    KernelIoBuffer out(data.data(), data.size());
+    IoContext context;
+    // No signal: all of it, the host asked at each 2 KiB boundary.
+    EXPECT_EQ(file->write(out, data.size(), context).value(), 5000u);
+    EXPECT_EQ(d.output.size(), 5000u);
+    EXPECT_EQ(d.host.signal_queries, 2);
+    EXPECT_FALSE(context.ended_by_signal);
+    // A signal pending (^C typed meanwhile): the first chunk only, and its
+    // count (Linux's iterate_tty_write); write(2)'s loop stops there too.
+    d.output.clear();
+    d.host.signal = true;
+    EXPECT_EQ(file->write(out, data.size(), context).value(), 2048u);
+    EXPECT_TRUE(context.ended_by_signal);
+    EXPECT_EQ(d.output, std::string(2048, 'x'));
+    d.output.clear();
+    Waiter waiter;
+    bool sigpipe = false;
+    auto no_sleep = [](Waiter&) -> Result<void> { return EINTR; };
+    EXPECT_EQ(write_blocking(*file, out, data.size(), waiter, no_sleep, sigpipe).value(), 2048u);
+    EXPECT_EQ(d.output.size(), 2048u);
+    // A write that fits one chunk is never cut.
+    d.output.clear();
+    IoContext small;
+    EXPECT_EQ(file->write(out, 2048, small).value(), 2048u);
+    EXPECT_FALSE(small.ended_by_signal);
+    EXPECT_EQ(d.output.size(), 2048u);
+    unregister_char_device(kSerialMajor, kSerialMinor);
 }
 
 TEST(TtyDevice, ReadWaitsAndNonBlockingIsEagain) {
