@@ -359,13 +359,14 @@ public:
         // both, as Linux's do_task_stat reads them from the signal struct.
         proc::Thread* leader = table().find_thread(tgid);
         proc::Thread* shown = visit.whole_process ? leader : table().find_thread(tid);
+        auto ns_of = [](const proc::TimeVal& t) { return t.tv_sec * 1000000000ull + t.tv_usec * 1000ull; };
         if (leader && shown) {
             auto self = table().getrusage(*shown, visit.whole_process ? proc::RUSAGE_SELF : proc::RUSAGE_THREAD);
             auto children = table().getrusage(*leader, proc::RUSAGE_CHILDREN);
             if (!self.is_error()) {
                 const proc::RUsage& u = self.value();
-                info.utime_ns = u.ru_utime.tv_sec * 1000000000ull + u.ru_utime.tv_usec * 1000ull;
-                info.stime_ns = u.ru_stime.tv_sec * 1000000000ull + u.ru_stime.tv_usec * 1000ull;
+                info.utime_ns = ns_of(u.ru_utime);
+                info.stime_ns = ns_of(u.ru_stime);
                 info.minflt = static_cast<uint64_t>(u.ru_minflt);
                 info.majflt = static_cast<uint64_t>(u.ru_majflt);
                 info.nvcsw = static_cast<uint64_t>(u.ru_nvcsw);
@@ -373,8 +374,8 @@ public:
             }
             if (!children.is_error()) {
                 const proc::RUsage& u = children.value();
-                info.cutime_ns = u.ru_utime.tv_sec * 1000000000ull + u.ru_utime.tv_usec * 1000ull;
-                info.cstime_ns = u.ru_stime.tv_sec * 1000000000ull + u.ru_stime.tv_usec * 1000ull;
+                info.cutime_ns = ns_of(u.ru_utime);
+                info.cstime_ns = ns_of(u.ru_stime);
                 info.cminflt = static_cast<uint64_t>(u.ru_minflt);
                 info.cmajflt = static_cast<uint64_t>(u.ru_majflt);
             }
