@@ -6,6 +6,28 @@
  * it, execve works. The user's count includes the caller after the setuid:
  * the count moved with it. */
 #include "t.h"
+#include <sys/stat.h>
+
+/* What the unprivileged caller execs: a copy of this binary that anyone may
+ * execute, since the test's own directory may be private (a clone in a
+ * `mktemp -d` directory is 0700, and execve would fail with EACCES). */
+static const char *public_copy(const char *self, char *path, size_t size)
+{
+    snprintf(path, size, "/tmp/rlimit_nproc_exec.%d", (int)getpid());
+    int in = open(self, O_RDONLY | O_CLOEXEC);
+    CHECK(in >= 0);
+    int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+    CHECK(out >= 0);
+    static char buffer[65536];
+    ssize_t n;
+    while ((n = read(in, buffer, sizeof buffer)) > 0)
+        CHECK_EQ(write(out, buffer, (size_t)n), n);
+    CHECK_EQ(n, 0);
+    close(in);
+    close(out);
+    CHECK_SYS(chmod(path, 0755)); /* whatever the umask */
+    return path;
+}
 
 int main(int argc, char **argv)
 {
@@ -15,7 +37,8 @@ int main(int argc, char **argv)
         return 7;
     }
     T_REQUIRE_ROOT();
-    const char *self = t_self_path(argv[0]);
+    char copy[64];
+    const char *self = public_copy(t_self_path(argv[0]), copy, sizeof copy);
     uid_t uid = t_private_uid(0);
     struct t_charon_stats base;
     int have_stats = t_charon_stats(&base);
@@ -69,5 +92,6 @@ int main(int argc, char **argv)
     CHECK_EQ(WEXITSTATUS(status), 7);
     if (have_stats)
         t_charon_expect_baseline_after_peak(&base); /* the user's account is gone, root's count is back */
+    CHECK_SYS(unlink(copy));
     return 0;
 }
