@@ -26,16 +26,31 @@ void on_timer_tick(arch::TrapFrame& frame) {
 }
 
 uint64_t calibrate_tsc() {
-    // 10 ms per sample; the best of three discards a sample stretched by
-    // the host descheduling us between the PIT reads.
-    constexpr uint16_t sample_pit_cycles = 11932; // 10.0 ms
-    uint64_t best = ~0ull;
-    for (int i = 0; i < 3; ++i) {
+    // Samples of 5 ms until three agree within 0.5%; their median wins.
+    // Not the smallest sample: a sample can see too few TSC cycles (QEMU
+    // keeps the guest TSC monotonic, so a host TSC stepping back loses time
+    // within that sample). One such sample made a CI run's clock 10x fast
+    // when the smallest of three was taken.
+    constexpr uint16_t sample_pit_cycles = 5966; // 5.0 ms
+    constexpr size_t max_samples = 15;
+    uint64_t samples[max_samples];
+    size_t count = 0;
+    uint64_t chosen = 0;
+    while (count < max_samples && chosen == 0) {
         uint64_t cycles = arch::pit_measure_tsc(sample_pit_cycles);
-        if (cycles < best)
-            best = cycles;
+        size_t at = count++;
+        for (; at > 0 && samples[at - 1] > cycles; --at) // keep them sorted
+            samples[at] = samples[at - 1];
+        samples[at] = cycles;
+        for (size_t i = 0; i + 2 < count && chosen == 0; ++i)
+            if (samples[i + 2] - samples[i] <= samples[i] / 200)
+                chosen = samples[i + 1];
     }
-    return best * arch::pit_frequency_hz / sample_pit_cycles;
+    if (chosen == 0) { // never agreed: the median of all is the best guess
+        chosen = samples[count / 2];
+        log_warn("clock: TSC calibration samples disagree; using their median");
+    }
+    return chosen * arch::pit_frequency_hz / sample_pit_cycles;
 }
 
 } // namespace
