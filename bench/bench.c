@@ -203,6 +203,37 @@ static uint64_t run_fork(long param, long n)
     return now_ns() - start;
 }
 
+/* The program's own path, for the exec metrics: /init on Linux, where /proc
+ * may not be mounted; argv[0] is absolute on both kernels. */
+static const char *self_path;
+
+/* fork (or vfork) + execve of this program, which exits at once (main's
+ * "--exit" check, before any other work) + waitpid: the whole lifetime of a
+ * small static program, as a shell's command costs. */
+static uint64_t run_exec(long use_vfork, long n)
+{
+    char *args[] = {(char *)self_path, "--exit", NULL};
+    char *env[] = {NULL};
+    uint64_t start = now_ns();
+    for (long i = 0; i < n; i++) {
+        pid_t pid = use_vfork ? vfork() : fork();
+        if (pid < 0)
+            fail("exec", "fork");
+        if (pid == 0) {
+            execve(self_path, args, env);
+            _exit(127);
+        }
+        int status;
+        pid_t got;
+        do {
+            got = waitpid(pid, &status, 0);
+        } while (got < 0 && errno == EINTR);
+        if (got != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail("exec", "the exec'd child did not exit 0");
+    }
+    return now_ns() - start;
+}
+
 static uint64_t run_vfork(long param, long n)
 {
     (void)param;
@@ -507,6 +538,8 @@ static const struct metric metrics[] = {
     {"fork_exit_wait", run_fork, 0, 9, 20, setup_mapped, NULL},
     {"vfork_exit_wait", run_vfork, 0, 9, 20, NULL, NULL},
     {"fork_exit_wait_64m", run_fork, 64, 5, 4, setup_mapped, NULL},
+    {"fork_exec_wait", run_exec, 0, 7, 10, NULL, NULL},
+    {"vfork_exec_wait", run_exec, 1, 7, 10, NULL, NULL},
     {"spawn_reap_1000", run_spawn_many, 1000, 3, 1000, NULL, NULL},
     {"signal_self", run_signal_self, 0, 9, 500, NULL, NULL},
     {"signal_pingpong", run_signal_pingpong, 0, 9, 200, NULL, NULL},
@@ -651,6 +684,9 @@ static void measure_clock_overhead(void)
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--exit") == 0)
+        return 0; /* a child of the exec metrics */
+    self_path = argv[0];
     /* Linux hands boot parameters it does not know ("nokaslr") to init
      * before the words after the command line's "--" (and a second "--"
      * ends them): with an "--args" among the arguments, only what follows
