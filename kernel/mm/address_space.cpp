@@ -319,8 +319,20 @@ Result<Vma*> AddressSpace::grow_stack_locked(VirtAddr address) {
 
 Result<void> AddressSpace::populate_locked(Vma& vma, VirtAddr page) {
     PhysAddr frame;
+    unsigned access = access_for(vma.prot, true);
     if (vma.is_shared()) {
         frame = TRY(vma.backing->shared_frame(vma.offset_of(page)));
+    } else if (vma.backing && vma.backing->can_share() && vma.backing->page_cached(vma.offset_of(page))) {
+        // Private file page the file holds in memory: map the file's own
+        // frame read-only, as Linux maps the page cache; the first write
+        // copies it (break_cow_locked: the file's reference keeps the count
+        // above one). Every exec of a binary then shares its text, and under
+        // QEMU the code translated for it stays valid from one exec to the
+        // next. Until then the page shows later writes to the file, as on
+        // Linux. Holes are not filled in the file for a private mapping:
+        // they take the copying path below.
+        frame = TRY(vma.backing->shared_frame(vma.offset_of(page)));
+        access &= ~PageWrite;
     } else if (vma.backing) {
         // Private file page: a copy, so writes never reach the file.
         frame = TRY(allocate_frame(FrameFill::Uninitialized));
@@ -332,7 +344,7 @@ Result<void> AddressSpace::populate_locked(Vma& vma, VirtAddr page) {
     } else {
         frame = TRY(allocate_frame(FrameFill::Zero));
     }
-    auto mapped = arch::map_page(m_root, page, frame, access_for(vma.prot, true));
+    auto mapped = arch::map_page(m_root, page, frame, access);
     if (mapped.is_error()) {
         free_frame(frame);
         return mapped.error();

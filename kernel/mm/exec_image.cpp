@@ -15,7 +15,12 @@ constexpr uint64_t initial_stack_expand = 128 * 1024;
 // segment's last file page) as the binary at its file offset (VmaImage),
 // the bss pages past them as plain anonymous memory. A page two segments
 // share belongs to the later one, which Linux maps over the earlier.
-Result<void> map_region(AddressSpace& space, const LoadPlan& plan, const LoadRegion& region) {
+// With `binary`, the file pages are a private mapping of the file itself
+// (mmap MAP_PRIVATE), demand-paged and shared with every other process
+// that runs it until written, as Linux's elf_map; without, they are
+// anonymous memory that fill() copies the file bytes into.
+Result<void> map_region(AddressSpace& space, const LoadPlan& plan, const LoadRegion& region,
+                        const RefPtr<VmBacking>& binary) {
     for (uint64_t at = region.start; at < region.end;) {
         const LoadSegment* owner = nullptr;
         uint64_t limit = region.end;
@@ -34,8 +39,49 @@ Result<void> map_region(AddressSpace& space, const LoadPlan& plan, const LoadReg
         if (end > limit)
             end = limit;
         uint64_t offset = from_file ? owner->file_page_offset + (at - owner->map_start) : 0;
-        TRY(space.map_anonymous_fixed(at, end, region.prot, from_file ? unsigned{VmaImage} : 0u, offset));
+        if (from_file && binary) {
+            MmapRequest request;
+            request.address = at;
+            request.length = end - at;
+            request.prot = region.prot;
+            request.flags = MAP_PRIVATE | MAP_FIXED_NOREPLACE;
+            request.backing = binary;
+            request.offset = offset;
+            TRY(space.mmap(request));
+        } else {
+            TRY(space.map_anonymous_fixed(at, end, region.prot, from_file ? unsigned{VmaImage} : 0u, offset));
+        }
         at = end;
+    }
+    return {};
+}
+
+// Whether the segments can map the file directly: each one's file offset
+// and address agree modulo the page size (else a page could not show both),
+// and no page holds two segments (their bytes would come from two file
+// pages). Linux refuses the first case; Charon copies instead.
+bool can_map_file(const LoadPlan& plan) {
+    for (size_t i = 0; i < plan.segment_count; ++i) {
+        const LoadSegment& segment = plan.segments[i];
+        if (segment.file_size && ((segment.vaddr - segment.file_offset) & (page_size - 1)))
+            return false;
+        for (size_t k = 0; k < i; ++k) {
+            const LoadSegment& other = plan.segments[k];
+            if (segment.map_start < other.map_end && other.map_start < segment.map_end)
+                return false;
+        }
+    }
+    return true;
+}
+
+// Zeroes [from, to) in the new space, through read-only mappings too (the
+// first write to a file page copies it).
+Result<void> zero_range(AddressSpace& space, uint64_t from, uint64_t to) {
+    static const uint8_t zeros[256] = {};
+    while (from < to) {
+        size_t length = to - from < sizeof zeros ? static_cast<size_t>(to - from) : sizeof zeros;
+        TRY(space.write(from, zeros, length, /*force=*/true));
+        from += length;
     }
     return {};
 }
@@ -50,13 +96,24 @@ Result<void> fill(AddressSpace& space, const ElfSource& file, const LoadPlan& pl
     // mmap_base, computed once at exec from RLIMIT_STACK).
     space.set_mmap_base(mmap_base_for(layout.stack_limit));
 
+    RefPtr<VmBacking> binary = can_map_file(plan) ? layout.binary : RefPtr<VmBacking>();
     LoadRegion regions[kMaxLoadRegions];
     size_t count = plan.regions(regions, kMaxLoadRegions);
     for (size_t i = 0; i < count; ++i)
-        TRY(map_region(space, plan, regions[i]));
+        TRY(map_region(space, plan, regions[i], binary));
 
-    // The file bytes; the rest of each region stays zero (the bss, and the
-    // tail of the last file page).
+    if (binary) {
+        // Mapped from the file: only a segment with a bss needs the rest of
+        // its last file page zeroed (Linux's padzero; without a bss the
+        // page shows the file's next bytes, as on Linux).
+        for (size_t i = 0; i < plan.segment_count; ++i) {
+            const LoadSegment& segment = plan.segments[i];
+            if (segment.file_size && segment.memory_size > segment.file_size && (segment.zero_start & (page_size - 1)))
+                TRY(zero_range(space, segment.zero_start, align_up(segment.zero_start, page_size)));
+        }
+    }
+    // Or copied: the rest of each region stays zero (the bss, and the tail
+    // of the last file page).
     // Large chunks: the per-chunk cost (a lock, a page lookup) is paid per
     // 16 KiB, not per few hundred bytes, for a megabyte-sized busybox.
     constexpr size_t chunk_size = 4 * page_size;
@@ -64,7 +121,7 @@ Result<void> fill(AddressSpace& space, const ElfSource& file, const LoadPlan& pl
     if (!chunk)
         return ENOMEM;
     Result<void> copied;
-    for (size_t i = 0; i < plan.segment_count && !copied.is_error(); ++i) {
+    for (size_t i = 0; i < plan.segment_count && !copied.is_error() && !binary; ++i) {
         const LoadSegment& segment = plan.segments[i];
         for (uint64_t done = 0; done < segment.file_size;) {
             uint64_t left = segment.file_size - done;

@@ -23,13 +23,18 @@ namespace charon::mm {
 struct ExecLayout {
     uint64_t stack_top = user_stack_top; // must equal the StackSpec's stack_top
     uint64_t stack_limit = default_stack_limit; // RLIMIT_STACK soft limit
+    // The binary as a mapping (mm/inode_backing.h): its file pages are then
+    // mapped from it, shared until written; without it they are copied.
+    RefPtr<VmBacking> binary;
 };
 
-// Maps the plan's regions (private, zero-filled, with the regions'
-// protections), copies each segment's file bytes, maps the stack (grows
-// down, up to stack_limit; 128 KiB below the arguments to start with, as
-// Linux's stack_expand) and writes `stack.image` at `stack.rsp`, and sets
-// the initial break to plan.brk_start.
+// Maps the plan's regions (private, with the regions' protections): the
+// file pages from layout.binary when it is given and the segments allow
+// (else zero-filled with each segment's file bytes copied in), the bss
+// zero-filled; maps the stack (grows down, up to stack_limit; 128 KiB
+// below the arguments to start with, as Linux's stack_expand) and writes
+// `stack.image` at `stack.rsp`, and sets the initial break to
+// plan.brk_start.
 Result<AddressSpace*> build_exec_address_space(const ElfSource& file, const LoadPlan& plan, const InitialStack& stack,
                                                const ExecLayout& layout = {});
 

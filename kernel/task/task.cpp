@@ -13,6 +13,7 @@
 #include "mm/exec_image.h"
 #include "mm/fault_inject.h"
 #include "mm/frame_allocator.h"
+#include "mm/inode_backing.h"
 #include "mm/kernel_vm.h"
 #include "sched/scheduler.h"
 #include "sched/thread.h"
@@ -258,6 +259,10 @@ Result<LoadedImage> load_image(Vfs& vfs, FsProcess& process, const ExecRequest& 
     InodeElfSource source(*target.binary);
     mm::ExecLayout layout;
     layout.stack_limit = stack_limit;
+    // The binary's pages are mapped from its page cache (an initramfs file
+    // gets one now, once; Linux's rootfs is ramfs, all page cache).
+    TRY(target.binary->writable_store());
+    layout.binary = TRY(mm::InodeBacking::create(*target.binary, target.binary_path));
     LoadedImage image;
     image.space = TRY(mm::build_exec_address_space(source, target.plan, stack, layout));
     image.entry = target.plan.entry;

@@ -183,6 +183,92 @@ KERNEL_TEST(as_exec_image_from_load_plan) {
     KEXPECT_EQ(mm_stats().live_address_spaces, live);
 }
 
+namespace {
+// The image followed by file bytes past the data segment's p_filesz: the
+// bss must not show them.
+constexpr size_t file_image_size = image_size + 8;
+uint8_t g_file_image[file_image_size];
+
+AddressSpace* exec_from_file(ktest::Context& ktest_context, Inode& binary) {
+    LoadPlan plan = plan_elf_load(g_file_image, file_image_size, 0).value();
+    StringView argv[] = {"prog"};
+    StackSpec spec;
+    spec.stack_top = user_stack_top;
+    spec.argv = argv;
+    spec.argc = 1;
+    spec.aux.entry = plan.entry;
+    auto stack = build_initial_stack(spec);
+    if (stack.is_error())
+        return nullptr;
+    ExecLayout layout;
+    auto backing = InodeBacking::create(binary);
+    if (backing.is_error())
+        return nullptr;
+    layout.binary = backing.release_value();
+    MemoryElfSource source(g_file_image, file_image_size);
+    auto space = build_exec_address_space(source, plan, stack.value(), layout);
+    KEXPECT(!space.is_error());
+    return space.is_error() ? nullptr : space.value();
+}
+
+PhysAddr frame_at(AddressSpace& space, uint64_t address) {
+    auto present = arch::translate(space.root(), address);
+    return present.is_error() ? 0 : align_down(present.value().phys, page_size);
+}
+} // namespace
+
+KERNEL_TEST(as_exec_image_maps_the_binary_file) {
+    build_image();
+    __builtin_memcpy(g_file_image, g_image, image_size);
+    __builtin_memset(g_file_image + image_size, 0xee, 8);
+    FileSystem fs(78, true);
+    RefPtr<Inode> binary = KASSERT_OK(Inode::try_create(fs, InodeType::Regular, 0755, 0, 0));
+    binary->set_contents(new (std::nothrow) BorrowedContents(g_file_image, file_image_size));
+    KASSERT_OK(binary->writable_store()); // what exec does first
+    // Once to warm the heap up (it keeps slab frames), then the baseline.
+    AddressSpace* warm = exec_from_file(ktest_context, *binary);
+    KASSERT(warm);
+    warm->unref();
+    size_t frames = free_frame_count();
+
+    AddressSpace* first = exec_from_file(ktest_context, *binary);
+    AddressSpace* second = exec_from_file(ktest_context, *binary);
+    KASSERT(first && second);
+    uint8_t code[16] = {};
+    KASSERT_OK(first->read(entry, code, sizeof code));
+    KEXPECT_EQ(code[15], 0xcfu);
+    KASSERT_OK(second->read(entry, code, sizeof code));
+    // The text is the file's page in both, not a copy.
+    KEXPECT_NE(frame_at(*first, entry), 0u);
+    KEXPECT_EQ(frame_at(*first, entry), frame_at(*second, entry));
+    Vma text_area = first->vma_at(entry);
+    KEXPECT(text_area.backing && text_area.backing->file_inode() == binary.ptr());
+    KEXPECT(!(text_area.flags & VmaImage));
+    KEXPECT_EQ(text_area.offset, 0u);
+    // The data page holds the file's 8 bytes, then zeros where the file
+    // goes on (padzero): a private copy, so the file keeps its bytes.
+    uint64_t word = 0;
+    KASSERT_OK(first->read(data_vaddr, &word, sizeof word));
+    KEXPECT_EQ(word, 0x0123456789abcdefu);
+    KASSERT_OK(first->read(data_vaddr + 8, &word, sizeof word));
+    KEXPECT_EQ(word, 0u);
+    KEXPECT_NE(frame_at(*first, data_vaddr), frame_at(*second, data_vaddr));
+    uint8_t file_bytes[8] = {};
+    KernelIoBuffer buffer(file_bytes, sizeof file_bytes);
+    KEXPECT_EQ(binary->read_data(image_size, buffer, sizeof file_bytes).value(), 8u);
+    KEXPECT_EQ(file_bytes[0], 0xeeu);
+    // Writing the text (as ptrace would) copies the page for that space only.
+    uint8_t patch = 0x90;
+    KASSERT_OK(first->write(entry, &patch, 1, /*force=*/true));
+    KASSERT_OK(second->read(entry, code, 1));
+    KEXPECT_EQ(code[0], 0xc0u);
+    KEXPECT_NE(frame_at(*first, entry), frame_at(*second, entry));
+
+    first->unref();
+    second->unref();
+    KEXPECT_EQ(free_frame_count(), frames);
+}
+
 KERNEL_TEST(as_user_copies_fault_through_the_trap_hook) {
     AddressSpace* space = KASSERT_OK(AddressSpace::create());
     constexpr uint64_t base = 0x20000000;
