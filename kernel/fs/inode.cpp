@@ -177,6 +177,11 @@ bool Inode::page_cached(uint64_t offset) const {
     return store ? store->has_page(offset) : true;
 }
 
+uint64_t Inode::stored_page(uint64_t offset) const {
+    PageStore* store = m_contents ? m_contents->as_page_store() : nullptr;
+    return store ? store->page_at(offset) : 0;
+}
+
 Result<void> Inode::get_write_access() {
     int count = __atomic_load_n(&m_write_count, __ATOMIC_RELAXED);
     do {

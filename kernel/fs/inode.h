@@ -267,6 +267,9 @@ public:
     // initramfs file (Linux's rootfs keeps them in the page cache), the
     // allocated pages of a PageStore (a hole is not), nothing past the end.
     bool page_cached(uint64_t offset) const;
+    // The page store's page holding `offset` (0 if none): is a mapped frame
+    // the file's own page (RssFile) or a private copy?
+    uint64_t stored_page(uint64_t offset) const;
     // write(2) at `offset` (or at the end with `append`); updates mtime and
     // ctime when something was written. `limit` is the largest size the
     // write may reach (RLIMIT_FSIZE, else kMaxFileSize): EFBIG at or past

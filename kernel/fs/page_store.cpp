@@ -69,9 +69,11 @@ uint64_t PageStore::capacity_at(unsigned height) {
     return (uint64_t(1) << (height * kBits)) - 1;
 }
 
-bool PageStore::has_page(uint64_t offset) const {
+bool PageStore::has_page(uint64_t offset) const { return page_at(offset) != 0; }
+
+PageId PageStore::page_at(uint64_t offset) const {
     SpinlockGuard guard(m_lock);
-    return offset < m_size && lookup_locked(offset / kSize) != 0;
+    return offset < m_size ? lookup_locked(offset / kSize) : 0;
 }
 
 PageId PageStore::lookup_locked(uint64_t index) const {

@@ -66,6 +66,9 @@ public:
     Result<page_frames::PageId> page_for_mapping(uint64_t offset);
     // Whether the page holding `offset` is allocated (not a hole).
     bool has_page(uint64_t offset) const;
+    // The page holding `offset`, without a reference (0 for a hole or past
+    // the end): only to compare with a page a mapping holds.
+    page_frames::PageId page_at(uint64_t offset) const;
     // Pages currently allocated (for st_blocks and the tests).
     size_t page_count() const;
 

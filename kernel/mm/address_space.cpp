@@ -1047,6 +1047,15 @@ MemoryUsage AddressSpace::usage() {
             for (VirtAddr page = arch::next_mapped_page(m_root, vma->start, vma->end); page < vma->end;
                  page = arch::next_mapped_page(m_root, page + page_size, vma->end))
                 usage.shared_resident += page_size;
+        } else if (vma->backing) {
+            // The file's pages this private mapping has not copied yet
+            // (populate_locked maps them read-only).
+            for (VirtAddr page = arch::next_mapped_page(m_root, vma->start, vma->end); page < vma->end;
+                 page = arch::next_mapped_page(m_root, page + page_size, vma->end)) {
+                PhysAddr frame = align_down(arch::translate(m_root, page).value().phys, page_size);
+                if (vma->backing->is_own_frame(vma->offset_of(page), frame))
+                    usage.file_resident += page_size;
+            }
         }
     }
     usage.resident = m_resident_pages * page_size;

@@ -99,6 +99,7 @@ struct MemoryUsage {
     uint64_t exec = 0;     // executable, not writable, not stack (Linux's exec_vm)
     uint64_t page_tables = 0; // VmPTE: the user half's table pages
     uint64_t shared_resident = 0; // resident pages of shared mappings (RssShmem)
+    uint64_t file_resident = 0;   // a private file mapping's pages that are the file's own (RssFile)
     uint64_t data = 0;     // VmData: private writable, not stack
     uint64_t stack = 0;    // VmStk
     uint64_t resident = 0; // VmRSS

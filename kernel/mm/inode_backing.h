@@ -27,6 +27,7 @@ public:
     Result<void> read_page(uint64_t offset, void* page) override;
     bool can_share() const override { return true; }
     bool page_cached(uint64_t offset) override { return m_inode->page_cached(offset); }
+    bool is_own_frame(uint64_t offset, uint64_t frame) override { return m_inode->stored_page(offset) == frame; }
     // The file's page (allocated if it was a hole) with a reference for the
     // page-table entry; EIO past the end of the file (SIGBUS).
     Result<uint64_t> shared_frame(uint64_t offset) override;

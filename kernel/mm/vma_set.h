@@ -78,6 +78,13 @@ public:
         (void)offset;
         return false;
     }
+    // Whether `frame` is the object's own page at `offset` (a private
+    // mapping's page not yet written: RssFile), not a copy.
+    virtual bool is_own_frame(uint64_t offset, uint64_t frame) {
+        (void)offset;
+        (void)frame;
+        return false;
+    }
     // The mapped file and the name it was opened by, for /proc/PID/maps
     // (null for what is not a file).
     virtual const Inode* file_inode() const { return nullptr; }

@@ -170,7 +170,10 @@ void usage_into(procfs::TaskInfo& info, mm::AddressSpace& space) {
     info.stack_bytes = usage.stack;
     info.exec_bytes = usage.exec;
     info.page_table_bytes = usage.page_tables;
-    info.rss_shmem_pages = usage.shared_resident / 4096;
+    // Every file lives in memory, as on the tmpfs that is Linux's rootfs
+    // under an initramfs: its pages are swap-backed, which Linux counts as
+    // shmem (mm_counter_file), mapped shared or private. So RssFile is 0.
+    info.rss_shmem_pages = (usage.shared_resident + usage.file_resident) / 4096;
     info.start_code = image.start_code;
     info.end_code = image.end_code;
     info.start_data = image.start_data;

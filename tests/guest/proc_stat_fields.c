@@ -297,6 +297,13 @@ int main(void)
     CHECK(status_value(me, "VmRSS") >= shmem_after);
     CHECK_SYS(munmap(shared, 64 * 4096));
 
+    /* The program's own text is mapped from its file: RssFile on a disk
+     * file system, RssShmem on tmpfs (Linux's rootfs under an initramfs,
+     * and every file in Charon); either way not anonymous memory. */
+    if (status_value(me, "RssFile") + status_value(me, "RssShmem") < 4)
+        FAIL("RssFile %ld kB + RssShmem %ld kB: the running text counts as neither", status_value(me, "RssFile"),
+             status_value(me, "RssShmem"));
+
     /* Context switches: a sleep is a voluntary one. */
     long voluntary = status_value(me, "voluntary_ctxt_switches");
     t_msleep(5);

@@ -257,9 +257,13 @@ KERNEL_TEST(as_exec_image_maps_the_binary_file) {
     KernelIoBuffer buffer(file_bytes, sizeof file_bytes);
     KEXPECT_EQ(binary->read_data(image_size, buffer, sizeof file_bytes).value(), 8u);
     KEXPECT_EQ(file_bytes[0], 0xeeu);
-    // Writing the text (as ptrace would) copies the page for that space only.
+    // Writing the text (as ptrace would) copies the page for that space only;
+    // RssFile counts the file's own pages only.
+    uint64_t file_resident = first->usage().file_resident;
+    KEXPECT_GE(file_resident, P);
     uint8_t patch = 0x90;
     KASSERT_OK(first->write(entry, &patch, 1, /*force=*/true));
+    KEXPECT_EQ(first->usage().file_resident, file_resident - P);
     KASSERT_OK(second->read(entry, code, 1));
     KEXPECT_EQ(code[0], 0xc0u);
     KEXPECT_NE(frame_at(*first, entry), frame_at(*second, entry));
