@@ -109,20 +109,4 @@ Result<ExecTarget> prepare_exec(Vfs& vfs, FsProcess& process, const ExecRequest&
     }
 }
 
-Result<void> copy_segment(const Inode& binary, const LoadSegment& segment, UserMemory& target) {
-    uint8_t chunk[512];
-    uint64_t done = 0;
-    while (done < segment.file_size) {
-        uint64_t left = segment.file_size - done;
-        size_t count = left < sizeof chunk ? static_cast<size_t>(left) : sizeof chunk;
-        KernelIoBuffer buffer(chunk, count);
-        size_t got = TRY(binary.read_data(segment.file_offset + done, buffer, count));
-        if (got != count)
-            return EIO;
-        TRY(target.copy_to_user(segment.vaddr + done, chunk, count));
-        done += count;
-    }
-    return {};
-}
-
 } // namespace charon

@@ -2,7 +2,7 @@
 // follow "#!" interpreters (rewriting argv as Linux does), validate the ELF
 // image and plan its load. Nothing of the caller is touched, so every error
 // here leaves the calling process intact. The kernel then tears down the old
-// image, maps the plan (copy_segment), builds the stack
+// image, maps the plan (mm/exec_image.h), builds the stack
 // (exec/initial_stack.h) and closes FD_CLOEXEC descriptors.
 #pragma once
 
@@ -53,9 +53,5 @@ private:
     const Inode& m_inode;
 };
 
-// Copies a segment's file bytes to its vaddr in the new address space
-// (`target` is the new mm's user-copy path). Pages must already be mapped
-// and zeroed as LoadPlan::regions() says; the bss needs nothing more.
-Result<void> copy_segment(const Inode& binary, const LoadSegment& segment, UserMemory& target);
 
 } // namespace charon

@@ -39,7 +39,7 @@ Result<AddressSpace*> build_exec_address_space(const ElfSource& file, const Load
                                                const ExecLayout& layout = {});
 
 // UserMemory over any address space (current or not): for code written
-// against UserMemory (exec's copy_segment, the fs) and for tests. `force`
+// against UserMemory (the fs) and for tests. `force`
 // writes through read-only mappings (exec filling text).
 class AddressSpaceMemory final : public UserMemory {
 public:

@@ -2,7 +2,6 @@
 // rewriting, the ELF plan, and copying segments into a new address space.
 #include <gtest/gtest.h>
 
-#include <map>
 
 #include "exec/exec.h"
 #include "fixtures/fs_fixture.h"
@@ -137,45 +136,4 @@ TEST_F(ExecPrepare, ExecveatNames) {
     EXPECT_ERRNO(exec("", {"a"}, tls, 0), ENOENT);
     auto absolute = exec("/bin/tls", {"a"}, bin);
     EXPECT_STREQ(absolute.value().execfn.chars(), "/bin/tls");
-}
-
-namespace {
-
-struct PageMemory final : UserMemory {
-    std::map<uint64_t, std::vector<uint8_t>> pages;
-    Result<void> copy_to_user(uint64_t address, const void* source, size_t length) override {
-        auto* bytes = static_cast<const uint8_t*>(source);
-        for (size_t i = 0; i < length; ++i) {
-            auto it = pages.find((address + i) & ~4095ull);
-            if (it == pages.end())
-                return EFAULT;
-            it->second[(address + i) & 4095] = bytes[i];
-        }
-        return {};
-    }
-    Result<void> copy_from_user(void*, uint64_t, size_t) override { return EFAULT; }
-};
-
-} // namespace
-
-TEST_F(ExecPrepare, CopySegmentsIntoTheNewAddressSpace) {
-    auto result = exec("/bin/tls");
-    ASSERT_FALSE(result.is_error());
-    const ExecTarget& target = result.value();
-    PageMemory memory;
-    LoadRegion regions[kMaxLoadRegions];
-    size_t count = target.plan.regions(regions, kMaxLoadRegions);
-    for (size_t r = 0; r < count; ++r) {
-        for (uint64_t page = regions[r].start; page < regions[r].end; page += 4096)
-            memory.pages[page].assign(4096, 0);
-    }
-    for (size_t i = 0; i < target.plan.segment_count; ++i)
-        ASSERT_FALSE(copy_segment(*target.binary, target.plan.segments[i], memory).is_error());
-    // The text at the entry point matches the file.
-    const LoadSegment& text = target.plan.segments[1];
-    uint64_t entry_offset = text.file_offset + (target.plan.entry - text.vaddr);
-    EXPECT_EQ(memory.pages[target.plan.entry & ~4095ull][target.plan.entry & 4095], k_musl_tls_static[entry_offset]);
-    // Unmapped target: EFAULT.
-    PageMemory nothing;
-    EXPECT_ERRNO(copy_segment(*target.binary, target.plan.segments[0], nothing), EFAULT);
 }
