@@ -46,18 +46,10 @@ class RandomDevice final : public CharDevice {
 public:
     Result<size_t> read(OpenFile&, IoBuffer& buffer, size_t length, IoContext&) override {
         uint8_t chunk[256];
-        size_t done = 0;
-        while (done < length) {
-            size_t n = length - done < sizeof chunk ? length - done : sizeof chunk;
+        auto done = transfer_in_chunks(length, sizeof chunk, [&](size_t offset, size_t n) {
             random_bytes(chunk, n);
-            auto copied = buffer.copy_to(done, chunk, n);
-            if (copied.is_error()) {
-                if (done)
-                    break;
-                return copied.error();
-            }
-            done += n;
-        }
+            return buffer.copy_to(offset, chunk, n);
+        });
         __builtin_memset(chunk, 0, sizeof chunk);
         return done;
     }
@@ -65,19 +57,11 @@ public:
     // either).
     Result<size_t> write(OpenFile&, const IoBuffer& buffer, size_t length, IoContext&) override {
         uint8_t chunk[256];
-        size_t done = 0;
-        while (done < length) {
-            size_t n = length - done < sizeof chunk ? length - done : sizeof chunk;
-            auto copied = buffer.copy_from(done, chunk, n);
-            if (copied.is_error()) {
-                if (done)
-                    break;
-                return copied.error();
-            }
+        return transfer_in_chunks(length, sizeof chunk, [&](size_t offset, size_t n) -> Result<void> {
+            TRY(buffer.copy_from(offset, chunk, n));
             random_add_entropy(chunk, n);
-            done += n;
-        }
-        return done;
+            return {};
+        });
     }
     // Linux's noop_llseek: the position stays what it is, no error.
     Result<int64_t> seek(OpenFile& file, int64_t, int) override { return static_cast<int64_t>(file.offset()); }

@@ -29,18 +29,8 @@ NullDevice g_null_device;
 // Reads of /dev/zero and /dev/full: zeros, page by page.
 Result<size_t> read_zeros(IoBuffer& buffer, size_t length) {
     static const uint8_t zeros[4096] = {};
-    size_t done = 0;
-    while (done < length) {
-        size_t n = length - done < sizeof zeros ? length - done : sizeof zeros;
-        auto copied = buffer.copy_to(done, zeros, n);
-        if (copied.is_error()) {
-            if (done)
-                break;
-            return copied.error();
-        }
-        done += n;
-    }
-    return done;
+    return transfer_in_chunks(length, sizeof zeros,
+                              [&](size_t offset, size_t n) { return buffer.copy_to(offset, zeros, n); });
 }
 
 // /dev/zero: zeros to read, writes discarded; mmap gives anonymous memory

@@ -84,6 +84,28 @@ private:
     size_t m_size;
 };
 
+// A device's read or write that moves `length` bytes through a kernel
+// scratch of `chunk_size` bytes: `step(offset, n)` moves the n bytes at
+// `offset` of the IoBuffer (filling the scratch and copy_to, or copy_from
+// and consuming it). A fault after some bytes ends the transfer with the
+// count done so far (Linux's partial read/write); a fault on the first
+// chunk is the error. Returns the bytes moved.
+template <typename Step>
+Result<size_t> transfer_in_chunks(size_t length, size_t chunk_size, Step step) {
+    size_t done = 0;
+    while (done < length) {
+        size_t n = length - done < chunk_size ? length - done : chunk_size;
+        Result<void> moved = step(done, n);
+        if (moved.is_error()) {
+            if (done)
+                break;
+            return moved.error();
+        }
+        done += n;
+    }
+    return done;
+}
+
 // struct iovec as user space lays it out.
 struct LinuxIoVec {
     uint64_t base;

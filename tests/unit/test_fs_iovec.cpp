@@ -114,3 +114,25 @@ TEST_F(FsIoVecPipe, WritevIntoAPipeIsOneAtomicWrite) {
     EXPECT_EQ(std::string(reinterpret_cast<char*>(memory.find(0x10800, 4)), 4), "abcd");
     EXPECT_EQ(std::string(reinterpret_cast<char*>(memory.find(0x20800, 2)), 2), "ef");
 }
+
+// The chunked device transfer (/dev/zero, /dev/random): a fault past the
+// first chunk is a short count, on the first chunk the error.
+TEST(TransferInChunks, PartialOnLaterFaultErrorOnFirst) {
+    uint8_t target[10];
+    std::memset(target, 0xff, sizeof target);
+    KernelIoBuffer buffer(target, sizeof target);
+    const uint8_t source[4] = {1, 2, 3, 4};
+    auto step = [&](size_t offset, size_t n) { return buffer.copy_to(offset, source, n); };
+    auto done = transfer_in_chunks(25, 4, step);
+    ASSERT_FALSE(done.is_error());
+    EXPECT_EQ(done.value(), 8u); // 0-4, 4-8; 8-12 runs past the 10 bytes
+    EXPECT_EQ(target[7], 4);
+    EXPECT_EQ(target[8], 0xff);
+    EXPECT_EQ(transfer_in_chunks(10, 4, step).value(), 10u); // the last chunk is short
+    EXPECT_EQ(target[9], 2);
+    KernelIoBuffer tiny(target, 2);
+    auto failed = transfer_in_chunks(4, 4, [&](size_t offset, size_t n) { return tiny.copy_to(offset, source, n); });
+    ASSERT_TRUE(failed.is_error());
+    EXPECT_EQ(failed.error().code(), EFAULT);
+    EXPECT_EQ(transfer_in_chunks(0, 4, step).value(), 0u);
+}
