@@ -51,6 +51,8 @@
 #undef F_SETFL
 #undef F_DUPFD_CLOEXEC
 #undef FD_CLOEXEC
+#undef CLOSE_RANGE_UNSHARE
+#undef CLOSE_RANGE_CLOEXEC
 #undef SEEK_SET
 #undef SEEK_CUR
 #undef SEEK_END
@@ -134,6 +136,10 @@ inline constexpr int F_GETFL = 3;
 inline constexpr int F_SETFL = 4;
 inline constexpr int F_DUPFD_CLOEXEC = 1030;
 inline constexpr int FD_CLOEXEC = 1;
+
+// close_range(2) flags.
+inline constexpr unsigned CLOSE_RANGE_UNSHARE = 1u << 1;
+inline constexpr unsigned CLOSE_RANGE_CLOEXEC = 1u << 2;
 
 // lseek(2).
 inline constexpr int SEEK_SET = 0;

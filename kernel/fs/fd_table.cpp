@@ -71,6 +71,14 @@ Result<RefPtr<OpenFile>> FdTable::get(int fd) const {
     return m_slots[static_cast<size_t>(fd)].file;
 }
 
+Result<RefPtr<OpenFile>> FdTable::get(int fd, bool& cloexec) const {
+    SpinlockGuard guard(m_lock);
+    if (fd < 0 || static_cast<size_t>(fd) >= m_slots.size() || !m_slots[static_cast<size_t>(fd)].file)
+        return EBADF;
+    cloexec = m_slots[static_cast<size_t>(fd)].cloexec;
+    return m_slots[static_cast<size_t>(fd)].file;
+}
+
 bool FdTable::has_free_slot(uint64_t limit) const {
     SpinlockGuard guard(m_lock);
     limit = effective_limit(limit);
@@ -176,6 +184,31 @@ Result<int> FdTable::fcntl(int fd, int command, uint64_t argument, uint64_t limi
         // Unknown commands on a valid descriptor: EINVAL, as Linux.
         TRY(get(fd));
         return EINVAL;
+    }
+}
+
+void FdTable::close_range(unsigned first, unsigned last, bool cloexec) {
+    // size_t: last + 1 overflows unsigned for last = ~0U.
+    size_t end = static_cast<size_t>(last) + 1;
+    if (cloexec) {
+        SpinlockGuard guard(m_lock);
+        for (size_t fd = first; fd < end && fd < m_slots.size(); ++fd) {
+            if (m_slots[fd].file)
+                m_slots[fd].cloexec = true;
+        }
+        return;
+    }
+    // As close_on_exec: one descriptor per lock hold, released unlocked.
+    for (size_t fd = first;; ++fd) {
+        RefPtr<OpenFile> released;
+        SpinlockGuard guard(m_lock);
+        while (fd < end && fd < m_slots.size() && !m_slots[fd].file)
+            ++fd;
+        if (fd >= end || fd >= m_slots.size())
+            break;
+        released = std::move(m_slots[fd].file);
+        m_slots[fd].cloexec = false;
+        --m_open_count;
     }
 }
 

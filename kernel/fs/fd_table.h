@@ -35,6 +35,8 @@ public:
     // none below `limit` (RLIMIT_NOFILE).
     Result<int> allocate(RefPtr<OpenFile> file, bool cloexec, uint64_t limit, int minimum = 0);
     Result<RefPtr<OpenFile>> get(int fd) const; // EBADF
+    // The file and its FD_CLOEXEC flag as one snapshot (/proc's fdinfo).
+    Result<RefPtr<OpenFile>> get(int fd, bool& cloexec) const;
     // Linux reserves the descriptor before walking the path, so a full table
     // reports EMFILE even for a path that does not exist.
     bool has_free_slot(uint64_t limit) const;
@@ -52,6 +54,13 @@ public:
 
     Result<bool> cloexec(int fd) const;
     Result<void> set_cloexec(int fd, bool cloexec);
+
+    // close_range(2) on [first, last]: closes every open descriptor there,
+    // or with `cloexec` marks each FD_CLOEXEC. Only the slots the table has
+    // grown to are visited, so the usual last = ~0U costs the table's size,
+    // not 4 billion steps (Linux walks its open-fd bitmap up to max_fds).
+    // Closing cannot fail: as Linux, errors of the files' release are lost.
+    void close_range(unsigned first, unsigned last, bool cloexec);
 
     // execve: closes every FD_CLOEXEC descriptor. Call unshare() first: a
     // table shared through CLONE_FILES with another process must not lose

@@ -35,6 +35,15 @@ Result<FsProcess> fs_process() {
     return task::current_fs_process();
 }
 
+Result<void> unshare_fd_table() {
+    // The in-kernel tests' process owns its table alone.
+    if (g_test_process)
+        return {};
+    if (!sched::current().proc_thread())
+        return ENOSYS;
+    return task::unshare_file_table(task::current_process());
+}
+
 // A thread with a process implies the table exists (it made the process).
 proc::ProcessTable* lifecycle() { return current_proc_thread() ? &task::table() : nullptr; }
 

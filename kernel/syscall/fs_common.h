@@ -46,6 +46,9 @@ Result<FsProcess> fs_process();
 // kernel thread with a process of their own: while set, fs_process() answers
 // this. Null restores the real one.
 void set_fs_process_for_tests(FsProcess* process);
+// The calling process gets a private descriptor table if another process
+// shares it (CLONE_FILES): task::unshare_file_table. Call before fs_process().
+Result<void> unshare_fd_table();
 
 // A path argument: copied with PATH_MAX (4096 bytes with the NUL) as Linux's
 // getname(): EFAULT for a bad pointer, ENAMETOOLONG when no NUL comes within

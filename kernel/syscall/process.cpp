@@ -309,27 +309,10 @@ Result<long> do_execve(SyscallArgs const& args, int dirfd, uint64_t path_address
     // unshare_files (before the point of no return: it may fail): a table
     // shared with another process (CLONE_FILES) must keep that process's
     // descriptors, so close-on-exec acts on a private copy.
-    if (table().file_table_shared(process)) {
-        auto copy = file_table_of(process).clone();
-        if (copy.is_error()) {
-            delete[] path;
-            image.space->unref();
-            return copy.error();
-        }
-        FdTable* mine = copy.value().leak_ref();
-        auto old = table().unshare_file_table(process, reinterpret_cast<uint64_t>(mine));
-        if (old.is_error() || old.value() == 0) {
-            mine->unref();
-            if (old.is_error()) {
-                delete[] path;
-                image.space->unref();
-                return old.error();
-            }
-        } else {
-            // The old table (and the core's reference to it) stays with the
-            // other processes; ours is the copy.
-            note_file_table_created();
-        }
+    if (auto unshared = unshare_file_table(process); unshared.is_error()) {
+        delete[] path;
+        image.space->unref();
+        return unshared.error();
     }
 
     // de_thread: the other threads die first.

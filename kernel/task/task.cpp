@@ -175,6 +175,25 @@ uint64_t live_file_tables() { return g_live_file_tables; }
 void note_task_created() { ++g_live_tasks; }
 void note_file_table_created() { ++g_live_file_tables; }
 
+Result<void> unshare_file_table(proc::Process& process) {
+    if (!table().file_table_shared(process))
+        return {};
+    RefPtr<FdTable> copy = TRY(file_table_of(process).clone());
+    FdTable* mine = copy.leak_ref();
+    auto old = table().unshare_file_table(process, reinterpret_cast<uint64_t>(mine));
+    if (old.is_error() || old.value() == 0) {
+        // Failed, or the other users left meanwhile: the table is ours already.
+        mine->unref();
+        if (old.is_error())
+            return old.error();
+        return {};
+    }
+    // The old table (and the core's reference to it) stays with the other
+    // processes; ours is the copy.
+    note_file_table_created();
+    return {};
+}
+
 void sync_accounting() {
     sched::Thread& kthread = sched::current();
     proc::Thread* thread = kthread.proc_thread();

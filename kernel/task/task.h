@@ -120,6 +120,11 @@ Task& task_of(proc::Thread&);
 Task& current_task();
 FdTable& file_table_of(proc::Process&);
 ProcessExtra& extra_of(proc::Process&);
+// Linux's unshare_files: gives `process` a private copy of its descriptor
+// table if another process shares it (CLONE_FILES). The process's own
+// threads keep sharing it (Charon's table is per process: clone.md).
+// execve before closing FD_CLOEXEC files, close_range(CLOSE_RANGE_UNSHARE).
+Result<void> unshare_file_table(proc::Process&);
 sched::Thread& kernel_thread_of(proc::Thread&);
 
 void set_comm(proc::Thread&, const char* path); // the last path component, 15 bytes

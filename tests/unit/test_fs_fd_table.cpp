@@ -133,6 +133,41 @@ TEST_F(FdTableTest, CloseOnExecSweep) {
     EXPECT_EQ(fds->open_count(), 1u);
 }
 
+TEST_F(FdTableTest, CloseRange) {
+    int a = open("/etc/passwd", O_RDONLY).value(); // 0
+    ASSERT_EQ(fds->dup2(a, 5, nofile_limit).value(), 5);
+    ASSERT_EQ(fds->dup2(a, 7, nofile_limit).value(), 7);
+    ASSERT_EQ(fds->dup2(a, 900, nofile_limit).value(), 900);
+    // Marking closes nothing and touches only the range.
+    fds->close_range(5, 7, true);
+    EXPECT_FALSE(fds->cloexec(a).value());
+    EXPECT_TRUE(fds->cloexec(5).value());
+    EXPECT_TRUE(fds->cloexec(7).value());
+    EXPECT_FALSE(fds->cloexec(900).value());
+    EXPECT_EQ(fds->open_count(), 4u);
+    // closefrom(6): last = ~0U stops at the table's end.
+    fds->close_range(6, ~0u, false);
+    EXPECT_EQ(fds->open_count(), 2u);
+    EXPECT_ERRNO(fds->get(7), EBADF);
+    EXPECT_ERRNO(fds->get(900), EBADF);
+    EXPECT_FALSE(fds->get(5).is_error());
+    // A closed slot reused is not close-on-exec any more.
+    fds->close_range(5, 5, false);
+    ASSERT_EQ(fds->dup2(a, 5, nofile_limit).value(), 5);
+    EXPECT_FALSE(fds->cloexec(5).value());
+    // A range past the table, or empty of open files: nothing happens.
+    fds->close_range(~0u, ~0u, false);
+    fds->close_range(1, 4, false);
+    EXPECT_EQ(fds->open_count(), 2u);
+    // The released file really goes: a pipe's write end closes.
+    FsProcess p = process();
+    int pipe_fds[2];
+    ASSERT_FALSE(vfs.pipe2(p, pipe_fds, 0).is_error());
+    Pipe& pipe = static_cast<PipeFile&>(*fds->get(pipe_fds[0]).value()).pipe();
+    fds->close_range(static_cast<unsigned>(pipe_fds[1]), static_cast<unsigned>(pipe_fds[1]), false);
+    EXPECT_EQ(pipe.writers(), 0u);
+}
+
 TEST_F(FdTableTest, ForkCloneAndSharedTable) {
     int a = open("/etc/passwd", O_RDONLY | O_CLOEXEC).value();
     int b = open("/bin/sh", O_RDONLY).value();
