@@ -337,6 +337,8 @@ Result<void> check_permission(const Inode& inode, const Credentials& credentials
     uint32_t uid = use_real_ids ? credentials.uid : credentials.euid;
     uint32_t gid = use_real_ids ? credentials.gid : credentials.egid;
     uint32_t permissions = inode.permissions();
+    if (inode.provider())
+        TRY(inode.provider()->check_access(inode, uid, gid));
     if (uid == 0) {
         // CAP_DAC_OVERRIDE: everything but executing a file nobody may execute.
         if (!(mask & X_OK) || inode.is_directory() || (permissions & 0111))

@@ -198,6 +198,15 @@ public:
     }
     // The name under which the parent lists this inode (getcwd).
     virtual StringView name() const = 0;
+    // Asked by check_permission before the mode bits, with the ids it
+    // checks (effective, or real for access(2)): procfs's fdinfo allows
+    // only the process's owner or root, as Linux's ptrace_may_access.
+    virtual Result<void> check_access(const Inode& inode, uint32_t uid, uint32_t gid) {
+        (void)inode;
+        (void)uid;
+        (void)gid;
+        return {};
+    }
 };
 
 struct DirEntry {

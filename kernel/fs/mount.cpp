@@ -14,7 +14,7 @@ MemoryReport (*g_memory_reporter)() = nullptr;
 // Anonymous device minors (major 0), Linux's get_anon_bdev: the lowest free
 // one, reused after the instance is gone. Lock-free: released from inode
 // destructors, which may run with or without the namespace lock.
-constexpr uint32_t kFirstAnonMinor = 16; // below: rootfs (0:2), pipefs (0:12)
+constexpr uint32_t kFirstAnonMinor = 16; // below: shm (0:1, /proc maps), rootfs (0:2), pipefs (0:12)
 constexpr uint32_t kAnonMinors = 1024;
 uint64_t g_anon_minors[kAnonMinors / 64];
 

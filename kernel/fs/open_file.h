@@ -22,6 +22,7 @@
 #include "fs/pipe.h"
 #include "lib/ref_ptr.h"
 #include "lib/result.h"
+#include "lib/text_buffer.h"
 
 namespace charon {
 
@@ -66,6 +67,9 @@ public:
     // A file that answers poll(2) itself (pidfds): sets `events` and queues
     // context.waiter where they can change. Others are polled by inode type.
     virtual bool poll_events(IoContext&, uint32_t&) { return false; }
+    // /proc/PID/fdinfo/N: lines this kind of file adds after the common
+    // ones (Linux's f_op->show_fdinfo; a pidfd's Pid: and NSpid:).
+    virtual void show_fdinfo(TextBuffer&) const {}
     // getdents64: fills `buffer` with linux_dirent64 records, returns bytes.
     Result<size_t> read_directory(IoBuffer& buffer, size_t length);
     void fill_stat(LinuxStat& stat) const { m_inode->fill_stat(stat); }

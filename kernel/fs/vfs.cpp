@@ -640,10 +640,15 @@ Result<KString> Vfs::path_of_locked(const OpenFile& file) {
         return path_of_locked(file.inode());
     if (!file.path())
         return ENOENT;
-    // An unlinked file no longer has the name (Linux adds " (deleted)").
-    if (!file.path()->directory->provider() && !file.path()->directory->entry_for(file.inode()))
-        return ENOENT;
-    return path_of_locked(*file.path());
+    return display_path_locked(*file.path(), file.inode());
+}
+
+Result<KString> Vfs::display_path_locked(const PathName& name, const Inode& inode) {
+    KString path = TRY(path_of_locked(name));
+    // Generated directories (/proc) compute their entries: no unlink there.
+    if (name.directory->provider() || name.directory->entry_for(inode))
+        return path;
+    return KString::try_concat(path.view(), " (deleted)");
 }
 
 Result<void> Vfs::chdir(FsProcess& process, StringView path) {

@@ -204,8 +204,9 @@ public:
     // The absolute path of `directory`, or of its entry `name` if given;
     // ENOENT once a directory on the way was removed.
     Result<KString> path_of(Inode& directory, StringView name = {});
-    // The path an open file was opened by (directories: their own path).
-    // ENOENT for files without one (pipes) or once removed.
+    // The path an open file was opened by (directories: their own path),
+    // with " (deleted)" once removed (display_path_locked). ENOENT for files
+    // without one (pipes).
     Result<KString> path_of(const OpenFile& file);
     // The same with the namespace lock already held: what generated link
     // targets (procfs's exe, cwd, fd/N) use, as walks and readlink compute
@@ -213,6 +214,11 @@ public:
     Result<KString> path_of_locked(Inode& directory, StringView name = {});
     Result<KString> path_of_locked(const OpenFile& file);
     Result<KString> path_of_locked(const PathName& name);
+    // What /proc shows for `inode` opened or mapped by `name` (fd links,
+    // exe, maps), as Linux's d_path: the path, with " (deleted)" appended
+    // once the directory no longer holds the inode (unlinked, or the name
+    // reused by another file). Namespace lock held.
+    Result<KString> display_path_locked(const PathName& name, const Inode& inode);
     // getcwd(2): writes the NUL-terminated path, returns its length with the NUL.
     Result<size_t> getcwd(FsProcess& process, IoBuffer& buffer, size_t size);
     Result<void> chdir(FsProcess& process, StringView path);

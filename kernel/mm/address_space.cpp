@@ -78,6 +78,9 @@ public:
         if (!object)
             return ENOMEM;
         auto ref = adopt_ref(object);
+        // Numbered as shmem's get_next_ino: never 0, unique while live.
+        static uint64_t s_next_ino = 1;
+        object->m_ino = __atomic_fetch_add(&s_next_ino, 1, __ATOMIC_RELAXED);
         object->m_pages = length / page_size;
         size_t leaves = (object->m_pages + entries_per_leaf - 1) / entries_per_leaf;
         TRY(object->m_leaves.try_ensure_capacity(leaves));
@@ -106,6 +109,7 @@ public:
         return {};
     }
     bool can_share() const override { return true; }
+    uint64_t shmem_ino() const override { return m_ino; }
     bool page_cached(uint64_t offset) override {
         size_t index = offset / page_size;
         if (index >= m_pages)
@@ -132,6 +136,7 @@ public:
 private:
     static constexpr size_t entries_per_leaf = page_size / sizeof(PhysAddr);
     SharedAnonymousMemory() = default;
+    uint64_t m_ino = 0;
     size_t m_pages = 0;
     Vector<PhysAddr> m_leaves;
 };

@@ -89,6 +89,10 @@ public:
     // (null for what is not a file).
     virtual const Inode* file_inode() const { return nullptr; }
     virtual const PathName* file_path() const { return nullptr; }
+    // MAP_SHARED anonymous memory: the object's number, which Linux's maps
+    // shows as the inode of the unlinked shmem file "/dev/zero" behind it
+    // (shmem_zero_setup); 0 for everything else.
+    virtual uint64_t shmem_ino() const { return 0; }
     // Writes dirty shared pages in [offset, offset + length) back (msync).
     virtual Result<void> write_back(uint64_t offset, uint64_t length) {
         (void)offset;

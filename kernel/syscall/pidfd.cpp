@@ -39,6 +39,16 @@ public:
     }
     const char* anonymous_name() const override { return kName; }
 
+    // Linux's pidfd_show_fdinfo: the pid while a task has it (a zombie
+    // included), -1 once reaped. Without pid namespaces NSpid is the same
+    // one number.
+    void show_fdinfo(TextBuffer& out) const override {
+        long pid = m_ref ? task::table().pid_ref_pid(*m_ref) : 0;
+        if (pid == 0)
+            pid = -1;
+        out.appendf("Pid:\t%ld\nNSpid:\t%ld\n", pid, pid);
+    }
+
     bool poll_events(IoContext& context, uint32_t& events) override {
         events = 0;
         if (!m_ref) // a CLONE_PIDFD descriptor whose clone has not returned yet

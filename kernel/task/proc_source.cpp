@@ -259,6 +259,11 @@ void sort_pids(Vector<pid_t>& pids) {
             }
 }
 
+// Linux's internal shmem mount (shm_mnt), the first anonymous device: what
+// maps shows for MAP_SHARED anonymous memory (kernel/fs/mount.cpp keeps
+// minors below 16 out of its allocator).
+constexpr uint64_t kShmDevice = encode_device(0, 1);
+
 // Called for link targets, under the namespace lock (fs/vfs.h).
 Result<KString> describe_file(const OpenFile& file) {
     auto path = drivers::root_vfs().path_of_locked(file);
@@ -422,12 +427,16 @@ public:
         struct Collect {
             Vector<procfs::MapInfo>* out;
             Vector<RefPtr<PathName>>* paths; // one per line, null if none
+            Vector<RefPtr<Inode>>* files;    // the mapped file of each line, null if none
             uint64_t start_brk, brk, start_stack;
             bool failed = false;
         };
         Vector<RefPtr<PathName>> paths;
-        Collect collect{&maps, &paths, space->initial_brk(), space->current_brk(), space->image_info().start_stack};
+        Vector<RefPtr<Inode>> files;
+        Collect collect{&maps, &paths, &files, space->initial_brk(), space->current_brk(),
+                        space->image_info().start_stack};
         RefPtr<PathName> exe = space->image_info().exe;
+        RefPtr<Inode> exe_inode(space->image_info().exe_denial.inode());
         space->for_each_vma(
             [](const mm::Vma& vma, void* context) {
                 auto& c = *static_cast<Collect*>(context);
@@ -437,6 +446,7 @@ public:
                 info.prot = vma.prot;
                 info.shared = vma.is_shared();
                 RefPtr<PathName> path;
+                RefPtr<Inode> file_ref;
                 const Inode* file = vma.backing ? vma.backing->file_inode() : nullptr;
                 StringView label;
                 if (file) {
@@ -445,11 +455,20 @@ public:
                     info.device = file->fs().device_id();
                     info.ino = file->ino();
                     path = const_cast<PathName*>(vma.backing->file_path());
+                    file_ref = RefPtr<Inode>(const_cast<Inode*>(file));
                 } else if (vma.flags & mm::VmaImage) {
                     // exec's copy of the binary's file pages: Linux maps
                     // them from the file, so they show it (filled in below).
                     info.offset = vma.offset;
                     info.ino = ~0ull;
+                } else if (uint64_t shmem = vma.backing ? vma.backing->shmem_ino() : 0) {
+                    // MAP_SHARED anonymous memory (or /dev/zero mapped
+                    // shared): Linux maps an unlinked shmem file named
+                    // dev/zero on its internal mount, 0:1.
+                    info.offset = vma.offset;
+                    info.device = kShmDevice;
+                    info.ino = shmem;
+                    label = "/dev/zero (deleted)";
                 } else if (vma.start < c.brk && vma.end > c.start_brk) {
                     label = "[heap]"; // Linux's vma_is_initial_heap
                 } else if (vma.start <= c.start_stack && vma.end >= c.start_stack) {
@@ -463,37 +482,31 @@ public:
                         info.name = text.release_value();
                 }
                 c.failed = c.failed || c.out->try_append(std::move(info)).is_error() ||
-                           c.paths->try_append(std::move(path)).is_error();
+                           c.paths->try_append(std::move(path)).is_error() ||
+                           c.files->try_append(std::move(file_ref)).is_error();
             },
             &collect);
         space->unref();
         if (collect.failed)
             return ENOMEM;
+        // Names as Linux's d_path, " (deleted)" for files unlinked since.
         Vfs& vfs = drivers::root_vfs();
+        SpinlockGuard guard(vfs.namespace_lock());
         KString exe_path;
-        uint64_t exe_device = 0, exe_ino = 0;
-        if (exe) {
-            auto path = vfs.path_of(*exe->directory, exe->name.view());
+        if (exe && exe_inode) {
+            auto path = vfs.display_path_locked(*exe, *exe_inode);
             if (!path.is_error())
                 exe_path = path.release_value();
-            SpinlockGuard guard(vfs.namespace_lock());
-            auto inode = exe->directory->lookup(exe->name.view());
-            if (!inode.is_error()) {
-                exe_device = inode.value()->fs().device_id();
-                exe_ino = inode.value()->ino();
-            }
         }
         for (size_t i = 0; i < maps.size(); ++i) {
             procfs::MapInfo& info = maps[i];
             if (info.ino == ~0ull) {
-                info.device = exe_device;
-                info.ino = exe_ino;
+                info.device = exe_inode ? exe_inode->fs().device_id() : 0;
+                info.ino = exe_inode ? exe_inode->ino() : 0;
                 if (exe_path.length())
                     info.name = TRY(KString::try_create(exe_path.view()));
-            } else if (paths[i]) {
-                // A file unlinked since still shows the name it was
-                // opened by (Linux appends " (deleted)").
-                auto path = vfs.path_of(*paths[i]->directory, paths[i]->name.view());
+            } else if (paths[i] && files[i]) {
+                auto path = vfs.display_path_locked(*paths[i], *files[i]);
                 if (!path.is_error())
                     info.name = path.release_value();
             }
@@ -530,15 +543,39 @@ public:
         return describe_file(*file.value());
     }
 
+    Result<void> fdinfo(pid_t tgid, int fd, TextBuffer& out) override {
+        auto pinned = pin_files(tgid);
+        if (pinned.is_error())
+            return ENOENT;
+        FdTable* files = pinned.value();
+        bool cloexec = false;
+        auto file = files->get(fd, cloexec);
+        files->unref();
+        if (file.is_error())
+            return ENOENT;
+        const OpenFile& f = *file.value();
+        procfs::FdDetails details;
+        details.pos = static_cast<int64_t>(f.offset());
+        details.flags = f.status_flags() | (cloexec ? O_CLOEXEC : 0);
+        details.mnt_id = f.inode().fs().mount_id;
+        details.ino = f.inode().ino();
+        procfs::format_fdinfo(details, out);
+        f.show_fdinfo(out);
+        return {};
+    }
+
     Result<KString> exe(pid_t tgid) override {
         mm::AddressSpace* space = TRY(pin_space(tgid));
         if (!space)
             return ENOENT;
         RefPtr<PathName> exe = space->image_info().exe;
+        RefPtr<Inode> inode(space->image_info().exe_denial.inode());
         space->unref();
         if (!exe)
             return ENOENT;
-        return drivers::root_vfs().path_of_locked(*exe);
+        if (!inode)
+            return drivers::root_vfs().path_of_locked(*exe);
+        return drivers::root_vfs().display_path_locked(*exe, *inode);
     }
 
     Result<KString> cwd(pid_t tgid) override {

@@ -79,6 +79,18 @@ public:
             return ENOENT;
         return KString::try_create("pipe:[12]");
     }
+    Result<void> fdinfo(procfs::pid_t, int fd, TextBuffer& out) override {
+        if (fd != 3)
+            return ENOENT;
+        procfs::FdDetails d;
+        d.pos = 5;
+        d.flags = 02000001; // O_WRONLY, FD_CLOEXEC
+        d.mnt_id = 2;
+        d.ino = 12;
+        procfs::format_fdinfo(d, out);
+        out.append("Pid:\t-1\n"); // what the file adds
+        return {};
+    }
     Result<KString> exe(procfs::pid_t) override { return KString::try_create("/bin/sh"); }
     Result<KString> cwd(procfs::pid_t) override { return KString::try_create("/etc"); }
     procfs::SystemInfo system() override {
@@ -467,6 +479,48 @@ TEST_F(ProcfsTest, PidDirectories) {
     EXPECT_STREQ(buffer, "/proc/7/fd");
     ASSERT_FALSE(vfs.chdir(p, "../../..").is_error());
     EXPECT_EQ(cwd.ptr(), vfs.root().ptr());
+}
+
+TEST(ProcfsFormat, FdinfoAsLinuxSeqShow) {
+    procfs::FdDetails d;
+    TextBuffer out;
+    procfs::format_fdinfo(d, out);
+    EXPECT_EQ(std::string(out.data(), out.size()), "pos:\t0\nflags:\t00\nmnt_id:\t0\nino:\t0\n");
+    d.pos = 1ll << 40;
+    d.flags = 02104002; // O_CLOEXEC | O_LARGEFILE | O_NONBLOCK | O_RDWR
+    d.mnt_id = 27;
+    d.ino = 861;
+    out.clear();
+    procfs::format_fdinfo(d, out);
+    EXPECT_EQ(std::string(out.data(), out.size()),
+              "pos:\t1099511627776\nflags:\t02104002\nmnt_id:\t27\nino:\t861\n");
+}
+
+TEST_F(ProcfsTest, FdinfoFilesAndTheirPermission) {
+    EXPECT_EQ(list("/proc/7/fdinfo"), (std::vector<std::string>{".", "..", "3"}));
+    EXPECT_EQ(list("/proc/7/task/8/fdinfo"), (std::vector<std::string>{".", "..", "3"}));
+    EXPECT_EQ(read_path("/proc/7/fdinfo/3"), "pos:\t5\nflags:\t02000001\nmnt_id:\t2\nino:\t12\nPid:\t-1\n");
+    EXPECT_ERRNO(open("/proc/7/fdinfo/4", O_RDONLY), ENOENT);
+    EXPECT_ERRNO(open("/proc/7/fdinfo/03", O_RDONLY), ENOENT);
+    EXPECT_EQ(stat("/proc/7/fdinfo").value().st_mode & 07777, 0555u);
+    EXPECT_EQ(stat("/proc/7/fdinfo/3").value().st_mode, static_cast<unsigned>(S_IFREG | 0444));
+    // Another user (the mode bits would let them in): EACCES for the
+    // directory's search and listing and for the file, as Linux's
+    // ptrace_may_access; the owner with all ids equal may.
+    source.self = 1; // the reader is not process 7
+    source.tasks[7].uid[0] = source.tasks[7].uid[1] = source.tasks[7].uid[2] = 1000;
+    source.tasks[7].gid[0] = source.tasks[7].gid[1] = source.tasks[7].gid[2] = 100;
+    credentials = Credentials::user(1001, 100);
+    EXPECT_ERRNO(open("/proc/7/fdinfo/3", O_RDONLY), EACCES);
+    EXPECT_ERRNO(open("/proc/7/fdinfo", O_RDONLY | O_DIRECTORY), EACCES);
+    EXPECT_FALSE(stat("/proc/7/fdinfo").is_error()); // stat needs no access to it
+    credentials = Credentials::user(1000, 100);
+    EXPECT_EQ(read_path("/proc/7/fdinfo/3").rfind("pos:\t5\n", 0), 0u);
+    source.tasks[7].uid[2] = 0; // a saved uid the reader does not have
+    EXPECT_ERRNO(open("/proc/7/fdinfo/3", O_RDONLY), EACCES);
+    source.self = 7; // the process itself always may
+    EXPECT_EQ(read_path("/proc/7/fdinfo/3").rfind("pos:\t5\n", 0), 0u);
+    credentials = Credentials::root();
 }
 
 TEST_F(ProcfsTest, MountTypeProc) {

@@ -33,6 +33,8 @@ enum class Kind : uint8_t {
     TidDir,
     FdDir,
     FdLink,
+    FdInfoDir,
+    FdInfo,
     Exe,
     Cwd,
     RootLink,
@@ -68,6 +70,7 @@ constexpr Entry kRootEntries[] = {
 // /proc/PID, in Linux's order (tgid_base_stuff).
 constexpr Entry kPidEntries[] = {
     {"task", Kind::TaskDir, InodeType::Directory, 0555},  {"fd", Kind::FdDir, InodeType::Directory, 0500},
+    {"fdinfo", Kind::FdInfoDir, InodeType::Directory, 0555},
     {"environ", Kind::Environ, InodeType::Regular, 0400}, {"status", Kind::Status, InodeType::Regular, 0444},
     {"comm", Kind::Comm, InodeType::Regular, 0444},       {"cmdline", Kind::Cmdline, InodeType::Regular, 0444},
     {"stat", Kind::Stat, InodeType::Regular, 0444},       {"statm", Kind::Statm, InodeType::Regular, 0444},
@@ -78,7 +81,8 @@ constexpr Entry kPidEntries[] = {
 
 // /proc/PID/task/TID (tid_base_stuff, the part Charon has).
 constexpr Entry kTidEntries[] = {
-    {"fd", Kind::FdDir, InodeType::Directory, 0500},      {"environ", Kind::Environ, InodeType::Regular, 0400},
+    {"fd", Kind::FdDir, InodeType::Directory, 0500},      {"fdinfo", Kind::FdInfoDir, InodeType::Directory, 0555},
+    {"environ", Kind::Environ, InodeType::Regular, 0400},
     {"status", Kind::Status, InodeType::Regular, 0444},   {"comm", Kind::Comm, InodeType::Regular, 0444},
     {"cmdline", Kind::Cmdline, InodeType::Regular, 0444}, {"stat", Kind::Stat, InodeType::Regular, 0444},
     {"statm", Kind::Statm, InodeType::Regular, 0444},     {"maps", Kind::Maps, InodeType::Regular, 0444},
@@ -143,7 +147,7 @@ public:
         // A directory: "." and its name, plus ".." of each subdirectory.
         uint32_t links = 1;
         if (type == InodeType::Directory)
-            links = kind == Kind::PidDir ? 4 : kind == Kind::TidDir ? 3 : 2;
+            links = kind == Kind::PidDir ? 5 : kind == Kind::TidDir ? 4 : 2;
         inode->make_generated(node, &parent, inode_number(kind, tgid, tid, fd), links);
         return inode;
     }
@@ -173,6 +177,14 @@ public:
             // Linux: the link's permission bits say how the fd was opened;
             // 0700 is what most show (an O_RDWR file).
             return create(m_source, directory, Kind::FdLink, InodeType::Symlink, 0700, m_tgid, m_tid, fd, name);
+        }
+        case Kind::FdInfoDir: {
+            int fd;
+            if (!parse_number(name, fd))
+                return ENOENT;
+            if (m_source.fd_target(m_tgid, fd).is_error())
+                return ENOENT;
+            return create(m_source, directory, Kind::FdInfo, InodeType::Regular, 0444, m_tgid, m_tid, fd, name);
         }
         default: return ENOTDIR;
         }
@@ -208,12 +220,16 @@ public:
             }
             return {};
         }
-        case Kind::FdDir: {
+        case Kind::FdDir:
+        case Kind::FdInfoDir: {
+            bool links = m_kind == Kind::FdDir;
             Vector<FdInfo> fds;
             TRY(m_source.fds(m_tgid, fds));
             for (auto& fd : fds) {
                 KString name = TRY(number_string(fd.fd));
-                TRY(append(entries, name.view(), inode_number(Kind::FdLink, m_tgid, m_tid, fd.fd), InodeType::Symlink));
+                TRY(append(entries, name.view(),
+                           inode_number(links ? Kind::FdLink : Kind::FdInfo, m_tgid, m_tid, fd.fd),
+                           links ? InodeType::Symlink : InodeType::Regular));
             }
             return {};
         }
@@ -293,8 +309,31 @@ public:
             format_maps(maps, out);
             return {};
         }
+        case Kind::FdInfo: return m_source.fdinfo(m_tgid, m_fd, out);
         default: return EINVAL;
         }
+    }
+
+    // fdinfo (the directory and its files): Linux 5.14+'s
+    // proc_fdinfo_permission and seq_fdinfo_open ask ptrace_may_access
+    // (PTRACE_MODE_READ_FSCREDS): the process itself, root (CAP_SYS_PTRACE),
+    // or a caller whose ids equal all of the target's real, effective and
+    // saved uids and gids; anyone else gets EACCES although the mode bits
+    // say 0555/0444. (Linux also refuses a non-dumpable target: not
+    // modelled.)
+    Result<void> check_access(const Inode&, uint32_t uid, uint32_t gid) override {
+        if (m_kind != Kind::FdInfoDir && m_kind != Kind::FdInfo)
+            return {};
+        if (uid == 0 || m_source.caller_tgid() == m_tgid)
+            return {};
+        auto task = m_source.task(m_tgid, m_tid);
+        if (task.is_error())
+            return {}; // gone: the lookup or read answers that
+        for (int i = 0; i < 3; ++i) {
+            if (task.value().uid[i] != uid || task.value().gid[i] != gid)
+                return EACCES;
+        }
+        return {};
     }
 
 private:
@@ -581,6 +620,14 @@ void format_maps(const Vector<MapInfo>& maps, TextBuffer& out) {
         }
         out.append_char('\n');
     }
+}
+
+// fs/proc/fd.c's seq_show: the position, the flags in octal with a
+// leading 0 (O_CLOEXEC, 02000000, for an FD_CLOEXEC descriptor), the
+// mount id and the inode number.
+void format_fdinfo(const FdDetails& d, TextBuffer& out) {
+    out.appendf("pos:\t%ld\nflags:\t0%o\nmnt_id:\t%lu\nino:\t%lu\n", static_cast<long>(d.pos),
+                static_cast<unsigned>(d.flags), d.mnt_id, d.ino);
 }
 
 void format_meminfo(const SystemInfo& s, TextBuffer& out) {

@@ -100,6 +100,14 @@ struct FdInfo {
     KString target; // the path, or "pipe:[INO]" and the like
 };
 
+// The head of /proc/PID/fdinfo/N (Linux's seq_show in fs/proc/fd.c).
+struct FdDetails {
+    int64_t pos = 0;
+    int flags = 0;       // the file's status flags, | O_CLOEXEC for an FD_CLOEXEC descriptor
+    uint64_t mnt_id = 0; // the mount the file was opened through (statx's stx_mnt_id)
+    uint64_t ino = 0;
+};
+
 // The machine-wide figures of /proc/meminfo, /proc/stat, /proc/uptime,
 // /proc/loadavg.
 struct SystemInfo {
@@ -141,6 +149,9 @@ public:
     virtual Result<void> fds(pid_t tgid, Vector<FdInfo>& fds) = 0;
     // The descriptor's target (ENOENT when closed).
     virtual Result<KString> fd_target(pid_t tgid, int fd) = 0;
+    // /proc/PID/fdinfo/N: format_fdinfo's lines, then the lines the file
+    // adds (a pidfd's Pid: and NSpid:). ENOENT when the fd is not open.
+    virtual Result<void> fdinfo(pid_t tgid, int fd, TextBuffer& out) = 0;
     virtual Result<KString> exe(pid_t tgid) = 0; // ENOENT for a zombie
     virtual Result<KString> cwd(pid_t tgid) = 0;
     virtual SystemInfo system() = 0;
@@ -161,6 +172,7 @@ void format_stat(const TaskInfo& task, TextBuffer& out);
 void format_status(const TaskInfo& task, TextBuffer& out);
 void format_statm(const TaskInfo& task, TextBuffer& out);
 void format_maps(const Vector<MapInfo>& maps, TextBuffer& out);
+void format_fdinfo(const FdDetails& details, TextBuffer& out);
 void format_meminfo(const SystemInfo& system, TextBuffer& out);
 void format_system_stat(const SystemInfo& system, TextBuffer& out);
 void format_uptime(const SystemInfo& system, TextBuffer& out);
