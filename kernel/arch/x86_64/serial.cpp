@@ -81,12 +81,16 @@ void serial_set_input_handler(SerialInputHandler handler) {
     SpinlockGuard guard(g_console_lock);
     g_input_handler = handler;
     if (handler) {
+        // What was typed before is kept: a byte already received raises the
+        // receive interrupt as soon as it is enabled. (Draining it here
+        // lost everything typed during boot: QEMU holds back input while
+        // the FIFO is full and refills it as fast as it is read, so the
+        // drain read all of it. Linux's 8250 startup reads at most one
+        // stale byte.)
+        register_irq_handler(irq_com1, on_receive_interrupt);
         g_mcr |= mcr_out2;
         outb(com1 + 4, g_mcr);
-        while (inb(com1 + 5) & lsr_data_ready) // stale input
-            (void)inb(com1);
         outb(com1 + 1, ier_receive);
-        register_irq_handler(irq_com1, on_receive_interrupt);
     } else {
         outb(com1 + 1, 0);
     }
