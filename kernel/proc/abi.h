@@ -111,6 +111,7 @@
 #undef SI_QUEUE
 #undef SI_TKILL
 #undef SI_TIMER
+#undef SI_SIGIO
 #undef CLOCK_REALTIME
 #undef CLOCK_MONOTONIC
 #undef CLOCK_PROCESS_CPUTIME_ID
@@ -221,6 +222,7 @@ inline constexpr int SI_KERNEL = 0x80;  // sent by the kernel
 inline constexpr int SI_QUEUE = -1;  // sigqueue()
 inline constexpr int SI_TKILL = -6;  // tkill()/tgkill()
 inline constexpr int SI_TIMER = -2;  // a POSIX timer expired
+inline constexpr int SI_SIGIO = -5;  // queued SIGIO (F_SETSIG)
 inline constexpr int CLD_EXITED = 1;
 inline constexpr int CLD_KILLED = 2;
 inline constexpr int CLD_DUMPED = 3;
@@ -307,6 +309,36 @@ struct SigInfo {
 };
 static_assert(sizeof(SigInfo) == 128);
 static_assert(offsetof(SigInfo, f) == 16);
+
+// signalfd(2)'s record (linux/signalfd.h): what a read of a signalfd gives
+// per signal, filled from the siginfo by signalfd_siginfo() as Linux's
+// signalfd_copyinfo, by the siginfo's layout.
+struct SignalfdSiginfo {
+    uint32_t ssi_signo = 0;
+    int32_t ssi_errno = 0;
+    int32_t ssi_code = 0;
+    uint32_t ssi_pid = 0;
+    uint32_t ssi_uid = 0;
+    int32_t ssi_fd = 0;
+    uint32_t ssi_tid = 0;
+    uint32_t ssi_band = 0;
+    uint32_t ssi_overrun = 0;
+    uint32_t ssi_trapno = 0;
+    int32_t ssi_status = 0;
+    int32_t ssi_int = 0;
+    uint64_t ssi_ptr = 0;
+    uint64_t ssi_utime = 0;
+    uint64_t ssi_stime = 0;
+    uint64_t ssi_addr = 0;
+    uint16_t ssi_addr_lsb = 0;
+    uint16_t pad2 = 0;
+    int32_t ssi_syscall = 0;
+    uint64_t ssi_call_addr = 0;
+    uint32_t ssi_arch = 0;
+    uint8_t pad[28] = {};
+};
+static_assert(sizeof(SignalfdSiginfo) == 128);
+static_assert(offsetof(SignalfdSiginfo, ssi_ptr) == 48 && offsetof(SignalfdSiginfo, ssi_arch) == 96);
 
 // POSIX timers (timer_create): clock ids (linux/time.h), sigev_notify.
 inline constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2,

@@ -168,6 +168,10 @@ struct PidRefPoll {
 // pidfd_send_signal's scope (the PIDFD_SIGNAL_* flags, or the pidfd's kind).
 enum class PidfdScope : uint8_t { Thread, ThreadGroup, ProcessGroup };
 
+// signalfd's record for a dequeued siginfo: the fields its layout
+// (Linux siginfo_layout) defines, the rest zero (Linux signalfd_copyinfo).
+SignalfdSiginfo signalfd_siginfo(const SigInfo& info);
+
 class ProcessTable {
 public:
     ProcessTable(LifecycleHost& host, const ProcessTableConfig& config = {});
@@ -260,6 +264,18 @@ public:
     // rt_sigtimedwait: takes the first pending signal of `set` (the thread's
     // queue first, then the process's); 0 if none.
     int dequeue_signal(Thread& thread, SigSet set, SigInfo& info);
+    // signalfd read (Linux signalfd_dequeue): dequeue_signal's choice for
+    // the reading thread; when there is none and `waiter` is given, the
+    // waiter is queued (under the table lock, so no signal is missed) where
+    // every signal queued to the thread's process is announced, and
+    // `*queued_on` names that queue.
+    int signalfd_dequeue(Thread& thread, SigSet set, SigInfo& info, Waiter* waiter, WaitQueue** queued_on);
+    // poll(2) on a signalfd: whether a signal of `set` is pending for the
+    // *polling* thread (Linux's signalfd_poll looks at current, not at the
+    // file's creator), with the waiter queued as above.
+    bool signalfd_poll(Thread& thread, SigSet set, Waiter* waiter, WaitQueue** queued_on);
+    // A signalfd's mask changed: its sleepers in `thread`'s process look again.
+    void signalfd_wake(Thread& thread);
     // rt_sigtimedwait's sleep: `set` is unblocked so its signals wake the
     // thread, yet none of them counts as ignored (Linux real_blocked);
     // end_signal_wait restores the mask.

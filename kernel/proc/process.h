@@ -340,6 +340,10 @@ private:
     bool m_stop_report = false;      // stop not yet consumed by wait (group_exit_code != 0)
     bool m_continued_report = false; // SIGNAL_STOP_CONTINUED
     WaitQueue m_stop_wait;           // stopped threads and de_thread wait here
+    // signalfd readers and pollers of this process's threads (Linux's
+    // sighand->signalfd_wqh): woken, under the table lock, by every signal
+    // queued to the process or one of its threads.
+    WaitQueue m_signalfd_wait;
 
     bool m_is_subreaper = false;
     bool m_did_exec = false;

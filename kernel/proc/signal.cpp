@@ -179,6 +179,9 @@ Result<void> ProcessTable::send_signal(int sig, SigInfo info, Process& p, Thread
         // else: a standard signal loses its siginfo but stays pending
         pending.signals.add(sig);
     }
+    // Linux signalfd_notify: a reader of a signalfd may want it even blocked.
+    if (p.m_signalfd_wait.has_waiters())
+        p.m_signalfd_wait.wake_all();
     complete_signal(sig, p, thread);
     return {};
 }
@@ -493,6 +496,120 @@ void ProcessTable::end_signal_wait(Thread& thread) {
 int ProcessTable::dequeue_signal(Thread& thread, SigSet set, SigInfo& info) {
     SpinlockGuard guard(m_lock);
     return dequeue(thread, set.without(kUncatchable), info);
+}
+
+int ProcessTable::signalfd_dequeue(Thread& thread, SigSet set, SigInfo& info, Waiter* waiter, WaitQueue** queued_on) {
+    SpinlockGuard guard(m_lock);
+    if (int sig = dequeue(thread, set.without(kUncatchable), info))
+        return sig;
+    if (waiter) {
+        thread.process().m_signalfd_wait.add(*waiter);
+        *queued_on = &thread.process().m_signalfd_wait;
+    }
+    return 0;
+}
+
+bool ProcessTable::signalfd_poll(Thread& thread, SigSet set, Waiter* waiter, WaitQueue** queued_on) {
+    SpinlockGuard guard(m_lock);
+    Process& p = thread.process();
+    if (waiter) {
+        p.m_signalfd_wait.add(*waiter);
+        *queued_on = &p.m_signalfd_wait;
+    }
+    SigSet pending = thread.m_pending.signals | p.m_shared_pending.signals;
+    return !(pending & set.without(kUncatchable)).is_empty();
+}
+
+void ProcessTable::signalfd_wake(Thread& thread) {
+    SpinlockGuard guard(m_lock);
+    thread.process().m_signalfd_wait.wake_all();
+}
+
+namespace {
+// Linux siginfo_layout: which union member a (signal, si_code) pair uses.
+enum class SigLayout { Kill, Timer, Poll, Fault, Chld, Rt, Sys };
+
+SigLayout siginfo_layout(int sig, int code) {
+    if (code > SI_USER && code < SI_KERNEL) {
+        // The signal-specific codes (ILL_*, FPE_*, SEGV_*, BUS_*, TRAP_*,
+        // CLD_*, SYS_*) up to each signal's highest; other positive codes
+        // below NSIGPOLL are SIGPOLL's (POLL_*) whatever the signal.
+        struct Specific {
+            int sig, limit;
+            SigLayout layout;
+        };
+        static constexpr Specific kSpecific[] = {
+            {SIGILL, 11, SigLayout::Fault},  {SIGFPE, 15, SigLayout::Fault}, {SIGSEGV, 10, SigLayout::Fault},
+            {SIGBUS, 5, SigLayout::Fault},   {SIGTRAP, 6, SigLayout::Fault}, {SIGCHLD, 6, SigLayout::Chld},
+            {SIGSYS, 2, SigLayout::Sys},
+        };
+        for (const Specific& s : kSpecific)
+            if (s.sig == sig && code <= s.limit)
+                return s.layout;
+        return code <= 6 ? SigLayout::Poll : SigLayout::Kill;
+    }
+    if (code == SI_TIMER)
+        return SigLayout::Timer;
+    if (code == SI_SIGIO)
+        return SigLayout::Poll;
+    return code < 0 ? SigLayout::Rt : SigLayout::Kill;
+}
+} // namespace
+
+SignalfdSiginfo signalfd_siginfo(const SigInfo& info) {
+    SignalfdSiginfo out;
+    out.ssi_signo = static_cast<uint32_t>(info.si_signo);
+    out.ssi_errno = info.si_errno;
+    out.ssi_code = info.si_code;
+    const uint8_t* raw = info.f.raw;
+    switch (siginfo_layout(info.si_signo, info.si_code)) {
+    case SigLayout::Kill:
+        out.ssi_pid = static_cast<uint32_t>(info.f.kill.pid);
+        out.ssi_uid = info.f.kill.uid;
+        break;
+    case SigLayout::Timer:
+        out.ssi_tid = static_cast<uint32_t>(info.f.timer.tid);
+        out.ssi_overrun = static_cast<uint32_t>(info.f.timer.overrun);
+        out.ssi_ptr = info.f.timer.value;
+        out.ssi_int = static_cast<int32_t>(info.f.timer.value);
+        break;
+    case SigLayout::Poll: { // si_band (long) then si_fd
+        int64_t band;
+        int32_t fd;
+        __builtin_memcpy(&band, raw, sizeof band);
+        __builtin_memcpy(&fd, raw + 8, sizeof fd);
+        out.ssi_band = static_cast<uint32_t>(band);
+        out.ssi_fd = fd;
+        break;
+    }
+    case SigLayout::Fault:
+        out.ssi_addr = info.f.fault.addr;
+        if (info.si_signo == SIGBUS && info.si_code >= 4) // BUS_MCEERR_AR/AO carry si_addr_lsb
+            out.ssi_addr_lsb = static_cast<uint16_t>(info.f.fault.addr_lsb);
+        break;
+    case SigLayout::Chld:
+        out.ssi_pid = static_cast<uint32_t>(info.f.chld.pid);
+        out.ssi_uid = info.f.chld.uid;
+        out.ssi_status = info.f.chld.status;
+        out.ssi_utime = static_cast<uint64_t>(info.f.chld.utime);
+        out.ssi_stime = static_cast<uint64_t>(info.f.chld.stime);
+        break;
+    case SigLayout::Rt: // sigqueue, tkill, and every other negative code
+        out.ssi_pid = static_cast<uint32_t>(info.f.rt.pid);
+        out.ssi_uid = info.f.rt.uid;
+        out.ssi_ptr = info.f.rt.value;
+        out.ssi_int = static_cast<int32_t>(info.f.rt.value);
+        break;
+    case SigLayout::Sys: { // si_call_addr, si_syscall, si_arch
+        uint64_t call_addr;
+        __builtin_memcpy(&call_addr, raw, sizeof call_addr);
+        __builtin_memcpy(&out.ssi_syscall, raw + 8, sizeof out.ssi_syscall);
+        __builtin_memcpy(&out.ssi_arch, raw + 12, sizeof out.ssi_arch);
+        out.ssi_call_addr = call_addr;
+        break;
+    }
+    }
+    return out;
 }
 
 bool ProcessTable::signal_pending(Thread& thread) {

@@ -553,6 +553,8 @@ static const struct call g_calls[] = {
     C(267, 1, "readlinkat", A_FD, A_PATH, A_BUF, A_LEN),
     C(269, 1, "faccessat", A_FD, A_PATH, A_INT),
     C(271, 2, "ppoll", A_STRUCT, A_LEN, A_TIME, A_SIGSET, A_LEN),
+    C(289, 1, "signalfd4", A_FD, A_SIGSET, A_LEN, A_FLAGS),
+    C(290, 1, "eventfd2", A_INT, A_FLAGS),
     C(292, 2, "dup3", A_FD, A_FD, A_FLAGS),
     C(293, 3, "pipe2", A_BUF, A_FLAGS),
     C(297, 1, "rt_tgsigqueueinfo", A_PID, A_PID, A_SIG, A_STRUCT),

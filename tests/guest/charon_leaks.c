@@ -1,9 +1,12 @@
 /* Charon only: fork/exit/wait, pipes across fork, threads and execve give
  * back every kernel object they took (processes, threads, kernel stacks,
- * descriptor tables, open files, pipes, address spaces, frames). Reads the
- * kernel's counters with charon_stats (511); on Linux that is ENOSYS and
- * the test skips. */
+ * descriptor tables, open files, pipes, signalfds and eventfds, address
+ * spaces, frames). Reads the kernel's counters with charon_stats (511); on
+ * Linux that is ENOSYS and the test skips. */
 #include "t.h"
+
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 
 static void stats(struct t_charon_stats *s)
 {
@@ -50,6 +53,33 @@ static void workload(const char *self)
         CHECK(r > 0);
         while (__atomic_load_n(&tid, __ATOMIC_ACQUIRE) != 0)
             sys_futex(&tid, T_FUTEX_WAIT, tid, NULL);
+    }
+    /* signalfd and eventfd files, inherited by a child that exits holding
+     * them with signals queued. */
+    for (int i = 0; i < 5; i++) {
+        sigset_t m;
+        sigemptyset(&m);
+        sigaddset(&m, SIGUSR1);
+        sigaddset(&m, SIGRTMIN);
+        CHECK_SYS(sigprocmask(SIG_BLOCK, &m, NULL));
+        int s = (int)CHECK_SYS(signalfd(-1, &m, SFD_NONBLOCK));
+        int e = (int)CHECK_SYS(eventfd(1, EFD_NONBLOCK));
+        union sigval v = {.sival_int = i};
+        CHECK_SYS(sigqueue(getpid(), SIGRTMIN, v));
+        pid_t pid = t_fork();
+        if (pid == 0) {
+            CHECK_SYS(sigqueue(getpid(), SIGRTMIN, v));
+            CHECK_SYS(kill(getpid(), SIGUSR1));
+            _exit(0);
+        }
+        struct signalfd_siginfo si;
+        CHECK_EQ(read(s, &si, sizeof si), (long)sizeof si);
+        uint64_t count;
+        CHECK_EQ(read(e, &count, sizeof count), 8);
+        close(s);
+        close(e);
+        CHECK_EQ(t_wait(pid), 0);
+        CHECK_SYS(sigprocmask(SIG_UNBLOCK, &m, NULL));
     }
     for (int i = 0; i < 5; i++) {
         pid_t pid = t_fork();

@@ -738,3 +738,106 @@ TEST(Exec, DuringAGroupExitIsEagain) {
 }
 
 } // namespace charon::proc
+
+namespace charon::proc {
+
+// signalfd: the reading thread's queue first, then its process's; a waiter
+// queued when nothing is there is woken by a blocked signal; poll answers
+// for the polling thread.
+TEST(Signalfd, DequeuesThreadQueueFirstAndWakesOnBlockedSignals) {
+    Harness h;
+    Thread* p = h.fork(*h.init);
+    Thread* t = h.spawn_thread(*p);
+    SigSet usr = SigSet::of(SIGUSR1, SIGUSR2);
+    ASSERT_FALSE(h.table.sigprocmask(*p, SIG_BLOCK, &usr).is_error());
+    ASSERT_FALSE(h.table.sigprocmask(*t, SIG_BLOCK, &usr).is_error());
+    SigSet mask = SigSet::of(SIGUSR1, SIGUSR2, SIGKILL);
+    SigInfo info;
+    Waiter waiter;
+    WaitQueue* queued_on = nullptr;
+    EXPECT_EQ(h.table.signalfd_dequeue(*p, mask, info, &waiter, &queued_on), 0);
+    ASSERT_NE(queued_on, nullptr);
+    EXPECT_FALSE(h.table.signalfd_poll(*p, mask, nullptr, nullptr));
+    ASSERT_FALSE(h.table.kill(*h.init, p->tid(), SIGUSR1).is_error());
+    EXPECT_TRUE(waiter.woken); // blocked, yet announced to signalfd readers
+    ASSERT_FALSE(h.table.tgkill(*h.init, p->tid(), t->tid(), SIGUSR2).is_error());
+    // The leader sees only the shared one; the thread takes its own first.
+    EXPECT_TRUE(h.table.signalfd_poll(*p, SigSet::of(SIGUSR1), nullptr, nullptr));
+    EXPECT_FALSE(h.table.signalfd_poll(*p, SigSet::of(SIGUSR2), nullptr, nullptr));
+    EXPECT_EQ(h.table.signalfd_dequeue(*t, mask, info, nullptr, nullptr), SIGUSR2);
+    EXPECT_EQ(info.si_code, SI_TKILL);
+    EXPECT_EQ(h.table.signalfd_dequeue(*t, mask, info, nullptr, nullptr), SIGUSR1);
+    EXPECT_EQ(h.table.signalfd_dequeue(*p, mask, info, nullptr, nullptr), 0);
+    EXPECT_EQ(p->process().ledger().held(Resource::QueuedSignal), 0u);
+    // SIGKILL in the mask is never taken: it kills.
+    ASSERT_FALSE(h.table.kill(*h.init, p->tid(), SIGKILL).is_error());
+    EXPECT_FALSE(h.table.signalfd_poll(*p, mask, nullptr, nullptr));
+}
+
+// Linux signalfd_copyinfo: the fields of each siginfo layout.
+TEST(Signalfd, RecordFollowsTheSiginfoLayout) {
+    SigInfo kill;
+    kill.si_signo = SIGTERM;
+    kill.si_code = SI_USER;
+    kill.f.kill.pid = 42;
+    kill.f.kill.uid = 1000;
+    SignalfdSiginfo r = signalfd_siginfo(kill);
+    EXPECT_EQ(r.ssi_signo, uint32_t(SIGTERM));
+    EXPECT_EQ(r.ssi_pid, 42u);
+    EXPECT_EQ(r.ssi_uid, 1000u);
+    EXPECT_EQ(r.ssi_ptr, 0u);
+
+    SigInfo queued;
+    queued.si_signo = SIGRTMIN;
+    queued.si_code = SI_QUEUE;
+    queued.f.rt = {7, 8, 0x1234567800000009ull};
+    r = signalfd_siginfo(queued);
+    EXPECT_EQ(r.ssi_pid, 7u);
+    EXPECT_EQ(r.ssi_uid, 8u);
+    EXPECT_EQ(r.ssi_int, 9);
+    EXPECT_EQ(r.ssi_ptr, 0x1234567800000009ull);
+
+    SigInfo timer;
+    timer.si_signo = SIGALRM;
+    timer.si_code = SI_TIMER;
+    timer.f.timer = {3, 5, 77};
+    r = signalfd_siginfo(timer);
+    EXPECT_EQ(r.ssi_tid, 3u);
+    EXPECT_EQ(r.ssi_overrun, 5u);
+    EXPECT_EQ(r.ssi_int, 77);
+    EXPECT_EQ(r.ssi_pid, 0u);
+
+    SigInfo chld;
+    chld.si_signo = SIGCHLD;
+    chld.si_code = CLD_KILLED;
+    chld.f.chld = {11, 12, SIGTERM, 0, 4, 6};
+    r = signalfd_siginfo(chld);
+    EXPECT_EQ(r.ssi_code, CLD_KILLED);
+    EXPECT_EQ(r.ssi_pid, 11u);
+    EXPECT_EQ(r.ssi_status, SIGTERM);
+    EXPECT_EQ(r.ssi_utime, 4u);
+    EXPECT_EQ(r.ssi_stime, 6u);
+
+    // A positive code of another signal is SIGPOLL's layout, not SIGCHLD's.
+    SigInfo usr = chld;
+    usr.si_signo = SIGUSR1;
+    r = signalfd_siginfo(usr);
+    EXPECT_EQ(r.ssi_pid, 0u);
+    EXPECT_EQ(r.ssi_status, 0);
+    EXPECT_EQ(r.ssi_band, 11u); // the low half of si_band
+
+    SigInfo fault;
+    fault.si_signo = SIGSEGV;
+    fault.si_code = 1; // SEGV_MAPERR
+    fault.f.fault.addr = 0xdead0000;
+    r = signalfd_siginfo(fault);
+    EXPECT_EQ(r.ssi_addr, 0xdead0000u);
+    EXPECT_EQ(r.ssi_pid, 0u);
+    // SI_KERNEL is kill()'s layout (zeros here).
+    fault.si_code = SI_KERNEL;
+    r = signalfd_siginfo(fault);
+    EXPECT_EQ(r.ssi_addr, 0u);
+    EXPECT_EQ(r.ssi_pid, 0xdead0000u);
+}
+
+} // namespace charon::proc
