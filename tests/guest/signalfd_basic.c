@@ -4,7 +4,8 @@
  * several records per read, the mask update, nonblocking and blocking reads
  * (a blocked read is interrupted by a handled signal: EINTR, or restarted
  * with SA_RESTART), poll and select, fork (the child reads its own signals)
- * and exec (kept unless close-on-exec), and the classic SIGCHLD loop. */
+ * and exec (kept unless close-on-exec), the classic SIGCHLD loop, and a
+ * fault's signal, which a signalfd never gets. */
 #include "t.h"
 
 #include <sys/select.h>
@@ -372,6 +373,23 @@ static void fork_and_exec(const char *self)
     close(cloexec_fd);
 }
 
+/* A fault's signal is never read: blocked, it is unblocked and delivered
+ * at once (signalfd(2): synchronously generated signals only reach handlers). */
+static void fault_not_readable(void)
+{
+    pid_t c = t_fork();
+    if (c == 0) {
+        t_no_core();
+        t_block(SIGSEGV);
+        int fd = make_sfd(SFD_NONBLOCK, SIGSEGV, 0);
+        (void)fd;
+        t_null_deref();
+        _exit(0);
+    }
+    int status = t_wait(c);
+    CHECK_SIGNALED(status, SIGSEGV);
+}
+
 static int exec_child(int fd, int cloexec_fd)
 {
     struct signalfd_siginfo si;
@@ -393,6 +411,7 @@ int main(int argc, char **argv)
     blocking_interrupted();
     poll_wakes();
     fork_and_exec(self);
+    fault_not_readable();
     printf("ok\n");
     return 0;
 }
