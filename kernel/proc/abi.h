@@ -145,6 +145,9 @@ using pid_t = int32_t;
 using uid_t = uint32_t;
 using gid_t = uint32_t;
 
+// getpriority/setpriority `which` (Linux PRIO_*).
+inline constexpr int kPrioProcess = 0, kPrioPgrp = 1, kPrioUser = 2;
+
 // Signals 1..31 are standard (merge when pending twice), 32..64 real-time
 // (queued). musl reserves 32..34 for itself; the kernel does not care.
 inline constexpr int SIGHUP = 1;

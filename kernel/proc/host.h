@@ -55,6 +55,11 @@ public:
     // sleep on the core's own queues and are woken by the core.
     virtual void signal_wake(Thread& thread, bool fatal) = 0;
 
+    // The nice of `thread` changed (setpriority), or a new thread starts
+    // with a nice other than 0 (clone copies the creator's): the scheduler
+    // weighs its share of the CPU by it. Same rules as signal_wake.
+    virtual void nice_changed(Thread&, int /*nice*/) {}
+
     // --- Resources, in teardown order (docs/lifecycle.md) ----------------
     // The whole process is dying: cancel its interval/POSIX timers so no
     // signal is generated into a dead group.

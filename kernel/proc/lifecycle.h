@@ -406,6 +406,22 @@ public:
     void set_child_subreaper(Thread& thread, bool enable);
     // setrlimit(RLIMIT_SIGPENDING): the process's limit on queued signals.
     void set_sigpending_limit(Process& process, int limit);
+
+    // --- nice (priority.cpp) ---------------------------------------------------
+    // getpriority: the highest 20 - nice (1..40) among the threads `which`
+    // (kPrioProcess: a thread id, kPrioPgrp: a group, kPrioUser: a real
+    // uid; who 0 = the caller's own) names; ESRCH if none, EINVAL for a bad
+    // `which`. No permission check (Linux has none).
+    Result<int> getpriority(Thread& caller, int which, int who);
+    // setpriority: `nice` clamped to -20..19 and given to every named thread
+    // the caller may change; EPERM (the target's real or effective uid is
+    // not the caller's euid, and the caller is not root), EACCES (lowering
+    // the nice past the target's RLIMIT_NICE without CAP_SYS_NICE), ESRCH,
+    // EINVAL, with Linux's rule when several threads disagree (the last
+    // failure wins). Each change reaches LifecycleHost::nice_changed.
+    Result<void> setpriority(Thread& caller, int which, int who, int nice);
+    // setrlimit(RLIMIT_NICE): the soft limit setpriority checks.
+    void set_nice_limit(Process& process, uint64_t limit);
     // set_tid_address(2): the CLONE_CHILD_CLEARTID address of the thread (0 clears).
     void set_clear_child_tid(Thread& thread, uint64_t address);
 
@@ -467,6 +483,7 @@ private:
     // tree
     Thread* new_thread(Process& process, pid_t tid, uint64_t kernel_stack, uint64_t tls, void* kernel_thread);
     void install_first_thread(Process& process, Thread& thread, pid_t tid);
+    void inherit_nice(Thread& thread, Thread& creator);
     void link_child(Process& child, Thread& parent_thread);
     void unlink_child(Process& child);
     void count_child(Process& child, int delta);
@@ -545,6 +562,10 @@ private:
     void free_timer(PosixTimer& timer);
     void delete_timers(Process& process);
     void check_cpu_timers(Process& process);
+
+    // nice
+    template <typename Visit>
+    Result<void> for_each_prio_target(Thread& caller, int which, int who, Visit visit);
 
     // stats
     void recount_thread(Thread& thread);

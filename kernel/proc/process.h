@@ -10,6 +10,7 @@
 #include "lib/spinlock.h"
 #include "lib/wait_queue.h"
 #include "proc/abi.h"
+#include "proc/credentials.h"
 #include "proc/sigset.h"
 #include "proc/terminal.h"
 
@@ -20,10 +21,6 @@ class ProcessGroup;
 class Session;
 class ProcessTable;
 
-struct Credentials {
-    uid_t uid = 0, euid = 0, suid = 0;
-    gid_t gid = 0, egid = 0, sgid = 0;
-};
 
 // Per-user accounting, keyed by real uid (Linux's ucounts): queued signals
 // count against RLIMIT_SIGPENDING of the receiving user, tasks against
@@ -170,6 +167,9 @@ public:
     SigSet blocked() const { return m_blocked; }
     SigSet pending() const { return m_pending.signals; }
     int pdeath_signal() const { return m_pdeath_signal; }
+    // Linux's nice is per thread (-20..19): setpriority(PRIO_PROCESS, tid)
+    // names one thread. Copied by clone, kept by execve.
+    int nice() const { return m_nice; }
     bool is_stopped() const { return m_stopped; }
     bool kill_pending() const { return m_kill_pending; }
     ThreadState state() const;
@@ -217,6 +217,7 @@ private:
     bool m_kill_pending = false; // told to die (group exit, exec zap)
     int m_exit_status = 0;       // status word this thread exited with
     int m_pdeath_signal = 0;
+    int m_nice = 0;
     uint64_t m_clear_child_tid = 0;
     uint64_t m_kernel_stack = 0;
     uint64_t m_tls = 0;
@@ -323,6 +324,10 @@ private:
     Credentials m_credentials;
     UserAccount* m_account = nullptr;
     int m_rlimit_sigpending = 0;
+    // RLIMIT_NICE's soft limit (the kernel keeps the rlimits and mirrors this
+    // one here, as RLIMIT_SIGPENDING): how low setpriority may take the nice
+    // of this process's threads without CAP_SYS_NICE (20 - nice <= limit).
+    uint64_t m_rlimit_nice = 0;
     // Linux PF_NPROC_EXCEEDED: a setuid moved us to a user already over
     // RLIMIT_NPROC; the next execve fails with EAGAIN if it still is.
     bool m_nproc_exceeded = false;

@@ -184,6 +184,14 @@ Thread* ProcessTable::new_thread(Process& p, pid_t tid, uint64_t kernel_stack, u
     return t;
 }
 
+// A new thread runs at its creator's nice (Linux sched_fork copies
+// static_prio); the scheduler hears of it only when it is not the default.
+void ProcessTable::inherit_nice(Thread& t, Thread& creator) {
+    t.m_nice = creator.m_nice;
+    if (t.m_nice != 0)
+        m_host.nice_changed(t, t.m_nice);
+}
+
 // Links a fully built thread into its process: pid slot, thread list,
 // ledger, statistics.
 static void note_thread_resources(Ledger& ledger, Thread& t) {
@@ -343,6 +351,7 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
             return ENOMEM;
         }
         t->set_comm(parent_thread.comm());
+        inherit_nice(*t, parent_thread);
         t->m_address_space = parent_thread.m_address_space;
         t->m_address_space->users++;
         t->m_blocked = parent_thread.m_blocked;
@@ -417,6 +426,8 @@ Result<Thread*> ProcessTable::clone(Thread& parent_thread, const CloneArgs& args
     c->m_account->references++;
     pp.m_nproc_exceeded = false;
     c->m_rlimit_sigpending = pp.m_rlimit_sigpending;
+    c->m_rlimit_nice = pp.m_rlimit_nice;
+    inherit_nice(*t, parent_thread);
     c->m_sighand = sighand;
     c->m_file_table = files;
     c->m_timers = args.timers;

@@ -178,11 +178,10 @@ public:
         default:
             panic("schedule: current thread in an impossible state");
         }
-        Thread* next = run_queue->take_first();
+        Thread* next = pick_next_locked();
         if (!next)
             next = idle_thread;
         next->m_state = ThreadState::Running;
-        next->m_slice_ticks = time_slice_ticks;
         if (next == previous)
             return;
         if (involuntary)
@@ -193,6 +192,40 @@ public:
         current_thread = next;
         arch::this_cpu().current_thread = next;
         arch::switch_to(previous->m_context, next->m_context);
+    }
+
+    // A thread's turn: time_slice scaled by its weight (10 ms at nice 0,
+    // 0.15 ms at nice 19, 867 ms at nice -20).
+    static int64_t quantum_ns(const Thread& thread) {
+        return static_cast<int64_t>(time_slice_ticks * timer_tick_ns() * thread.m_weight / 1024);
+    }
+    // A new turn: a debt (the overrun of a turn shorter than the tick that
+    // ended it) is carried, an unused remainder is not (as the old fixed
+    // slice, a thread back from a sleep starts a full turn).
+    static void refill(Thread& thread) {
+        thread.m_budget_ns = (thread.m_budget_ns < 0 ? thread.m_budget_ns : 0) + quantum_ns(thread);
+    }
+    // The head of the run queue, except that a thread still in debt after
+    // this turn's refill passes its turn (to the back) while someone else
+    // can run. So a nice-19 thread that overran its 0.15 ms turn to a whole
+    // 1 ms tick sits out about six turns of the others: over time each busy
+    // thread gets CPU in proportion to its weight, without tracking virtual
+    // runtimes. Ends: every pass adds a positive quantum to someone.
+    static Thread* pick_next_locked() {
+        Thread* next = run_queue->take_first();
+        while (next) {
+            refill(*next);
+            if (next->m_budget_ns > 0 || run_queue->is_empty())
+                break;
+            run_queue->push_back(*next);
+            next = run_queue->take_first();
+        }
+        return next;
+    }
+
+    static void set_weight(Thread& thread, uint32_t weight) {
+        SpinlockGuard guard(lock);
+        thread.m_weight = weight;
     }
 
     static void schedule(bool involuntary) {
@@ -242,12 +275,16 @@ public:
         if (current_thread == idle_thread) {
             if (!run_queue->is_empty())
                 need_resched = true;
-        } else if (current_thread->m_slice_ticks > 0 && --current_thread->m_slice_ticks == 0) {
-            // Round robin: preempt only when someone else wants the CPU.
-            if (run_queue->is_empty())
-                current_thread->m_slice_ticks = time_slice_ticks;
-            else
-                need_resched = true;
+        } else {
+            current_thread->m_budget_ns -= static_cast<int64_t>(period);
+            // Round robin: preempt only when someone else wants the CPU (a
+            // thread alone runs on without running into debt).
+            if (current_thread->m_budget_ns <= 0) {
+                if (run_queue->is_empty())
+                    current_thread->m_budget_ns = quantum_ns(*current_thread);
+                else
+                    need_resched = true;
+            }
         }
     }
 
@@ -431,7 +468,7 @@ public:
         boot->m_context.kernel_stack_top = boot_stack.top;
         arch::fpu_reset_state(boot->m_context.fpu);
         boot->m_state = ThreadState::Running;
-        boot->m_slice_ticks = time_slice_ticks;
+        boot->m_budget_ns = quantum_ns(*boot);
         ++live_count;
         current_thread = boot;
         arch::this_cpu().current_thread = boot;
@@ -510,6 +547,22 @@ void cond_resched() {
 }
 
 void hand_off_to(Thread& target) { Scheduler::hand_off_to(target); }
+
+uint32_t nice_to_weight(int nice) {
+    static constexpr uint32_t weights[40] = {
+        88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, // -20 .. -11
+        9548,  7620,  6100,  4904,  3906,  3121,  2501,  1991,  1586,  1277,  // -10 .. -1
+        1024,  820,   655,   526,   423,   335,   272,   215,   172,   137,   //   0 .. 9
+        110,   87,    70,    56,    45,    36,    29,    23,    18,    15,    //  10 .. 19
+    };
+    if (nice < -20)
+        nice = -20;
+    if (nice > 19)
+        nice = 19;
+    return weights[nice + 20];
+}
+
+void set_nice(Thread& thread, int nice) { Scheduler::set_weight(thread, nice_to_weight(nice)); }
 
 void exit_current() { Scheduler::exit_current(); }
 

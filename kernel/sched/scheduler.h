@@ -31,7 +31,14 @@ struct SyscallFrame;
 
 namespace charon::sched {
 
-constexpr uint32_t time_slice_ticks = 10; // at timer_hz = 1000: 10 ms
+constexpr uint32_t time_slice_ticks = 10; // at timer_hz = 1000: 10 ms: a nice-0 thread's turn
+
+// Linux's sched_prio_to_weight for a nice of -20..19 (clamped): 1024 at 0,
+// each step about 1.25 times the next.
+uint32_t nice_to_weight(int nice);
+// A thread's nice changed (the lifecycle core decided it): from its next
+// turn on, its turns last time_slice * weight / 1024 (docs/scheduler.md).
+void set_nice(Thread&, int nice);
 
 // Boot: adopts the running context (on `boot_stack`) as the thread "boot",
 // creates the idle and reaper threads, hooks the timer tick. Interrupts off.

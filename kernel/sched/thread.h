@@ -65,6 +65,7 @@ public:
     // thread and mode it interrupted): for rusage/times/clock_gettime.
     uint64_t user_ns() const { return m_user_ns; }
     uint64_t system_ns() const { return m_system_ns; }
+    uint32_t weight() const { return m_weight; }
 
 private:
     friend class Scheduler;
@@ -76,7 +77,11 @@ private:
     bool m_return_work = false; // run the return-to-user hook again
     BlockMode m_sleep_mode = BlockMode::Uninterruptible;
     WakeReason m_wake_reason = WakeReason::None;
-    uint32_t m_slice_ticks = 0;
+    // Weighted turns (docs/scheduler.md "Nice"): the CPU time left in this
+    // turn, negative when the thread overran a slice shorter than a tick;
+    // the weight is Linux's for the thread's nice (1024 at nice 0).
+    int64_t m_budget_ns = 0;
+    uint32_t m_weight = 1024;
     proc::Thread* m_proc_thread = nullptr;
     mm::KernelStack m_stack;
 

@@ -19,55 +19,19 @@ using task::table;
 
 namespace {
 
-constexpr uint32_t kNoChange = ~0u;
 constexpr uint64_t kNrOpen = 1048576; // fs.nr_open: RLIMIT_NOFILE's ceiling
 
+// CAP_SETUID, CAP_SETGID, CAP_SYS_RESOURCE...: an effective uid of 0.
 bool privileged() { return current_process().credentials().euid == 0; }
 
 uint64_t nproc_limit() { return task::extra_of(current_process()).limits[task::RLIMIT_NPROC].cur; }
 
-// Linux's setresuid rules for one value: unprivileged callers may only pick
-// one of their current real, effective or saved ids.
-bool allowed(uint32_t value, uint32_t r, uint32_t e, uint32_t s) {
-    return value == kNoChange || value == r || value == e || value == s;
-}
-
-Result<long> set_res_ids(bool user, uint32_t r, uint32_t e, uint32_t s) {
-    proc::Credentials c = current_process().credentials();
-    uint32_t& cr = user ? c.uid : c.gid;
-    uint32_t& ce = user ? c.euid : c.egid;
-    uint32_t& cs = user ? c.suid : c.sgid;
-    if (!privileged() && (!allowed(r, cr, ce, cs) || !allowed(e, cr, ce, cs) || !allowed(s, cr, ce, cs)))
-        return EPERM;
-    if (r != kNoChange)
-        cr = r;
-    if (e != kNoChange)
-        ce = e;
-    if (s != kNoChange)
-        cs = s;
-    TRY(table().set_credentials(current_process(), c, nproc_limit()));
+Result<long> commit(const proc::Credentials& fresh) {
+    TRY(table().set_credentials(current_process(), fresh, nproc_limit()));
     return 0;
 }
 
-// setuid/setgid: privileged sets all three; otherwise only the effective
-// id, to the real or saved one.
-Result<long> set_id(bool user, uint32_t id) {
-    if (id == kNoChange)
-        return EINVAL;
-    proc::Credentials c = current_process().credentials();
-    if (privileged()) {
-        if (user)
-            c.uid = c.euid = c.suid = id;
-        else
-            c.gid = c.egid = c.sgid = id;
-    } else if (user ? (id == c.uid || id == c.suid) : (id == c.gid || id == c.sgid)) {
-        (user ? c.euid : c.egid) = id;
-    } else {
-        return EPERM;
-    }
-    TRY(table().set_credentials(current_process(), c, nproc_limit()));
-    return 0;
-}
+uint32_t id_arg(SyscallArgs const& args, int i) { return static_cast<uint32_t>(args.arg[i]); }
 
 Result<proc::Process*> target_process(proc::pid_t pid) {
     if (pid == 0)
@@ -105,6 +69,8 @@ Result<long> do_prlimit(proc::pid_t pid, int resource, uint64_t new_address, uin
         if (resource == task::RLIMIT_NOFILE && fresh.max > kNrOpen)
             return EPERM;
         limit = fresh;
+        if (resource == task::RLIMIT_NICE)
+            table().set_nice_limit(*p, fresh.cur);
         if (resource == task::RLIMIT_SIGPENDING)
             table().set_sigpending_limit(*p, fresh.cur > 0x7fffffff ? 0x7fffffff : static_cast<int>(fresh.cur));
     }
@@ -124,31 +90,97 @@ static Result<long> sys_getgid(SyscallArgs const&) { return current_process().cr
 CHARON_SYSCALL(108, getegid, sys_getegid);
 static Result<long> sys_getegid(SyscallArgs const&) { return current_process().credentials().egid; }
 
-// getgroups(size, list): Charon's credentials carry no supplementary
-// groups, so the list is always empty (as for a process whose login gave it
-// none). size < 0 is EINVAL; with size 0 only the count is returned.
+// getgroups(size, list): the supplementary groups, in the sorted order
+// setgroups left them (Linux groups_sort). size 0 only counts; a nonzero
+// size smaller than the list is EINVAL, a negative one too.
 CHARON_SYSCALL(115, getgroups, sys_getgroups);
 static Result<long> sys_getgroups(SyscallArgs const& args) {
-    if (static_cast<int>(args.arg[0]) < 0)
+    int size = static_cast<int>(args.arg[0]);
+    if (size < 0)
         return EINVAL;
-    return 0;
+    // A reference: the copy may fault and sleep while another thread of
+    // the process replaces the list.
+    RefPtr<const proc::GroupList> groups = current_process().credentials().groups;
+    size_t count = groups ? groups->size() : 0;
+    if (size != 0) {
+        if (count > static_cast<size_t>(size))
+            return EINVAL;
+        if (count)
+            TRY(copy_to_user(args.arg[1], groups->ids(), count * sizeof(proc::gid_t)));
+    }
+    return static_cast<long>(count);
+}
+
+// setgroups(size, list): CAP_SETGID (EPERM first), then EINVAL for a size
+// above NGROUPS_MAX (65536) or negative, EFAULT, EINVAL for a gid of -1.
+// The list is sorted and shared by every process forked from now on.
+CHARON_SYSCALL(116, setgroups, sys_setgroups);
+static Result<long> sys_setgroups(SyscallArgs const& args) {
+    if (!privileged())
+        return EPERM;
+    uint32_t size = static_cast<uint32_t>(args.arg[0]);
+    if (size > static_cast<uint32_t>(proc::kNgroupsMax))
+        return EINVAL;
+    proc::Credentials fresh = current_process().credentials();
+    fresh.groups = nullptr;
+    if (size > 0) {
+        RefPtr<proc::GroupList> list = TRY(proc::GroupList::create(size));
+        TRY(copy_from_user(list->mutable_ids(), args.arg[1], size * sizeof(proc::gid_t)));
+        for (size_t i = 0; i < size; ++i)
+            if (list->ids()[i] == proc::kNoId)
+                return EINVAL;
+        list->sort();
+        fresh.groups = list;
+    }
+    return commit(fresh);
 }
 
 CHARON_SYSCALL(105, setuid, sys_setuid);
-static Result<long> sys_setuid(SyscallArgs const& args) { return set_id(true, static_cast<uint32_t>(args.arg[0])); }
+static Result<long> sys_setuid(SyscallArgs const& args) {
+    return commit(TRY(proc::cred::set_id(current_process().credentials(), true, id_arg(args, 0), privileged())));
+}
 CHARON_SYSCALL(106, setgid, sys_setgid);
-static Result<long> sys_setgid(SyscallArgs const& args) { return set_id(false, static_cast<uint32_t>(args.arg[0])); }
+static Result<long> sys_setgid(SyscallArgs const& args) {
+    return commit(TRY(proc::cred::set_id(current_process().credentials(), false, id_arg(args, 0), privileged())));
+}
+
+CHARON_SYSCALL(113, setreuid, sys_setreuid);
+static Result<long> sys_setreuid(SyscallArgs const& args) {
+    return commit(TRY(proc::cred::set_re_ids(current_process().credentials(), true, id_arg(args, 0),
+                                             id_arg(args, 1), privileged())));
+}
+CHARON_SYSCALL(114, setregid, sys_setregid);
+static Result<long> sys_setregid(SyscallArgs const& args) {
+    return commit(TRY(proc::cred::set_re_ids(current_process().credentials(), false, id_arg(args, 0),
+                                             id_arg(args, 1), privileged())));
+}
 
 CHARON_SYSCALL(117, setresuid, sys_setresuid);
 static Result<long> sys_setresuid(SyscallArgs const& args) {
-    return set_res_ids(true, static_cast<uint32_t>(args.arg[0]), static_cast<uint32_t>(args.arg[1]),
-                       static_cast<uint32_t>(args.arg[2]));
+    return commit(TRY(proc::cred::set_res_ids(current_process().credentials(), true, id_arg(args, 0),
+                                              id_arg(args, 1), id_arg(args, 2), privileged())));
 }
 CHARON_SYSCALL(119, setresgid, sys_setresgid);
 static Result<long> sys_setresgid(SyscallArgs const& args) {
-    return set_res_ids(false, static_cast<uint32_t>(args.arg[0]), static_cast<uint32_t>(args.arg[1]),
-                       static_cast<uint32_t>(args.arg[2]));
+    return commit(TRY(proc::cred::set_res_ids(current_process().credentials(), false, id_arg(args, 0),
+                                              id_arg(args, 1), id_arg(args, 2), privileged())));
 }
+
+// setfsuid/setfsgid: return the previous fs id whether or not it changed;
+// never an errno (Linux).
+static Result<long> set_fs_id(bool user, uint32_t id) {
+    const proc::Credentials& old = current_process().credentials();
+    long previous = user ? old.fsuid : old.fsgid;
+    bool changed = false;
+    proc::Credentials fresh = proc::cred::set_fs_id(old, user, id, privileged(), changed);
+    if (changed)
+        (void)table().set_credentials(current_process(), fresh, nproc_limit()); // the real uid is unchanged: cannot fail
+    return previous;
+}
+CHARON_SYSCALL(122, setfsuid, sys_setfsuid);
+static Result<long> sys_setfsuid(SyscallArgs const& args) { return set_fs_id(true, id_arg(args, 0)); }
+CHARON_SYSCALL(123, setfsgid, sys_setfsgid);
+static Result<long> sys_setfsgid(SyscallArgs const& args) { return set_fs_id(false, id_arg(args, 0)); }
 
 CHARON_SYSCALL(118, getresuid, sys_getresuid);
 static Result<long> sys_getresuid(SyscallArgs const& args) {

@@ -104,8 +104,10 @@ void visit_task(proc::Thread& thread, void* context) {
     for (size_t i = 0; i < sizeof(info.comm); ++i)
         info.comm[i] = shown.comm()[i];
     const proc::Credentials& c = process.credentials();
-    info.uid[0] = c.uid, info.uid[1] = c.euid, info.uid[2] = c.suid, info.uid[3] = c.euid;
-    info.gid[0] = c.gid, info.gid[1] = c.egid, info.gid[2] = c.sgid, info.gid[3] = c.egid;
+    info.uid[0] = c.uid, info.uid[1] = c.euid, info.uid[2] = c.suid, info.uid[3] = c.fsuid;
+    info.gid[0] = c.gid, info.gid[1] = c.egid, info.gid[2] = c.sgid, info.gid[3] = c.fsgid;
+    info.groups = c.groups; // a reference (atomic): fine under the table lock
+    info.nice = shown.nice();
     info.num_threads = process.is_zombie() ? 1 : process.live_threads();
     info.exit_signal = process.exit_signal();
     info.sig_pending = shown.pending().raw();

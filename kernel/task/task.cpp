@@ -30,6 +30,11 @@ uint64_t g_live_file_tables;
 
 class KernelLifecycleHost final : public proc::LifecycleHost {
 public:
+    void nice_changed(proc::Thread& thread, int nice) override {
+        if (auto* kthread = static_cast<sched::Thread*>(thread.kernel_thread()))
+            sched::set_nice(*kthread, nice);
+    }
+
     void signal_wake(proc::Thread& thread, bool fatal) override {
         auto* kthread = static_cast<sched::Thread*>(thread.kernel_thread());
         if (!kthread)
@@ -337,7 +342,14 @@ FsProcess current_fs_process() {
     Task& task = task_of(thread);
     // fs/inode.h has its own Credentials: convert at the boundary.
     const proc::Credentials& c = process.credentials();
-    task.fs_credentials = Credentials{c.uid, c.gid, c.euid, c.egid, nullptr, 0};
+    // Linux checks files against the fs ids (fsuid/fsgid, which follow the
+    // effective ids unless setfsuid/setfsgid moved them) and the
+    // supplementary groups; the Task keeps the group list referenced for
+    // as long as this view may be used, even if another thread of the
+    // process calls setgroups meanwhile.
+    task.fs_groups = c.groups;
+    task.fs_credentials = Credentials{c.uid, c.gid, c.fsuid, c.fsgid, c.groups ? c.groups->ids() : nullptr,
+                                      c.group_count()};
     uint64_t nofile = kDefaultNofileLimit;
     if (process.timers())
         nofile = extra_of(process).limits[RLIMIT_NOFILE].cur;

@@ -93,6 +93,7 @@ struct Task {
     uint64_t start_ns = monotonic_ns(); // creation (/proc/PID/stat starttime)
     uint64_t robust_list = 0;           // set_robust_list head (not inherited, cleared by exec)
     Credentials fs_credentials; // fs/inode.h's view of the process credentials (refreshed per call)
+    RefPtr<const proc::GroupList> fs_groups; // what fs_credentials.groups points into
     // sigaltstack(2): the alternate signal stack (size 0: none).
     uint64_t altstack_sp = 0;
     uint64_t altstack_size = 0;

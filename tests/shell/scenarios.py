@@ -328,6 +328,13 @@ def system_tools(sh):
     sh.sync()
     got = sorted(sh.value("$(pidof sleep)").split())
     want(got == sorted([sh.value("$A"), sh.value("$B")]), f"pidof sleep: {got}")
+    # renice (setpriority) shows in ps's NI column (/proc/PID/stat field 19).
+    sh.run("renice -n 7 -p $A >/dev/null")
+    sh.sync()
+    nice_a = sh.value("$(ps -o pid,nice | awk -v p=$A '$1 == p {print $2}')")
+    nice_b = sh.value("$(ps -o pid,nice | awk -v p=$B '$1 == p {print $2}')")
+    want(nice_a.lstrip("-").isdigit() and nice_b.lstrip("-").isdigit() and int(nice_a) == int(nice_b) + 7,
+         f"ps NI after renice -n 7: {nice_a} (renice'd) and {nice_b}")
     sh.run("killall sleep; wait")
     sh.sync()
     want(sh.value("$(pidof sleep | wc -w)") == "0", "killall left sleepers")

@@ -20,6 +20,7 @@ public:
     void signal_wake(Thread& thread, bool fatal) override {
         wakes.push_back({thread.tid(), fatal});
     }
+    void nice_changed(Thread& thread, int nice) override { nices[thread.tid()] = nice; }
     void stop_timers(Process&, uint64_t timers) override { release(timers, "timers"); }
     void clear_child_tid(Thread& thread, uint64_t uaddr) override {
         // Must happen while the thread still runs on its address space.
@@ -94,6 +95,7 @@ public:
     std::vector<std::string> errors;
     std::vector<ProcEvent> events;
     std::map<uint64_t, int> released;
+    std::map<pid_t, int> nices; // the last nice_changed per tid
     std::map<pid_t, uint64_t> cr3; // tid -> address space loaded (0 = kernel tables)
     uint64_t next_handle = 0x1000;
 };

@@ -345,6 +345,31 @@ TEST(ProcfsFormat, StatOfAZombie) {
     EXPECT_EQ(f[52], "9");
 }
 
+TEST(ProcfsFormat, GroupsFsIdsAndNice) {
+    procfs::TaskInfo t = make_task(5, 5, "p", 'S');
+    t.uid[0] = 1, t.uid[1] = 2, t.uid[2] = 3, t.uid[3] = 4;
+    RefPtr<proc::GroupList> groups = proc::GroupList::create(3).value();
+    groups->mutable_ids()[0] = 10, groups->mutable_ids()[1] = 20, groups->mutable_ids()[2] = 30;
+    t.groups = groups;
+    t.nice = -5;
+    TextBuffer out;
+    procfs::format_status(t, out);
+    std::string text(out.data(), out.size());
+    EXPECT_NE(text.find("\nUid:\t1\t2\t3\t4\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\nGroups:\t10 20 30 \n"), std::string::npos) << text; // trailing space, as Linux
+    TextBuffer stat;
+    procfs::format_stat(t, stat);
+    std::string line(stat.data(), stat.size());
+    std::vector<std::string> fields;
+    for (size_t at = line.find(')') + 2; at < line.size();) {
+        size_t end = line.find_first_of(" \n", at);
+        fields.push_back(line.substr(at, end - at));
+        at = end + 1;
+    }
+    EXPECT_EQ(fields[18 - 3], "15"); // priority: 20 + nice
+    EXPECT_EQ(fields[19 - 3], "-5");
+}
+
 TEST(ProcfsFormat, StatusFieldOrderAndMemory) {
     procfs::TaskInfo t = make_task(5, 5, "p", 'S');
     t.fd_size = 64;

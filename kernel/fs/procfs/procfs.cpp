@@ -516,10 +516,10 @@ void format_stat(const TaskInfo& t, TextBuffer& out) {
     // 17 cstime 18 priority (prio - 100: 20 for nice 0) 19 nice
     // 20 num_threads 21 itrealvalue (always 0) 22 starttime 23 vsize 24 rss
     // 25 rsslim (RLIMIT_RSS, unlimited)
-    out.appendf("%d (%s) %c %d %d %d %u %d %u %lu %lu %lu %lu %lu %lu %ld %ld 20 0 %d 0 %lu %lu %lu %lu", t.tid,
+    out.appendf("%d (%s) %c %d %d %d %u %d %u %lu %lu %lu %lu %lu %lu %ld %ld %d %d %d 0 %lu %lu %lu %lu", t.tid,
                 t.comm, t.state, t.ppid, t.pgrp, t.session, t.tty_nr, t.tpgid, t.flags, t.minflt, t.cminflt, t.majflt,
                 t.cmajflt, ticks(t.utime_ns), ticks(t.stime_ns), static_cast<long>(ticks(t.cutime_ns)),
-                static_cast<long>(ticks(t.cstime_ns)), t.num_threads, ticks(t.start_ns), t.has_mm ? t.vsize : 0,
+                static_cast<long>(ticks(t.cstime_ns)), 20 + t.nice, t.nice, t.num_threads, ticks(t.start_ns), t.has_mm ? t.vsize : 0,
                 t.has_mm ? t.rss_pages : 0, ~0ul);
     // 26 startcode 27 endcode 28 startstack 29 kstkesp 30 kstkeip (0 but
     // for a task dumping core) 31 signal 32 blocked 33 sigignore
@@ -549,9 +549,13 @@ void format_status(const TaskInfo& t, TextBuffer& out) {
         out.appendf("Umask:\t%04o\n", t.umask);
     out.appendf("State:\t%c (%s)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", t.state,
                 state_word(t.state), t.tgid, t.tid, t.ppid);
-    // No supplementary groups: Linux still puts its trailing space.
-    out.appendf("Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t \n", t.uid[0], t.uid[1], t.uid[2],
+    out.appendf("Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nFDSize:\t%d\nGroups:\t", t.uid[0], t.uid[1], t.uid[2],
                 t.uid[3], t.gid[0], t.gid[1], t.gid[2], t.gid[3], t.fd_size);
+    // Space-separated, then the trailing space Linux always puts (so an
+    // empty list is "Groups:\t \n").
+    for (size_t i = 0; t.groups && i < t.groups->size(); ++i)
+        out.appendf(i ? " %u" : "%u", t.groups->ids()[i]);
+    out.append(" \n");
     out.appendf("NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\nKthread:\t0\n", t.tgid, t.tid, t.pgrp, t.session);
     if (t.has_mm) {
         // task_mem: text is the code pages, capped by the executable

@@ -18,6 +18,7 @@
 #include "lib/result.h"
 #include "lib/text_buffer.h"
 #include "lib/vector.h"
+#include "proc/credentials.h"
 
 namespace charon {
 class Vfs;
@@ -47,6 +48,8 @@ struct TaskInfo {
     uint32_t flags = 0; // Linux's PF_* bits (see the kPf constants)
     char comm[16] = {};
     uint32_t uid[4] = {}, gid[4] = {}; // real, effective, saved, filesystem
+    RefPtr<const proc::GroupList> groups; // supplementary groups (null: none)
+    int nice = 0; // the thread's (the leader's for a process), -20..19
     uint32_t umask = 022;
     bool has_fs = true; // a zombie has no fs: no Umask line
     int fd_size = 0;    // FDSize: the descriptor table's slots, 0 without one
