@@ -19,12 +19,13 @@ static long raw_getpriority(int which, int who)
     return syscall(SYS_getpriority, which, who);
 }
 
-/* Fields 18 (priority) and 19 (nice) of /proc/self/task/TID/stat. */
-static void stat_priority(pid_t tid, long *priority, long *nice)
+/* Fields 18 (priority) and 19 (nice) of the calling thread's stat file
+ * (/proc/thread-self: right even under `unshare -fp`, where /proc is the
+ * parent namespace's and our pid numbers mean nothing to it). */
+static void stat_priority(long *priority, long *nice)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-    t_read_file(path, buf, sizeof buf);
+    char buf[1024];
+    t_read_file("/proc/thread-self/stat", buf, sizeof buf);
     char *p = strrchr(buf, ')');
     CHECK(p != NULL);
     p += 2; /* field 3 */
@@ -38,12 +39,15 @@ static void stat_priority(pid_t tid, long *priority, long *nice)
 
 static volatile int thread_nice_done;
 static pid_t thread_tid;
+static long thread_stat_nice = 99;
 
 static int thread_main(void *arg)
 {
     (void)arg;
     thread_tid = (pid_t)sys_gettid();
     CHECK_SYS(setpriority(PRIO_PROCESS, 0, 11));
+    long prio;
+    stat_priority(&prio, &thread_stat_nice);
     __atomic_store_n(&thread_nice_done, 1, __ATOMIC_RELEASE);
     while (__atomic_load_n(&thread_nice_done, __ATOMIC_ACQUIRE) != 2)
         sched_yield();
@@ -147,7 +151,7 @@ int main(int argc, char **argv)
         CHECK_EQ(getpriority(PRIO_PROCESS, 0), n);
         CHECK_EQ(raw_getpriority(PRIO_PROCESS, getpid()), 20 - n);
         long prio, nice;
-        stat_priority(getpid(), &prio, &nice);
+        stat_priority(&prio, &nice);
         CHECK_EQ(prio, 20 + n);
         CHECK_EQ(nice, n);
         /* Per thread: a thread's setpriority(0) changes only itself. */
@@ -157,15 +161,14 @@ int main(int argc, char **argv)
             sched_yield();
         CHECK_EQ(getpriority(PRIO_PROCESS, 0), n);
         CHECK_EQ(getpriority(PRIO_PROCESS, thread_tid), 11);
-        stat_priority(thread_tid, &prio, &nice);
-        CHECK_EQ(nice, 11);
+        CHECK_EQ(thread_stat_nice, 11);
         __atomic_store_n(&thread_nice_done, 2, __ATOMIC_RELEASE);
         t_thread_join(&t);
         /* Clamped. */
         CHECK_SYS(setpriority(PRIO_PROCESS, 0, 100));
         CHECK_EQ(getpriority(PRIO_PROCESS, 0), 19);
         CHECK_EQ(raw_getpriority(PRIO_PROCESS, 0), 1);
-        stat_priority(getpid(), &prio, &nice);
+        stat_priority(&prio, &nice);
         CHECK_EQ(prio, 39);
         CHECK_EQ(nice, 19);
         /* Fork copies it, execve keeps it. */
