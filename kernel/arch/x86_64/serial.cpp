@@ -31,6 +31,10 @@ constexpr uint8_t lsr_data_ready = 0x01;
 
 SerialInputHandler g_input_handler;
 uint8_t g_mcr = mcr_dtr_rts;
+// Input typed before serial_init, read out before enabling the FIFO (which
+// clears the receiver) and handed to the input handler when one is set.
+char g_early_input[64];
+size_t g_early_count;
 
 void on_receive_interrupt(TrapFrame&) {
     char chars[16];
@@ -54,7 +58,20 @@ void serial_init() {
     outb(com1 + 0, 0x01); // divisor 1: 115200 baud
     outb(com1 + 1, 0x00);
     outb(com1 + 3, 0x03); // 8N1, DLAB off
+    // Without a FIFO the receiver holds one byte. QEMU's console multiplexer
+    // (-serial mon:stdio) keeps what does not fit and passes the next byte
+    // as each is read, so this reads all it holds.
+    while ((inb(com1 + 5) & lsr_data_ready) && g_early_count < sizeof(g_early_input))
+        g_early_input[g_early_count++] = static_cast<char>(inb(com1));
     outb(com1 + 2, 0x07); // FIFO on, cleared, interrupt at every byte
+    // QEMU passes held input on only when the receiver is read: read the
+    // empty FIFO once so that what came meanwhile is not held forever. A
+    // byte that arrived in between is kept (a NUL cannot be told apart).
+    if (!(inb(com1 + 5) & lsr_data_ready)) {
+        char c = static_cast<char>(inb(com1));
+        if (c && g_early_count < sizeof(g_early_input))
+            g_early_input[g_early_count++] = c;
+    }
     outb(com1 + 4, g_mcr); // DTR, RTS
 }
 
@@ -78,8 +95,20 @@ void serial_write_raw(const char* chars, size_t length) {
 }
 
 void serial_set_input_handler(SerialInputHandler handler) {
+    size_t early_count = 0;
+    {
+        SpinlockGuard guard(g_console_lock);
+        g_input_handler = handler;
+        if (handler) {
+            early_count = g_early_count;
+            g_early_count = 0;
+        }
+    }
+    // Outside the console lock: the handler may echo. Before the interrupt
+    // is enabled, so that it comes before what the FIFO holds.
+    if (early_count)
+        handler(g_early_input, early_count);
     SpinlockGuard guard(g_console_lock);
-    g_input_handler = handler;
     if (handler) {
         // What was typed before is kept: a byte already received raises the
         // receive interrupt as soon as it is enabled. (Draining it here
