@@ -556,6 +556,7 @@ private:
     uint64_t timer_now(PosixTimer& timer, const ClockReadings* now);
     TimerSetting timer_setting(PosixTimer& timer, uint64_t now);
     void arm_timer(PosixTimer& timer, uint64_t expires);
+    void move_timer(PosixTimer& timer, uint64_t expires);
     void disarm_timer(PosixTimer& timer);
     void fire_timer(PosixTimer& timer, uint64_t now);
     void queue_timer_signal(PosixTimer& timer);
@@ -596,7 +597,10 @@ private:
     uint64_t m_cpu_ns = 0;
     int64_t m_memory_kb = 0;
     uint64_t m_forks = 0, m_exits = 0, m_reaps = 0;
-    IntrusiveList<PosixTimer, &PosixTimer::armed_node> m_armed_timers;
+    // The armed signalling timers on wall clocks, one deadline heap per
+    // clock base (their readings differ): [0] REALTIME and TAI, [1]
+    // MONOTONIC, [2] BOOTTIME.
+    DeadlineHeap<PosixTimer, &PosixTimer::armed_node, &PosixTimer::expires> m_armed_timers[3];
     uint64_t m_posix_timers = 0;
     int m_pid_refs = 0;
 };

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "lib/deadline_heap.h"
 #include "lib/intrusive_list.h"
 #include "lib/spinlock.h"
 #include "lib/wait_queue.h"
@@ -58,7 +59,7 @@ struct QueuedSignal {
 // knows the CPU clocks itself.
 struct PosixTimer {
     ListNode process_node; // Process::m_posix_timers
-    ListNode armed_node;   // ProcessTable::m_armed_timers: armed, signalling, on a wall clock
+    HeapNode armed_node;   // ProcessTable::m_armed_timers: armed, signalling, on a wall clock
     Process* process = nullptr;
     int id = 0;
     int clock = 0;       // CLOCK_* (abi.h)

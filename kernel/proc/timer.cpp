@@ -20,6 +20,12 @@ constexpr uint64_t kMaxTime = 0x7fffffffffffffffull; // Linux KTIME_MAX
 bool is_cpu_clock(int clock) { return clock == CLOCK_PROCESS_CPUTIME_ID || clock == CLOCK_THREAD_CPUTIME_ID; }
 bool signals(const PosixTimer& tm) { return tm.notify != SIGEV_NONE; }
 
+// The index of a wall clock's deadline heap (ProcessTable::m_armed_timers).
+int base_of(int clock) { return clock == CLOCK_MONOTONIC ? 1 : clock == CLOCK_BOOTTIME ? 2 : 0; }
+uint64_t base_now(int base, const ClockReadings& now) {
+    return base == 1 ? now.monotonic : base == 2 ? now.boottime : now.realtime;
+}
+
 int saturate(uint64_t n) { return n >= static_cast<uint64_t>(DELAYTIMER_MAX) ? DELAYTIMER_MAX : static_cast<int>(n); }
 
 uint64_t add_saturating(uint64_t a, uint64_t b) { return a > kMaxTime - b ? kMaxTime : a + b; }
@@ -69,17 +75,30 @@ void ProcessTable::arm_timer(PosixTimer& tm, uint64_t expires) {
     if (is_cpu_clock(tm.clock))
         tm.process->m_armed_cpu_timers++;
     else
-        m_armed_timers.push_back(tm);
+        m_armed_timers[base_of(tm.clock)].insert(tm);
 }
 
+// A timer expire_timers took off its heap (to fire it) is armed but no
+// longer linked.
 void ProcessTable::disarm_timer(PosixTimer& tm) {
-    if (tm.expires && signals(tm)) {
-        if (is_cpu_clock(tm.clock))
-            tm.process->m_armed_cpu_timers--;
-        else
-            decltype(m_armed_timers)::remove(tm);
-    }
+    if (tm.expires && signals(tm) && is_cpu_clock(tm.clock))
+        tm.process->m_armed_cpu_timers--;
+    auto& heap = m_armed_timers[base_of(tm.clock)];
+    if (heap.contains(tm))
+        heap.remove(tm);
     tm.expires = 0;
+}
+
+// A new expiry for an armed timer: a queued timer leaves its heap while its
+// key changes (and one taken off to fire goes back on).
+void ProcessTable::move_timer(PosixTimer& tm, uint64_t expires) {
+    VERIFY(tm.expires && expires);
+    auto& heap = m_armed_timers[base_of(tm.clock)];
+    if (heap.contains(tm))
+        heap.remove(tm);
+    tm.expires = expires;
+    if (signals(tm) && !is_cpu_clock(tm.clock))
+        heap.insert(tm);
 }
 
 // Linux common_timer_get: a periodic timer that is due (its signal still
@@ -91,7 +110,9 @@ TimerSetting ProcessTable::timer_setting(PosixTimer& tm, uint64_t now) {
     if (!tm.expires)
         return s;
     if (tm.expires <= now && tm.interval) {
-        uint64_t n = forward(tm.expires, tm.interval, now);
+        uint64_t expires = tm.expires;
+        uint64_t n = forward(expires, tm.interval, now);
+        move_timer(tm, expires);
         if (signals(tm))
             tm.overrun = saturate(static_cast<uint64_t>(tm.overrun) + n);
     }
@@ -105,8 +126,9 @@ TimerSetting ProcessTable::timer_setting(PosixTimer& tm, uint64_t now) {
 void ProcessTable::fire_timer(PosixTimer& tm, uint64_t now) {
     uint64_t n = 1;
     if (tm.interval) {
-        // Stays on its list; only the expiry moves.
-        n = forward(tm.expires, tm.interval, now);
+        uint64_t expires = tm.expires;
+        n = forward(expires, tm.interval, now);
+        move_timer(tm, expires);
     } else {
         disarm_timer(tm);
     }
@@ -323,12 +345,15 @@ void ProcessTable::delete_timers(Process& p) {
 uint64_t ProcessTable::expire_timers(const ClockReadings& readings) {
     SpinlockGuard guard(m_lock);
     uint64_t next = ~0ull;
-    for (auto& tm : m_armed_timers) {
-        uint64_t now = timer_now(tm, &readings);
-        if (tm.expires <= now)
-            fire_timer(tm, now); // a one-shot leaves the list; the iterator allows that
-        if (tm.expires && tm.expires - now < next)
-            next = tm.expires - now;
+    for (int base = 0; base < 3; ++base) {
+        auto& heap = m_armed_timers[base];
+        uint64_t now = base_now(base, readings);
+        // Only the due timers are visited; a periodic one goes back on its
+        // heap past `now`, so the loop ends.
+        while (PosixTimer* tm = heap.take_due(now))
+            fire_timer(*tm, now);
+        if (PosixTimer* tm = heap.earliest())
+            next = tm->expires - now < next ? tm->expires - now : next;
     }
     return next;
 }

@@ -82,7 +82,7 @@ Result<long> clone_child(arch::SyscallFrame& frame, uint64_t flags, uint64_t new
         extra = new (std::nothrow) ProcessExtra(extra_of(process));
         ok = extra;
         if (extra) // interval timers are not inherited (POSIX fork)
-            extra->itimer_next = nullptr, extra->real_deadline = 0, extra->real_interval = 0,
+            extra->itimer_node = HeapNode{}, extra->real_deadline = 0, extra->real_interval = 0,
             extra->armed = false;
     }
     if (ok && !(flags & proc::CLONE_FS)) {

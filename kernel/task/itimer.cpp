@@ -1,8 +1,9 @@
 // ITIMER_REAL and the POSIX timers on wall clocks: one kernel thread sleeps
 // until the earliest armed deadline and sends SIGALRM (kernel-generated, as
-// Linux's it_real_fn) or has the core fire the POSIX timers due. Sending
-// from a thread rather than the timer interrupt keeps the core's locks out
-// of interrupt context.
+// Linux's it_real_fn) or has the core fire the POSIX timers due. Each set of
+// timers is kept by deadline (lib/deadline_heap.h), so a wake-up costs what
+// expires. Sending from a thread rather than the timer interrupt keeps
+// the core's locks out of interrupt context.
 #include "lib/log.h"
 #include "sched/scheduler.h"
 #include "sched/wait.h"
@@ -13,19 +14,15 @@ namespace charon::task {
 
 namespace {
 
-// Guarded by interrupts off (one CPU).
-ProcessExtra* g_armed;
+// Guarded by interrupts off (one CPU). The armed ITIMER_REALs by deadline
+// (lib/deadline_heap.h): a wake-up visits only the alarms due.
+DeadlineHeap<ProcessExtra, &ProcessExtra::itimer_node, &ProcessExtra::real_deadline> g_armed;
 sched::Thread* g_timer_thread;
 bool g_changed;
 
 void unlink_locked(ProcessExtra& extra) {
-    for (ProcessExtra** p = &g_armed; *p; p = &(*p)->itimer_next) {
-        if (*p == &extra) {
-            *p = extra.itimer_next;
-            break;
-        }
-    }
-    extra.itimer_next = nullptr;
+    if (g_armed.contains(extra))
+        g_armed.remove(extra);
     extra.armed = false;
 }
 
@@ -35,18 +32,15 @@ void fire_real_timers(uint64_t now) {
         proc::pid_t pid = 0;
         {
             sched::detail::InterruptsOff off;
-            for (ProcessExtra* e = g_armed; e; e = e->itimer_next) {
-                if (e->real_deadline <= now) {
-                    pid = e->pid;
-                    if (e->real_interval) {
-                        // Linux advances by whole intervals (overruns coalesce).
-                        while (e->real_deadline <= now)
-                            e->real_deadline += e->real_interval;
-                    } else {
-                        unlink_locked(*e);
-                        e->real_deadline = 0;
-                    }
-                    break;
+            if (ProcessExtra* e = g_armed.take_due(now)) {
+                pid = e->pid;
+                if (e->real_interval) {
+                    // Linux advances by whole intervals (overruns coalesce).
+                    e->real_deadline += ((now - e->real_deadline) / e->real_interval + 1) * e->real_interval;
+                    g_armed.insert(*e);
+                } else {
+                    e->armed = false;
+                    e->real_deadline = 0;
                 }
             }
         }
@@ -75,9 +69,8 @@ void timer_main(void*) {
         uint64_t earliest = next == ~0ull ? ~0ull : now + next;
         {
             sched::detail::InterruptsOff off;
-            for (ProcessExtra* e = g_armed; e; e = e->itimer_next)
-                if (e->real_deadline < earliest)
-                    earliest = e->real_deadline;
+            if (ProcessExtra* e = g_armed.earliest(); e && e->real_deadline < earliest)
+                earliest = e->real_deadline;
         }
         (void)sched::sleep_until([] { return g_changed; }, sched::BlockMode::Uninterruptible,
                                  earliest == ~0ull ? sched::Deadline::never() : sched::Deadline::at(earliest));
@@ -106,8 +99,7 @@ void set_real_timer(ProcessExtra& extra, uint64_t deadline, uint64_t interval) {
     extra.real_deadline = deadline;
     extra.real_interval = deadline ? interval : 0;
     if (deadline) {
-        extra.itimer_next = g_armed;
-        g_armed = &extra;
+        g_armed.insert(extra);
         extra.armed = true;
     }
     g_changed = true;

@@ -63,7 +63,7 @@ struct ProcessExtra {
     uint64_t real_deadline = 0;
     uint64_t real_interval = 0;
     bool armed = false;
-    ProcessExtra* itimer_next = nullptr;
+    HeapNode itimer_node;
     // charon_fault(1): this process's allocations may be failed on purpose
     // (mm/fault_inject.h); inherited by fork, kept across execve.
     bool make_it_fail = false;

@@ -6,6 +6,9 @@
 // exit with every count back to zero.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "proc_fake_host.h"
 
 namespace charon::proc {
@@ -153,6 +156,71 @@ TEST(PosixTimer, OverrunsCountWhileQueuedOnce) {
     EXPECT_EQ(take(h, *c, SigSet::of(SIGRTMIN), info), SIGRTMIN);
     EXPECT_EQ(info.f.timer.overrun, 0);
     EXPECT_EQ(h.table.timer_gettime(*c, id, at(61 * ms)).value().value, 9 * ms);
+}
+
+// The wall-clock timers sit in deadline heaps: a wake fires exactly the due
+// ones (equal deadlines included) whatever else is armed, on each clock;
+// re-armed and deleted timers leave their old place.
+TEST(PosixTimer, ManyTimersFireExactlyWhenDue) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    block_all(h, *c);
+    constexpr int N = 300;
+    int ids[N];
+    for (int i = 0; i < N; ++i) {
+        TimerEvent e = signal_event(SIGRTMIN, static_cast<uint64_t>(i));
+        int clock = i % 3 == 0 ? CLOCK_MONOTONIC : i % 3 == 1 ? CLOCK_REALTIME : CLOCK_BOOTTIME;
+        ids[i] = h.table.timer_create(*c, clock, &e).value();
+        // Ten groups of equal deadlines: 10, 20 .. 100 ms.
+        TimerSetting s{static_cast<uint64_t>(i % 10 + 1) * 10 * ms, i % 10 == 0 ? 100 * ms : 0};
+        ASSERT_FALSE(h.table.timer_settime(*c, ids[i], false, s, at(0)).is_error());
+    }
+    // Re-arm 20 of the 20 ms group to 1000 ms, delete 10 of the 30 ms group.
+    for (int i = 1; i < 200; i += 10)
+        ASSERT_FALSE(h.table.timer_settime(*c, ids[i], false, TimerSetting{1000 * ms, 0}, at(0)).is_error());
+    for (int i = 2; i < 100; i += 10)
+        ASSERT_FALSE(h.table.timer_delete(*c, ids[i]).is_error());
+    auto fired = [&] {
+        std::vector<int> v;
+        SigInfo info;
+        while (take(h, *c, SigSet::of(SIGRTMIN), info) == SIGRTMIN)
+            v.push_back(static_cast<int>(info.f.timer.value));
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    auto group = [&](int g, int from, int to) {
+        std::vector<int> v;
+        for (int i = g; i < N; i += 10)
+            if (i >= from && i < to)
+                v.push_back(i);
+        return v;
+    };
+    EXPECT_EQ(h.table.expire_timers(at(10 * ms - 1)), 1u);
+    EXPECT_TRUE(fired().empty());
+    EXPECT_EQ(h.table.expire_timers(at(10 * ms)), 10 * ms); // next: the 200 ms+ part of group 1
+    EXPECT_EQ(fired(), group(0, 0, N));
+    EXPECT_EQ(h.table.expire_timers(at(25 * ms)), 5 * ms);
+    EXPECT_EQ(fired(), group(1, 200, N)); // the re-armed ones are not due
+    EXPECT_EQ(h.table.expire_timers(at(30 * ms)), 10 * ms);
+    EXPECT_EQ(fired(), group(2, 100, N)); // the deleted ones are gone
+    // Group 0 is periodic (100 ms): at 110 ms it fires again with 3..10.
+    EXPECT_EQ(h.table.expire_timers(at(110 * ms)), 100 * ms);
+    std::vector<int> expect;
+    for (int g : {0, 3, 4, 5, 6, 7, 8, 9})
+        for (int i : group(g, 0, N))
+            expect.push_back(i);
+    std::sort(expect.begin(), expect.end());
+    EXPECT_EQ(fired(), expect);
+    EXPECT_EQ(h.table.expire_timers(at(1000 * ms)), 10 * ms); // the re-armed; group 0 at 1010
+    expect = group(1, 0, 200);
+    for (int i : group(0, 0, N))
+        expect.push_back(i);
+    std::sort(expect.begin(), expect.end());
+    EXPECT_EQ(fired(), expect);
+    for (int i = 0; i < N; ++i)
+        (void)h.table.timer_delete(*c, ids[i]);
+    EXPECT_EQ(h.table.expire_timers(at(2000 * ms)), ~0ull);
+    EXPECT_EQ(h.table.stats().posix_timers, 0u);
 }
 
 TEST(PosixTimer, OverrunSaturatesAtDelaytimerMax) {
