@@ -21,6 +21,7 @@ enum class LockRank : uint8_t {
     SignalHand = 20,   // kernel/proc: a process's dispositions and pending sets
     FileTable = 30,    // kernel/fs: a process's descriptor table
     Pipe = 40,         // kernel/fs: one pipe's buffer
+    TimerFd = 42,      // kernel/fs: the timerfds' timers, deadline heaps and read queues (fs/timerfd.h)
     Tty = 45,          // kernel/fs: a terminal's line discipline (the receive interrupt takes it)
     AddressSpace = 50, // kernel/mm: one address space's VMAs and page tables
     FileData = 55,     // kernel/fs: one regular file's page index and size (taken by page faults)

@@ -4,6 +4,7 @@
 // native Linux answers ENOSYS and those tests skip. docs/syscalls/charon_stats.md.
 #include "arch/x86_64/paging.h"
 #include "fs/stats.h"
+#include "fs/timerfd.h"
 #include "mm/address_space.h"
 #include "mm/fault_inject.h"
 #include "mm/frame_allocator.h"
@@ -45,6 +46,7 @@ struct CharonStats {
     uint64_t user_tasks;          // RLIMIT_NPROC's count for the caller's real uid
     uint64_t posix_timers;        // timer_create timers alive
     uint64_t pid_refs;            // pidfd identities (proc::PidRef) alive
+    uint64_t timerfds;            // timerfd files alive (fs/timerfd.h)
 };
 } // namespace
 
@@ -79,6 +81,7 @@ static Result<long> sys_charon_stats(SyscallArgs const& args) {
     s.user_tasks = static_cast<uint64_t>(task::current_thread().process().user_tasks());
     s.posix_timers = ps.posix_timers;
     s.pid_refs = static_cast<uint64_t>(ps.pid_refs);
+    s.timerfds = timerfd::live_count();
     size_t size = args.arg[1] < sizeof(s) ? args.arg[1] : sizeof(s);
     TRY(copy_to_user(args.arg[0], &s, size));
     return static_cast<long>(sizeof(s));

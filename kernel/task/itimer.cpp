@@ -1,9 +1,11 @@
-// ITIMER_REAL and the POSIX timers on wall clocks: one kernel thread sleeps
-// until the earliest armed deadline and sends SIGALRM (kernel-generated, as
-// Linux's it_real_fn) or has the core fire the POSIX timers due. Each set of
-// timers is kept by deadline (lib/deadline_heap.h), so a wake-up costs what
-// expires. Sending from a thread rather than the timer interrupt keeps
+// ITIMER_REAL, the POSIX timers on wall clocks and the timerfds: one kernel
+// thread sleeps until the earliest armed deadline and sends SIGALRM
+// (kernel-generated, as Linux's it_real_fn), has the core fire the POSIX
+// timers due and counts the timerfds' expirations (fs/timerfd.h). Each set
+// of timers is kept by deadline (lib/deadline_heap.h), so a wake-up costs
+// what expires. Sending from a thread rather than the timer interrupt keeps
 // the core's locks out of interrupt context.
+#include "fs/timerfd.h"
 #include "lib/log.h"
 #include "sched/scheduler.h"
 #include "sched/wait.h"
@@ -65,7 +67,11 @@ void timer_main(void*) {
         fire_real_timers(now);
         // The POSIX timers on wall clocks: the core fires what is due and
         // says when the next one is.
-        uint64_t next = table().expire_timers(clock_readings());
+        proc::ClockReadings clocks = clock_readings();
+        uint64_t next = table().expire_timers(clocks);
+        // The timerfds likewise: their due expirations counted, readers woken.
+        uint64_t next_fd = timerfd::expire(timerfd::Clocks{clocks.realtime, clocks.monotonic, clocks.boottime});
+        next = next_fd < next ? next_fd : next;
         uint64_t earliest = next == ~0ull ? ~0ull : now + next;
         {
             sched::detail::InterruptsOff off;
@@ -107,7 +113,15 @@ void set_real_timer(ProcessExtra& extra, uint64_t deadline, uint64_t interval) {
         sched::wake(*g_timer_thread);
 }
 
-void start_timer_thread() { ensure_thread(); }
+void start_timer_thread() {
+    timerfd::set_host(timerfd::Host{
+        [] {
+            proc::ClockReadings r = clock_readings();
+            return timerfd::Clocks{r.realtime, r.monotonic, r.boottime};
+        },
+        posix_timers_changed});
+    ensure_thread();
+}
 
 void posix_timers_changed() {
     ensure_thread();

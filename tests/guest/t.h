@@ -623,7 +623,8 @@ struct t_charon_stats {
     unsigned long long version, free_frames, usable_frames, live_kernel_stacks, live_kernel_threads, processes,
         zombies, threads, tasks, file_tables, open_files, pipes, inodes, address_spaces, mapped_user_pages,
         page_table_pages, heap_bytes, heap_slab_frames, kernel_page_table_pages, file_pages,
-        shared_anonymous_pages, file_store_bytes, user_accounts, user_tasks, posix_timers, pid_refs;
+        shared_anonymous_pages, file_store_bytes, user_accounts, user_tasks, posix_timers, pid_refs,
+        timerfds;
 };
 /* The program's image is demand-paged from its file (as on Linux): code
  * first run after a baseline would map a page and look like a leak. Reading
@@ -707,6 +708,7 @@ static inline void t_charon_expect_baseline(const struct t_charon_stats *base)
     CHECK_EQ(now.user_tasks, base->user_tasks);
     CHECK_EQ(now.posix_timers, base->posix_timers);
     CHECK_EQ(now.pid_refs, base->pid_refs);
+    CHECK_EQ(now.timerfds, base->timerfds);
 }
 
 /* After a workload bigger than anything before the snapshot (a fork bomb,
@@ -739,6 +741,7 @@ static inline void t_charon_expect_baseline_after_peak(const struct t_charon_sta
     CHECK_EQ(now.pipes, base->pipes);
     CHECK_EQ(now.inodes, base->inodes);
     CHECK_EQ(now.pid_refs, base->pid_refs);
+    CHECK_EQ(now.timerfds, base->timerfds);
     CHECK_EQ(now.address_spaces, base->address_spaces);
     CHECK_EQ(now.mapped_user_pages, base->mapped_user_pages);
     CHECK_EQ(now.page_table_pages - now.kernel_page_table_pages,
