@@ -310,6 +310,15 @@ public:
     // The kernel's timer thread: fire every wall-clock timer due at `now`;
     // returns the ns until the next one is due (~0: none armed).
     uint64_t expire_timers(const ClockReadings& now);
+    // The CPU clock a negative clock id names (clock_getcpuclockid,
+    // pthread_getcpuclockid: Linux's CPUCLOCK_PID/PERTHREAD/WHICH): the ns
+    // of user + system time (CPUCLOCK_PROF, CPUCLOCK_SCHED) or user time
+    // (CPUCLOCK_VIRT) of the thread or process. pid 0 is the caller's. A
+    // thread clock only names a thread of the caller's group; a process
+    // clock a thread-group leader (a zombie too) or, for `gettime`, the
+    // caller's own tid. Anything else, a bad `which` included: EINVAL
+    // (Linux's pid_for_clock; the C library turns that into ESRCH).
+    Result<uint64_t> cpu_clock(Thread& caller, int clock, bool gettime);
     // setitimer/getitimer ITIMER_VIRTUAL (1) and ITIMER_PROF (2): returns
     // the old setting; `fresh` null only reads. They fire in account_cpu.
     // `tick_ns`: the accounting tick, which Linux adds to a new value.

@@ -89,6 +89,10 @@ Result<uint64_t> clock_ns(int clock) {
     case CLOCK_THREAD_CPUTIME_ID:
         return cpu_ns(proc::RUSAGE_THREAD);
     default:
+        if (clock < 0) { // another thread's or process's CPU clock (clock_getcpuclockid)
+            task::sync_accounting();
+            return task::table().cpu_clock(task::current_thread(), clock, true);
+        }
         return EINVAL;
     }
 }
@@ -169,11 +173,25 @@ static Result<long> sys_clock_gettime(SyscallArgs const& args) {
 CHARON_SYSCALL(229, clock_getres, sys_clock_getres);
 static Result<long> sys_clock_getres(SyscallArgs const& args) {
     int clock = static_cast<int>(args.arg[0]);
-    TRY(clock_ns(clock));
-    // Coarse clocks and the tick-sampled CPU clocks tick with the timer;
-    // the others are TSC based.
+    // Coarse clocks tick with the timer, the others are TSC based. A CPU
+    // clock by id must name someone (Linux validate_clock_permissions); its
+    // resolution is Linux's: 1 ns for CPUCLOCK_SCHED (what
+    // clock_getcpuclockid makes), a tick for PROF and VIRT.
     bool coarse = clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE;
-    TimeSpec ts{0, coarse ? static_cast<int64_t>(timer_tick_ns()) : 1};
+    if (clock < 0) {
+        TRY(task::table().cpu_clock(task::current_thread(), clock, false));
+        coarse = (clock & 3) != 2;
+    } else {
+        TRY(clock_ns(clock));
+    }
+    uint64_t tick = timer_tick_ns();
+    if (clock < 0 && coarse) {
+        // Linux's TICK_NSEC rounded up, (1e9 + HZ - 1) / HZ: the nominal
+        // tick, where the PIT's is a little short (999847 ns for 1000 Hz).
+        uint64_t hz = (ns_per_s + tick / 2) / tick;
+        tick = (ns_per_s + hz - 1) / hz;
+    }
+    TimeSpec ts{0, coarse ? static_cast<int64_t>(tick) : 1};
     if (args.arg[1])
         TRY(copy_to_user(args.arg[1], &ts, sizeof(ts)));
     return 0;
@@ -191,8 +209,8 @@ CHARON_SYSCALL(230, clock_nanosleep, sys_clock_nanosleep);
 static Result<long> sys_clock_nanosleep(SyscallArgs const& args) {
     int clock = static_cast<int>(args.arg[0]);
     int flags = static_cast<int>(args.arg[1]);
-    if (clock == CLOCK_THREAD_CPUTIME_ID)
-        return EINVAL;
+    if (clock == CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 4)))
+        return EINVAL; // a thread CPU clock (Linux: EINVAL for the caller's own)
     if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME &&
         clock != CLOCK_PROCESS_CPUTIME_ID)
         return clock_ns(clock).is_error() ? EINVAL : ENOTSUP;

@@ -406,3 +406,48 @@ TEST(PosixTimer, ExecAndExitDeleteTimersEveryCountBackToZero) {
 }
 
 } // namespace charon::proc
+
+namespace charon::proc {
+
+namespace {
+// Linux's CPU clock ids (CPUCLOCK_PID << 3 | PERTHREAD | WHICH).
+int cpu_clock_id(pid_t pid, int which) { return static_cast<int>((~static_cast<unsigned>(pid) << 3) | static_cast<unsigned>(which)); }
+constexpr int kProf = 0, kVirt = 1, kSched = 2, kClockFd = 3, kPerThread = 4;
+} // namespace
+
+// clock_gettime/clock_getres on another process's or thread's CPU clock:
+// who may be named (Linux pid_for_clock) and what each variant counts.
+TEST(CpuClock, ProcessAndThreadClocksByIdAsLinux) {
+    Harness h;
+    Thread* c = h.fork(*h.init);
+    Thread* t = h.spawn_thread(*c);
+    Thread* other = h.fork(*h.init);
+    h.table.account_cpu(*c, 5 * ms, 1 * ms);
+    h.table.account_cpu(*t, 2 * ms, 3 * ms);
+    pid_t pid = c->process().pid();
+    // The process: user + system of every thread; VIRT only user.
+    EXPECT_EQ(h.table.cpu_clock(*other, cpu_clock_id(pid, kSched), true).value(), 11 * ms);
+    EXPECT_EQ(h.table.cpu_clock(*other, cpu_clock_id(pid, kProf), false).value(), 11 * ms);
+    EXPECT_EQ(h.table.cpu_clock(*other, cpu_clock_id(pid, kVirt), true).value(), 7 * ms);
+    EXPECT_EQ(h.table.cpu_clock(*other, cpu_clock_id(pid, kClockFd), true).error().code(), EINVAL);
+    // pid 0: the caller's process or thread.
+    EXPECT_EQ(h.table.cpu_clock(*t, cpu_clock_id(0, kSched), true).value(), 11 * ms);
+    EXPECT_EQ(h.table.cpu_clock(*t, cpu_clock_id(0, kSched | kPerThread), true).value(), 5 * ms);
+    // Thread clocks: only within the caller's group.
+    EXPECT_EQ(h.table.cpu_clock(*c, cpu_clock_id(t->tid(), kSched | kPerThread), false).value(), 5 * ms);
+    EXPECT_EQ(h.table.cpu_clock(*other, cpu_clock_id(t->tid(), kSched | kPerThread), true).error().code(), EINVAL);
+    // A non-leader's tid as a process clock: only its own clock_gettime.
+    EXPECT_EQ(h.table.cpu_clock(*c, cpu_clock_id(t->tid(), kSched), true).error().code(), EINVAL);
+    EXPECT_EQ(h.table.cpu_clock(*t, cpu_clock_id(t->tid(), kSched), false).error().code(), EINVAL);
+    EXPECT_EQ(h.table.cpu_clock(*t, cpu_clock_id(t->tid(), kSched), true).value(), 11 * ms);
+    // Nobody: EINVAL (the C library's ESRCH).
+    EXPECT_EQ(h.table.cpu_clock(*c, cpu_clock_id(31000, kSched), true).error().code(), EINVAL);
+    // A zombie still reads; reaped, it is gone.
+    pid_t zombie = other->process().pid();
+    h.table.exit_group(*other, 0);
+    EXPECT_FALSE(h.table.cpu_clock(*c, cpu_clock_id(zombie, kSched), true).is_error());
+    EXPECT_EQ(h.wait4(*h.init, zombie, 0).ret, zombie);
+    EXPECT_EQ(h.table.cpu_clock(*c, cpu_clock_id(zombie, kSched), false).error().code(), EINVAL);
+}
+
+} // namespace charon::proc
