@@ -4,6 +4,7 @@
 // the wall clocks, and wakes the timer thread (task/itimer.cpp) that fires
 // the wall-clock timers. CPU-clock timers fire where CPU time is charged.
 #include "syscall/syscall.h"
+#include "syscall/time_abi.h"
 #include "syscall/user_ptr.h"
 #include "task/current.h"
 #include "task/task.h"
@@ -15,17 +16,8 @@ using task::table;
 
 namespace {
 
-constexpr uint64_t ns_per_s = 1000000000ull;
-constexpr uint64_t max_time = 0x7fffffffffffffffull; // Linux KTIME_MAX
+using namespace time_abi;
 
-struct TimeSpec {
-    int64_t tv_sec;
-    int64_t tv_nsec;
-};
-struct ITimerSpec {
-    TimeSpec interval;
-    TimeSpec value;
-};
 // struct sigevent (x86_64, 64 bytes); Linux copies all of it.
 struct SigEvent {
     uint64_t value;
@@ -35,19 +27,6 @@ struct SigEvent {
     int32_t pad[11];
 };
 static_assert(sizeof(SigEvent) == 64);
-
-// Linux timespec64_valid, then timespec64_to_ktime (saturating).
-Result<uint64_t> timespec_ns(const TimeSpec& ts) {
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= static_cast<int64_t>(ns_per_s))
-        return EINVAL;
-    if (static_cast<uint64_t>(ts.tv_sec) >= max_time / ns_per_s)
-        return max_time;
-    return static_cast<uint64_t>(ts.tv_sec) * ns_per_s + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-TimeSpec to_timespec(uint64_t ns) {
-    return TimeSpec{static_cast<int64_t>(ns / ns_per_s), static_cast<int64_t>(ns % ns_per_s)};
-}
 
 ITimerSpec to_itimerspec(const proc::TimerSetting& s) { return ITimerSpec{to_timespec(s.interval), to_timespec(s.value)}; }
 

@@ -6,6 +6,7 @@
 #include "sched/scheduler.h"
 #include "sched/wait.h"
 #include "syscall/syscall.h"
+#include "syscall/time_abi.h"
 #include "syscall/user_ptr.h"
 #include "task/current.h"
 #include "task/task.h"
@@ -19,16 +20,7 @@ constexpr int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID 
               CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
               CLOCK_TAI = 11;
 constexpr int TIMER_ABSTIME = 1;
-constexpr uint64_t ns_per_s = 1000000000ull;
-
-struct TimeSpec {
-    int64_t tv_sec;
-    int64_t tv_nsec;
-};
-struct TimeVal {
-    int64_t tv_sec;
-    int64_t tv_usec;
-};
+using namespace time_abi;
 
 uint8_t cmos(uint8_t reg) {
     arch::outb(0x70, reg);
@@ -97,16 +89,10 @@ Result<uint64_t> clock_ns(int clock) {
     }
 }
 
-TimeSpec to_timespec(uint64_t ns) {
-    return TimeSpec{static_cast<int64_t>(ns / ns_per_s), static_cast<int64_t>(ns % ns_per_s)};
-}
-
 Result<uint64_t> read_timespec(uint64_t address) {
     TimeSpec ts;
     TRY(copy_from_user(&ts, address, sizeof(ts)));
-    if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= static_cast<int64_t>(ns_per_s))
-        return EINVAL;
-    return static_cast<uint64_t>(ts.tv_sec) * ns_per_s + static_cast<uint64_t>(ts.tv_nsec);
+    return timespec_ns(ts);
 }
 
 Result<long> sleep_until_deadline(uint64_t deadline, uint64_t remaining_address);
@@ -201,7 +187,7 @@ static Result<long> sys_clock_getres(SyscallArgs const& args) {
 CHARON_SYSCALL(35, nanosleep, sys_nanosleep);
 static Result<long> sys_nanosleep(SyscallArgs const& args) {
     uint64_t ns = TRY(read_timespec(args.arg[0]));
-    return sleep_until_deadline(monotonic_ns() + ns, args.arg[1]);
+    return sleep_until_deadline(deadline_after(monotonic_ns(), ns), args.arg[1]);
 }
 
 // clock_nanosleep(clock, flags, req, rem)
@@ -221,13 +207,13 @@ static Result<long> sys_clock_nanosleep(SyscallArgs const& args) {
     if (flags & TIMER_ABSTIME) {
         if (clock == CLOCK_REALTIME) {
             uint64_t now = task::realtime_ns();
-            deadline = monotonic_ns() + (ns > now ? ns - now : 0);
+            deadline = deadline_after(monotonic_ns(), ns > now ? ns - now : 0);
         } else {
             deadline = ns;
         }
         return sleep_until_absolute(deadline);
     }
-    deadline = monotonic_ns() + ns;
+    deadline = deadline_after(monotonic_ns(), ns);
     return sleep_until_deadline(deadline, args.arg[3]);
 }
 
@@ -235,7 +221,7 @@ CHARON_SYSCALL(96, gettimeofday, sys_gettimeofday);
 static Result<long> sys_gettimeofday(SyscallArgs const& args) {
     if (args.arg[0]) {
         uint64_t ns = task::realtime_ns();
-        TimeVal tv{static_cast<int64_t>(ns / ns_per_s), static_cast<int64_t>(ns % ns_per_s / 1000)};
+        TimeVal tv = to_timeval(ns);
         TRY(copy_to_user(args.arg[0], &tv, sizeof(tv)));
     }
     if (args.arg[1]) {
@@ -254,10 +240,6 @@ struct ITimerVal {
     TimeVal value;
 };
 
-TimeVal to_timeval(uint64_t ns) {
-    return TimeVal{static_cast<int64_t>(ns / ns_per_s), static_cast<int64_t>(ns % ns_per_s / 1000)};
-}
-
 // The current ITIMER_REAL as getitimer reports it (a just-expired timer
 // reports 1 us, never 0, as Linux).
 ITimerVal current_real(task::ProcessExtra& extra) {
@@ -271,12 +253,6 @@ ITimerVal current_real(task::ProcessExtra& extra) {
         v.interval = to_timeval(extra.real_interval);
     }
     return v;
-}
-
-Result<uint64_t> timeval_ns(const TimeVal& tv) {
-    if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
-        return EINVAL;
-    return static_cast<uint64_t>(tv.tv_sec) * ns_per_s + static_cast<uint64_t>(tv.tv_usec) * 1000;
 }
 
 // ITIMER_VIRTUAL / ITIMER_PROF: the core keeps them on the process's CPU
@@ -319,7 +295,7 @@ static Result<long> sys_setitimer(SyscallArgs const& args) {
     if (which == ITIMER_REAL) {
         task::ProcessExtra& extra = task::extra_of(task::current_process());
         old = current_real(extra);
-        task::set_real_timer(extra, value ? monotonic_ns() + value : 0, interval);
+        task::set_real_timer(extra, value ? deadline_after(monotonic_ns(), value) : 0, interval);
     } else {
         proc::TimerSetting setting{value, interval};
         old = cpu_itimer(which, &setting);

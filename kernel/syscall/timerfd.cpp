@@ -6,6 +6,7 @@
 #include "fs/timerfd.h"
 #include "syscall/fs_common.h"
 #include "syscall/syscall.h"
+#include "syscall/time_abi.h"
 #include "syscall/user_ptr.h"
 #include "task/current.h"
 #include "task/task.h"
@@ -14,30 +15,7 @@ namespace charon {
 
 namespace {
 
-constexpr uint64_t ns_per_s = 1000000000ull;
-constexpr uint64_t max_time = 0x7fffffffffffffffull; // Linux KTIME_MAX
-
-struct TimeSpec {
-    int64_t tv_sec;
-    int64_t tv_nsec;
-};
-struct ITimerSpec {
-    TimeSpec interval;
-    TimeSpec value;
-};
-
-bool valid(const TimeSpec& ts) { return ts.tv_sec >= 0 && ts.tv_nsec >= 0 && ts.tv_nsec < static_cast<int64_t>(ns_per_s); }
-
-// Linux timespec64_to_ktime: saturating.
-uint64_t to_ns(const TimeSpec& ts) {
-    if (static_cast<uint64_t>(ts.tv_sec) >= max_time / ns_per_s)
-        return max_time;
-    return static_cast<uint64_t>(ts.tv_sec) * ns_per_s + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-TimeSpec to_timespec(uint64_t ns) {
-    return TimeSpec{static_cast<int64_t>(ns / ns_per_s), static_cast<int64_t>(ns % ns_per_s)};
-}
+using namespace time_abi;
 
 // CAP_WAKE_ALARM, which Charon's capabilities (capability.cpp) give to euid 0.
 bool may_wake_alarm() { return task::current_thread().process().credentials().euid == 0; }

@@ -1,6 +1,7 @@
 /* alarm(): SIGALRM arrives; alarm returns the seconds left of the previous
  * one; alarm(0) cancels; a fork child has no pending alarm; an alarm
- * survives execve. */
+ * survives execve; it interrupts a nanosleep of 2^62 s, which saturates at
+ * Linux's KTIME_MAX. */
 #include "t.h"
 
 static volatile int rang;
@@ -65,5 +66,20 @@ int main(int argc, char **argv)
             pause();
     }
     CHECK_EQ(t_wait(pid), SIGALRM);
+
+    /* A sleep of 2^62 s is a sleep for ever: Linux ends it at KTIME_MAX
+     * (about 9223372036 s) on the monotonic clock. Ended here by a 20 ms
+     * timer: EINTR, with KTIME_MAX minus the uptime left. */
+    int before = rang;
+    t_unblock(SIGALRM);
+    struct itimerval soon = {{0, 0}, {0, 20000}};
+    CHECK_SYS(setitimer(ITIMER_REAL, &soon, NULL));
+    struct timespec forever = {(time_t)1 << 62, 0}, rem = {0, 0}, now;
+    CHECK_ERR(nanosleep(&forever, &rem), EINTR);
+    CHECK(rang > before);
+    CHECK_SYS(clock_gettime(CLOCK_MONOTONIC, &now));
+    long long expected = 9223372036LL - (long long)now.tv_sec; /* the deadline is KTIME_MAX */
+    if (rem.tv_sec < expected - 2 || rem.tv_sec > expected + 1)
+        FAIL("nanosleep of 2^62 s left %lld s, not about %lld", (long long)rem.tv_sec, expected);
     return 0;
 }
