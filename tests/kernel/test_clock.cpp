@@ -67,21 +67,26 @@ uint64_t ticks_in_window(uint64_t window_ns) {
 
 KERNEL_TEST(clock_timer_ticks_at_expected_rate) {
     // Count timer interrupts during 50 ms of clock time. A tick is never
-    // early, so more ticks than fit means the clock runs slow. Ticks do get
-    // lost when the host is loaded (QEMU merges late edges: two thirds were
-    // lost at a load average of 14 on two cores), so the lower bound only
-    // says the tick runs at all; clock_rate_matches_pit judges the rate.
-    // The median of three windows, for the reason given there.
+    // early, so more ticks than fit means the clock runs slow (the median
+    // of three windows, for the reason given in clock_rate_matches_pit).
+    // Ticks do get lost when the host is loaded (QEMU merges late edges:
+    // two thirds were lost at a load average of 14 on two cores, and a CI
+    // run's median window counted 1 of 5), so the lower bound only says
+    // the tick runs at all: each window starts on a tick edge, and one of
+    // them counts a tick. clock_rate_matches_pit judges the rate.
     KASSERT(arch::read_rflags() & arch::rflags_interrupt_enable);
     constexpr uint64_t window_ns = 50000000;
     uint64_t runs[3];
     for (uint64_t& run : runs)
         run = ticks_in_window(window_ns);
     uint64_t ticks = median_of_three(runs[0], runs[1], runs[2]);
+    uint64_t most = runs[0] > runs[1] ? runs[0] : runs[1];
+    most = most > runs[2] ? most : runs[2];
     uint64_t expected = window_ns / timer_tick_ns();
-    log_info("clock: %lu ticks in %lu ms of clock time (expected %lu)", ticks, window_ns / 1000000, expected);
+    log_info("clock: %lu ticks in %lu ms of clock time (expected %lu; windows %lu, %lu, %lu)", ticks,
+             window_ns / 1000000, expected, runs[0], runs[1], runs[2]);
     KEXPECT_LE(ticks, expected + 1);
-    KEXPECT_GE(ticks, expected / 10);
+    KEXPECT_GE(most, 1u);
 }
 
 KERNEL_TEST(clock_tsc_rate_plausible) {
